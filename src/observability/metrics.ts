@@ -1,0 +1,186 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Every Prometheus metric Ballast exports, on one registry per process. Components receive the
+ * instance they need; nothing registers on prom-client's global registry. Labels are bounded:
+ * method names, gRPC codes, cloud operation ids, HTTP status classes, fixed kinds — never ids.
+ */
+export class Metrics {
+  readonly registry: Registry;
+
+  readonly csiOperations: Counter<"method" | "code">;
+  readonly csiOperationDuration: Histogram<"method" | "code">;
+  readonly csiInFlight: Gauge<"method">;
+  readonly csiAborted: Counter<"method">;
+
+  readonly cloudRequests: Counter<"operation" | "status">;
+  readonly cloudRequestDuration: Histogram<"operation">;
+  readonly cloudRetries: Counter<"operation" | "reason">;
+  readonly cloudThrottles: Counter<"operation">;
+  readonly cloudInFlight: Gauge<"operation">;
+  readonly cloudRateLimiterWait: Histogram;
+  readonly cloudOperationWait: Histogram<"kind" | "result">;
+
+  readonly nodeDeviceWait: Histogram<"result">;
+  readonly nodeFormatDuration: Histogram<"fs_type" | "result">;
+  readonly nodeMountDuration: Histogram<"kind" | "result">;
+  readonly nodeResizeDuration: Histogram<"fs_type" | "result">;
+  readonly nodeErrors: Counter<"operation" | "kind">;
+  readonly nodeVolumesStaged: Gauge;
+  readonly nodeVolumesPublished: Gauge;
+  readonly nodeStaleMountRepairs: Counter;
+
+  readonly managedVolumes: Gauge<"status">;
+  readonly managedSnapshots: Gauge<"status">;
+  readonly attachments: Gauge;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    this.registry = new Registry();
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: "ballast_" });
+    }
+    const rpcBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+    const fastBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    const slowBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+    this.csiOperations = new Counter({
+      name: "ballast_csi_operations_total",
+      help: "CSI RPCs completed, by method and gRPC status code.",
+      labelNames: ["method", "code"],
+      registers,
+    });
+    this.csiOperationDuration = new Histogram({
+      name: "ballast_csi_operation_duration_seconds",
+      help: "Duration of CSI RPCs, by method and gRPC status code.",
+      labelNames: ["method", "code"],
+      buckets: rpcBuckets,
+      registers,
+    });
+    this.csiInFlight = new Gauge({
+      name: "ballast_csi_operations_in_flight",
+      help: "CSI RPCs currently being served, by method.",
+      labelNames: ["method"],
+      registers,
+    });
+    this.csiAborted = new Counter({
+      name: "ballast_csi_inflight_conflicts_total",
+      help: "CSI RPCs answered Aborted because another operation on the same volume or snapshot was in flight.",
+      labelNames: ["method"],
+      registers,
+    });
+
+    this.cloudRequests = new Counter({
+      name: "ballast_cloud_requests_total",
+      help: "Block-storage API requests made (every attempt), by operation and HTTP status (or 'error' when no response arrived).",
+      labelNames: ["operation", "status"],
+      registers,
+    });
+    this.cloudRequestDuration = new Histogram({
+      name: "ballast_cloud_request_duration_seconds",
+      help: "Duration of block-storage API request attempts, by operation.",
+      labelNames: ["operation"],
+      buckets: fastBuckets,
+      registers,
+    });
+    this.cloudRetries = new Counter({
+      name: "ballast_cloud_retries_total",
+      help: "Block-storage API requests retried, by operation and reason (status code or network error class).",
+      labelNames: ["operation", "reason"],
+      registers,
+    });
+    this.cloudThrottles = new Counter({
+      name: "ballast_cloud_throttled_total",
+      help: "Block-storage API responses with HTTP 429 (rate limited), by operation.",
+      labelNames: ["operation"],
+      registers,
+    });
+    this.cloudInFlight = new Gauge({
+      name: "ballast_cloud_requests_in_flight",
+      help: "Block-storage API requests currently in flight, by operation.",
+      labelNames: ["operation"],
+      registers,
+    });
+    this.cloudRateLimiterWait = new Histogram({
+      name: "ballast_cloud_rate_limiter_wait_seconds",
+      help: "Time requests waited for the client-side rate limiter before being sent.",
+      buckets: fastBuckets,
+      registers,
+    });
+    this.cloudOperationWait = new Histogram({
+      name: "ballast_cloud_operation_wait_seconds",
+      help: "Time spent waiting for asynchronous cloud work to finish, by kind of work and result.",
+      labelNames: ["kind", "result"],
+      buckets: slowBuckets,
+      registers,
+    });
+
+    this.nodeDeviceWait = new Histogram({
+      name: "ballast_node_device_wait_seconds",
+      help: "Time NodeStageVolume waited for the volume's device to appear, by result (found, timeout, mismatch).",
+      labelNames: ["result"],
+      buckets: fastBuckets,
+      registers,
+    });
+    this.nodeFormatDuration = new Histogram({
+      name: "ballast_node_format_duration_seconds",
+      help: "Duration of mkfs on blank devices, by filesystem type and result.",
+      labelNames: ["fs_type", "result"],
+      buckets: slowBuckets,
+      registers,
+    });
+    this.nodeMountDuration = new Histogram({
+      name: "ballast_node_mount_duration_seconds",
+      help: "Duration of mount operations, by kind (stage, publish, block, unmount) and result.",
+      labelNames: ["kind", "result"],
+      buckets: fastBuckets,
+      registers,
+    });
+    this.nodeResizeDuration = new Histogram({
+      name: "ballast_node_resize_duration_seconds",
+      help: "Duration of filesystem growth, by filesystem type and result.",
+      labelNames: ["fs_type", "result"],
+      buckets: slowBuckets,
+      registers,
+    });
+    this.nodeErrors = new Counter({
+      name: "ballast_node_errors_total",
+      help: "Node operation failures, by operation (device_wait, format, mount, unmount, resize, stats) and error kind.",
+      labelNames: ["operation", "kind"],
+      registers,
+    });
+    this.nodeVolumesStaged = new Gauge({
+      name: "ballast_node_volumes_staged",
+      help: "Volumes currently staged on this node (from the mount table).",
+      registers,
+    });
+    this.nodeVolumesPublished = new Gauge({
+      name: "ballast_node_volumes_published",
+      help: "Volume publications (target paths) currently mounted on this node (from the mount table).",
+      registers,
+    });
+    this.nodeStaleMountRepairs = new Counter({
+      name: "ballast_node_stale_mount_repairs_total",
+      help: "Stale or corrupted mounts found and unmounted before being redone.",
+      registers,
+    });
+
+    this.managedVolumes = new Gauge({
+      name: "ballast_managed_volumes",
+      help: "Volumes in the cloud managed by this driver, by status (refreshed periodically by the controller).",
+      labelNames: ["status"],
+      registers,
+    });
+    this.managedSnapshots = new Gauge({
+      name: "ballast_managed_snapshots",
+      help: "Snapshots in the cloud managed by this driver, by status (refreshed periodically by the controller).",
+      labelNames: ["status"],
+      registers,
+    });
+    this.attachments = new Gauge({
+      name: "ballast_attachments",
+      help: "Volume attachments of driver-managed volumes (refreshed periodically by the controller).",
+      registers,
+    });
+  }
+}
