@@ -18,6 +18,10 @@ export const REDACTED_PATHS = [
   "*.authorization",
   "headers.authorization",
   "*.headers.authorization",
+  "password",
+  "*.password",
+  "headers.cookie",
+  "*.headers.cookie",
 ];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

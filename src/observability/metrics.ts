@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { InFlightTracker } from "./in-flight-tracker.js";
 
 /**
  * Every Prometheus metric Ballast exports, on one registry per process. Components receive the
@@ -12,6 +13,9 @@ export class Metrics {
   readonly csiOperationDuration: Histogram<"method" | "code">;
   readonly csiInFlight: Gauge<"method">;
   readonly csiAborted: Counter<"method">;
+  /** Start times behind `csiOldestInFlight`; the gRPC instrumentation records into it. */
+  readonly csiInFlightTracker: InFlightTracker;
+  readonly csiOldestInFlight: Gauge<"method">;
 
   readonly cloudRequests: Counter<"operation" | "status">;
   readonly cloudRequestDuration: Histogram<"operation">;
@@ -33,8 +37,9 @@ export class Metrics {
   readonly managedVolumes: Gauge<"status">;
   readonly managedSnapshots: Gauge<"status">;
   readonly attachments: Gauge;
+  readonly inventoryLastSuccess: Gauge;
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
     this.registry = new Registry();
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) {
@@ -68,6 +73,17 @@ export class Metrics {
       help: "CSI RPCs answered Aborted because another operation on the same volume or snapshot was in flight.",
       labelNames: ["method"],
       registers,
+    });
+    const tracker = new InFlightTracker(options.now);
+    this.csiInFlightTracker = tracker;
+    this.csiOldestInFlight = new Gauge({
+      name: "ballast_csi_oldest_operation_age_seconds",
+      help: "Age of the oldest CSI RPC still being served, by method (0 when none is in flight).",
+      labelNames: ["method"],
+      registers,
+      collect() {
+        for (const [method, age] of tracker.oldestAgeSeconds()) this.set({ method }, age);
+      },
     });
 
     this.cloudRequests = new Counter({
@@ -180,6 +196,11 @@ export class Metrics {
     this.attachments = new Gauge({
       name: "ballast_attachments",
       help: "Volume attachments of driver-managed volumes (refreshed periodically by the controller).",
+      registers,
+    });
+    this.inventoryLastSuccess = new Gauge({
+      name: "ballast_inventory_last_success_timestamp_seconds",
+      help: "Unix time of the controller's last complete inventory refresh (managed volumes, snapshots, attachments).",
       registers,
     });
   }

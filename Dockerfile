@@ -1,0 +1,62 @@
+# syntax=docker/dockerfile:1
+# Ballast CSI driver image: one binary (`ballast`) for the controller, node and reference-cloud modes.
+# Build:  docker build -t ghcr.io/ballast-csi/ballast:0.1.0 --build-arg VERSION=0.1.0 .
+#
+# The Debian release of the base image (bookworm) is the one the runtime package names below are
+# checked against by test/deploy/dockerfile.test.ts.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# Compiles TypeScript with the dev dependencies. Scripts are skipped because `prepare` would run
+# tsc before the sources are copied in.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Production dependencies only, so nothing from the build toolchain reaches the runtime image.
+FROM ${NODE_IMAGE} AS production-deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="ballast" \
+      org.opencontainers.image.description="Ballast CSI driver: Kubernetes block volumes from a cloud block-storage REST API" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.vendor="Ballast"
+# The node plugin formats, mounts, grows and identifies block devices with these tools:
+# mount/umount/losetup (mount), blkid/wipefs/blockdev/lsblk/findmnt (util-linux),
+# mkfs.ext4/resize2fs/e2fsck (e2fsprogs), mkfs.xfs/xfs_growfs (xfsprogs), udevadm (udev).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      ca-certificates \
+      e2fsprogs \
+      mount \
+      udev \
+      util-linux \
+      xfsprogs \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 ballast \
+ && useradd --system --uid 10001 --gid ballast --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin ballast
+ENV NODE_ENV=production
+WORKDIR /opt/ballast
+COPY --from=production-deps /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+# The reference cloud validates every request and response against the OpenAPI document at run time.
+COPY openapi ./openapi
+RUN chmod 0755 bin/ballast && ln -s /opt/ballast/bin/ballast /usr/local/bin/ballast
+# Non-root by default (controller, reference cloud); the node DaemonSet runs the same image as root,
+# privileged, from its manifest.
+USER 10001:10001
+ENTRYPOINT ["ballast"]
+CMD ["--help"]

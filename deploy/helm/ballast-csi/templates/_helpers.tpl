@@ -1,0 +1,188 @@
+{{/*
+Chart name, truncated to the 63 characters a label value allows.
+*/}}
+{{- define "ballast-csi.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+Object name prefix: the release name, plus the chart name unless the release name contains it.
+*/}}
+{{- define "ballast-csi.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ballast-csi.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+Labels on every object.
+*/}}
+{{- define "ballast-csi.labels" -}}
+helm.sh/chart: {{ include "ballast-csi.chart" . }}
+{{ include "ballast-csi.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: ballast-csi
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "ballast-csi.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "ballast-csi.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/*
+Labels and selector labels of one component; called with (dict "context" $ "component" "controller").
+*/}}
+{{- define "ballast-csi.componentLabels" -}}
+{{ include "ballast-csi.labels" .context }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "ballast-csi.componentSelectorLabels" -}}
+{{ include "ballast-csi.selectorLabels" .context }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "ballast-csi.controller.serviceAccountName" -}}
+{{- if .Values.controller.serviceAccount.create -}}
+{{- default (printf "%s-controller" (include "ballast-csi.fullname" .)) .Values.controller.serviceAccount.name -}}
+{{- else -}}
+{{- required "controller.serviceAccount.name is required when controller.serviceAccount.create is false" .Values.controller.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ballast-csi.node.serviceAccountName" -}}
+{{- if .Values.node.serviceAccount.create -}}
+{{- default (printf "%s-node" (include "ballast-csi.fullname" .)) .Values.node.serviceAccount.name -}}
+{{- else -}}
+{{- required "node.serviceAccount.name is required when node.serviceAccount.create is false" .Values.node.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The Ballast image reference: a digest pins it, otherwise the tag (default: appVersion).
+*/}}
+{{- define "ballast-csi.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A sidecar image reference from its values block (repository, tag).
+*/}}
+{{- define "ballast-csi.sidecarImage" -}}
+{{- printf "%s:%s" .repository .tag -}}
+{{- end -}}
+
+{{- define "ballast-csi.cloudUrl" -}}
+{{- required "cloud.url is required: the base URL of the block-storage API" .Values.cloud.url -}}
+{{- end -}}
+
+{{/*
+Secret holding the API token: an existing one, or the one the chart creates from cloud.token.value.
+*/}}
+{{- define "ballast-csi.tokenSecretName" -}}
+{{- if .Values.cloud.token.existingSecret -}}
+{{- .Values.cloud.token.existingSecret -}}
+{{- else if .Values.cloud.token.value -}}
+{{- printf "%s-cloud-token" (include "ballast-csi.fullname" .) -}}
+{{- else -}}
+{{- fail "cloud.token.existingSecret or cloud.token.value is required: the API token of the block-storage API" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ballast-csi.caConfigMapName" -}}
+{{- if .Values.cloud.existingCaConfigMap -}}
+{{- .Values.cloud.existingCaConfigMap -}}
+{{- else if .Values.cloud.caBundle -}}
+{{- printf "%s-cloud-ca" (include "ballast-csi.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Driver flags for reaching the cloud API, shared by the controller and (with node-name lookup) the node.
+*/}}
+{{- define "ballast-csi.cloudArgs" -}}
+- --cloud-url={{ include "ballast-csi.cloudUrl" . }}
+- --cloud-token-file=/var/run/secrets/ballast/token
+- --cloud-qps={{ .Values.cloud.qps }}
+- --cloud-burst={{ .Values.cloud.burst }}
+{{- if include "ballast-csi.caConfigMapName" . }}
+- --cloud-ca-file=/etc/ballast/ca/ca.crt
+{{- end }}
+{{- end -}}
+
+{{- define "ballast-csi.cloudVolumeMounts" -}}
+- name: cloud-token
+  mountPath: /var/run/secrets/ballast
+  readOnly: true
+{{- if include "ballast-csi.caConfigMapName" . }}
+- name: cloud-ca
+  mountPath: /etc/ballast/ca
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "ballast-csi.cloudVolumes" -}}
+- name: cloud-token
+  secret:
+    secretName: {{ include "ballast-csi.tokenSecretName" . }}
+    defaultMode: 0440
+    items:
+      - key: {{ .Values.cloud.token.secretKey }}
+        path: token
+{{- if include "ballast-csi.caConfigMapName" . }}
+- name: cloud-ca
+  configMap:
+    name: {{ include "ballast-csi.caConfigMapName" . }}
+    items:
+      - key: {{ .Values.cloud.caBundleKey }}
+        path: ca.crt
+{{- end }}
+{{- end -}}
+
+{{/*
+Leader-election flags of a controller sidecar; called with (dict "context" $ "leaderElection" <values>).
+*/}}
+{{- define "ballast-csi.leaderElectionArgs" -}}
+{{- if .leaderElection.enabled -}}
+- --leader-election=true
+- --leader-election-namespace={{ .context.Release.Namespace }}
+- --leader-election-lease-duration={{ .leaderElection.leaseDuration }}
+- --leader-election-renew-deadline={{ .leaderElection.renewDeadline }}
+- --leader-election-retry-period={{ .leaderElection.retryPeriod }}
+{{- else -}}
+- --leader-election=false
+{{- end }}
+{{- end -}}
+
+{{/*
+API version of VolumeAttributesClass: the value when set, else v1 when the cluster serves it (GA in
+Kubernetes 1.34; `helm template` only knows the version, not the kinds), else v1beta1.
+*/}}
+{{- define "ballast-csi.volumeAttributesClassApiVersion" -}}
+{{- if .Values.volumeAttributesClassApiVersion -}}
+{{- .Values.volumeAttributesClassApiVersion -}}
+{{- else if or (.Capabilities.APIVersions.Has "storage.k8s.io/v1/VolumeAttributesClass") (semverCompare ">=1.34.0-0" .Capabilities.KubeVersion.Version) -}}
+storage.k8s.io/v1
+{{- else -}}
+storage.k8s.io/v1beta1
+{{- end -}}
+{{- end -}}

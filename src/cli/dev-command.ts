@@ -1,0 +1,150 @@
+import { mkdir } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import { type ReferenceCloud, startReferenceCloud } from "../cloud-sim/index.js";
+import { parseEndpoint } from "../csi/endpoint.js";
+import { IdentityClient } from "../generated/csi.js";
+import { parseListenAddress } from "../observability/listen-address.js";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../observability/logger.js";
+import { Metrics } from "../observability/metrics.js";
+import { invalidArgument } from "../shared/errors.js";
+import type { DriverConfig } from "./driver-config.js";
+import { DEFAULT_DRIVER_NAME, envName } from "./driver-options.js";
+import { EXIT_CONFIG, startupFailureLine } from "./exit.js";
+import { type RunningDriver, startDriver } from "./run-driver.js";
+import { vendorVersion } from "./vendor-version.js";
+
+interface RawDevOptions {
+  stateDir: string;
+  endpoint?: string;
+  cloudListen: string;
+  metricsAddress: string;
+  driverName: string;
+  logLevel: string;
+  cloudLatencyMs: string;
+}
+
+function option(flags: string, description: string): Option {
+  const long = flags.split(/[ ,]+/).find((part) => part.startsWith("--")) ?? flags;
+  return new Option(flags, description).env(envName(long));
+}
+
+/** Resolves once an Identity call answers on the socket: the point where `ready` is true. */
+function waitServing(address: string): Promise<void> {
+  const client = new IdentityClient(address, credentials.createInsecure());
+  return new Promise<void>((resolvePromise, reject) => {
+    client.getPluginInfo({}, new Metadata(), { deadline: Date.now() + 10_000 }, (error) => {
+      client.close();
+      if (error === null) resolvePromise();
+      else reject(error);
+    });
+  });
+}
+
+/**
+ * `ballast dev`: the reference cloud and an `all` driver in one process, state under
+ * --state-dir. Prints the socket, the cloud URL and the metrics URL, then `ready` once the socket
+ * answers. SIGINT/SIGTERM stop the driver (draining), then the cloud, removing this machine's loop
+ * devices and links (the cloud's state keeps the attachments and recreates them next start).
+ */
+export function devCommand(): Command {
+  return new Command("dev")
+    .description("run the reference cloud and an `all` driver together, for development")
+    .addOption(
+      option("--state-dir <dir>", "where the cloud's data, device links and socket live").default("./.state"),
+    )
+    .addOption(option("--endpoint <url>", "CSI endpoint (default: unix://<state-dir>/csi.sock)"))
+    .addOption(
+      option("--cloud-listen <host:port>", "reference cloud listen address").default("127.0.0.1:8787"),
+    )
+    .addOption(
+      option("--metrics-address <host:port>", "metrics and health endpoint").default("127.0.0.1:9808"),
+    )
+    .addOption(option("--driver-name <name>", "CSI driver name").default(DEFAULT_DRIVER_NAME))
+    .addOption(
+      option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent").default("info"),
+    )
+    .addOption(
+      option("--cloud-latency-ms <ms>", "how long the cloud's asynchronous work takes").default("100"),
+    )
+    .action(async (raw: RawDevOptions) => {
+      let cloud: ReferenceCloud | undefined;
+      let driver: RunningDriver | undefined;
+      try {
+        if (!(LOG_LEVELS as readonly string[]).includes(raw.logLevel)) {
+          throw invalidArgument(`--log-level: "${raw.logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
+        }
+        const latency = Number(raw.cloudLatencyMs);
+        if (!/^[0-9]+$/.test(raw.cloudLatencyMs)) {
+          throw invalidArgument(`--cloud-latency-ms: "${raw.cloudLatencyMs}" is not a whole number`);
+        }
+        const listen = parseListenAddress(raw.cloudListen, "--cloud-listen");
+        parseListenAddress(raw.metricsAddress);
+        const stateDir = resolve(raw.stateDir);
+        const endpoint = parseEndpoint(raw.endpoint ?? `unix://${join(stateDir, "csi.sock")}`);
+        const byIdDir = join(stateDir, "by-id");
+        await mkdir(byIdDir, { recursive: true });
+        // stdout carries the lines a script waits for; logs go to stderr.
+        const logger = createLogger(raw.logLevel as LogLevel, pino.destination(2));
+        cloud = await startReferenceCloud({
+          host: listen.host,
+          port: listen.port,
+          dataDir: join(stateDir, "cloud"),
+          byIdDir,
+          operationLatencyMs: latency,
+          logger: logger.child({ component: "reference-cloud" }),
+        });
+        const config: DriverConfig = {
+          mode: "all",
+          endpoint,
+          driverName: raw.driverName,
+          cloud: { url: cloud.url, token: { value: cloud.token }, qps: 100, burst: 200 },
+          defaultVolumeType: "balanced",
+          logLevel: raw.logLevel as LogLevel,
+          metricsAddress: raw.metricsAddress,
+          drainTimeoutMs: 30_000,
+          node: {
+            nodeId: cloud.localInstanceId,
+            nodeName: hostname(),
+            byIdDir,
+            deviceWaitMs: 30_000,
+          },
+        };
+        driver = await startDriver(config, {
+          logger,
+          metrics: new Metrics(),
+          vendorVersion: vendorVersion(),
+        });
+        await waitServing(driver.csi.address);
+        const socket = endpoint.kind === "unix" ? endpoint.path : driver.csi.address;
+        process.stdout.write(`socket: ${socket}\n`);
+        process.stdout.write(`cloud: ${cloud.url}\n`);
+        process.stdout.write(`cloud token: ${cloud.token}\n`);
+        process.stdout.write(`metrics: ${driver.observability?.url}/metrics\n`);
+        process.stdout.write("ready\n");
+      } catch (error) {
+        process.stderr.write(`${startupFailureLine(error)}\n`);
+        await driver?.stop().catch(() => undefined);
+        await cloud?.close({ detachLocalDevices: true }).catch(() => undefined);
+        process.exit(EXIT_CONFIG);
+      }
+      const running = { driver, cloud };
+      const shutdown = () => {
+        running.driver
+          .stop()
+          .then(() => running.cloud.close({ detachLocalDevices: true }))
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              process.stderr.write(`${startupFailureLine(error)}\n`);
+              process.exit(1);
+            },
+          );
+      };
+      process.once("SIGTERM", shutdown);
+      process.once("SIGINT", shutdown);
+    });
+}

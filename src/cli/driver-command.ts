@@ -1,0 +1,45 @@
+import { Command } from "commander";
+import { createLogger } from "../observability/logger.js";
+import { Metrics } from "../observability/metrics.js";
+import { resolveDriverConfig } from "./driver-config.js";
+import { addDriverOptions, type DriverMode, type RawDriverOptions } from "./driver-options.js";
+import { EXIT_CONFIG, startupFailureLine } from "./exit.js";
+import { startDriver } from "./run-driver.js";
+import { vendorVersion } from "./vendor-version.js";
+
+const DESCRIPTIONS: Record<DriverMode, string> = {
+  controller: "run the CSI Identity and Controller services (one per cluster, behind the CSI sidecars)",
+  node: "run the CSI Identity and Node services (one per node, privileged)",
+  all: "run Identity, Controller and Node in one process (single-machine setups)",
+};
+
+/**
+ * Runs until SIGTERM or SIGINT, then drains in-flight RPCs (bounded) and exits 0. Any failure to
+ * start prints one line and exits 2.
+ */
+export function driverCommand(mode: DriverMode): Command {
+  const command = new Command(mode).description(DESCRIPTIONS[mode]);
+  addDriverOptions(command, mode);
+  return command.action(async (raw: RawDriverOptions) => {
+    let driver: Awaited<ReturnType<typeof startDriver>>;
+    try {
+      const config = await resolveDriverConfig(mode, raw, process.env);
+      const logger = createLogger(config.logLevel);
+      driver = await startDriver(config, { logger, metrics: new Metrics(), vendorVersion: vendorVersion() });
+    } catch (error) {
+      process.stderr.write(`${startupFailureLine(error)}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    const shutdown = () => {
+      driver.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`${startupFailureLine(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+  });
+}

@@ -1,0 +1,135 @@
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { hostname } from "node:os";
+import { type Endpoint, parseEndpoint } from "../csi/endpoint.js";
+import { parseListenAddress } from "../observability/listen-address.js";
+import { LOG_LEVELS, type LogLevel } from "../observability/logger.js";
+import { invalidArgument } from "../shared/errors.js";
+import { DEFAULT_ENDPOINT, type DriverMode, type RawDriverOptions } from "./driver-options.js";
+
+export interface CloudConfig {
+  url: string;
+  /** A file re-read on change, or the token itself (from BALLAST_CLOUD_TOKEN). */
+  token: { file: string } | { value: string };
+  caFile?: string | undefined;
+  qps: number;
+  burst: number;
+}
+
+export interface NodeConfig {
+  nodeId?: string | undefined;
+  nodeName: string;
+  byIdDir: string;
+  maxVolumesPerNode?: number | undefined;
+  deviceWaitMs: number;
+}
+
+export interface DriverConfig {
+  mode: DriverMode;
+  endpoint: Endpoint;
+  driverName: string;
+  cloud: CloudConfig;
+  zone?: string | undefined;
+  defaultVolumeType: string;
+  logLevel: LogLevel;
+  metricsAddress?: string | undefined;
+  drainTimeoutMs: number;
+  node?: NodeConfig | undefined;
+}
+
+/** The process environment the CLI reads; passed in so tests need not touch process.env. */
+export type Environment = Record<string, string | undefined>;
+
+function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw invalidArgument(`${flag}: "${value}" is not a positive number`);
+  }
+  return n;
+}
+
+function positiveInteger(flag: string, value: string): number {
+  const n = positiveNumber(flag, value);
+  if (!Number.isInteger(n)) throw invalidArgument(`${flag}: "${value}" is not a whole number`);
+  return n;
+}
+
+async function readable(flag: string, path: string): Promise<string> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (error) {
+    throw invalidArgument(`${flag}: ${path} is not readable (${(error as NodeJS.ErrnoException).code})`);
+  }
+  return path;
+}
+
+function cloudUrl(value: string | undefined): string {
+  if (value === undefined || value === "")
+    throw invalidArgument("--cloud-url: is required (or BALLAST_CLOUD_URL)");
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidArgument(`--cloud-url: "${value}" is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalidArgument(`--cloud-url: "${value}" must be http:// or https://`);
+  }
+  return value;
+}
+
+/**
+ * Turns flags (with their environment fallbacks) into a validated config, or throws one
+ * InvalidArgument whose message is the single line the CLI prints before exiting 2.
+ */
+export async function resolveDriverConfig(
+  mode: DriverMode,
+  raw: RawDriverOptions,
+  env: Environment,
+): Promise<DriverConfig> {
+  if (!(LOG_LEVELS as readonly string[]).includes(raw.logLevel)) {
+    throw invalidArgument(`--log-level: "${raw.logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const endpoint = parseEndpoint(raw.endpoint ?? env.CSI_ENDPOINT ?? DEFAULT_ENDPOINT);
+  if (raw.metricsAddress !== undefined) parseListenAddress(raw.metricsAddress);
+  if (raw.driverName.trim() === "") throw invalidArgument("--driver-name: must not be empty");
+  const url = cloudUrl(raw.cloudUrl);
+  const envToken = env.BALLAST_CLOUD_TOKEN;
+  let token: CloudConfig["token"];
+  if (raw.cloudTokenFile !== undefined)
+    token = { file: await readable("--cloud-token-file", raw.cloudTokenFile) };
+  else if (envToken !== undefined && envToken.trim() !== "") token = { value: envToken.trim() };
+  else throw invalidArgument("--cloud-token-file: is required (or the token in BALLAST_CLOUD_TOKEN)");
+  const caFile =
+    raw.cloudCaFile === undefined ? undefined : await readable("--cloud-ca-file", raw.cloudCaFile);
+  const config: DriverConfig = {
+    mode,
+    endpoint,
+    driverName: raw.driverName,
+    cloud: {
+      url,
+      token,
+      caFile,
+      qps: positiveNumber("--cloud-qps", raw.cloudQps),
+      burst: positiveInteger("--cloud-burst", raw.cloudBurst),
+    },
+    zone: raw.zone,
+    defaultVolumeType: raw.defaultVolumeType ?? "balanced",
+    logLevel: raw.logLevel as LogLevel,
+    metricsAddress: raw.metricsAddress,
+    drainTimeoutMs: positiveNumber("--drain-timeout", raw.drainTimeout) * 1000,
+  };
+  if (mode !== "controller") {
+    config.node = {
+      nodeId: raw.nodeId,
+      nodeName: raw.nodeName ?? env.NODE_NAME ?? hostname(),
+      byIdDir: raw.byIdDir ?? "/dev/disk/by-id",
+      maxVolumesPerNode:
+        raw.maxVolumesPerNode === undefined
+          ? undefined
+          : positiveInteger("--max-volumes-per-node", raw.maxVolumesPerNode),
+      deviceWaitMs: positiveNumber("--device-wait", raw.deviceWait ?? "30") * 1000,
+    };
+  }
+  return config;
+}

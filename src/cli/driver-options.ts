@@ -1,0 +1,100 @@
+import { type Command, Option } from "commander";
+
+export const DEFAULT_DRIVER_NAME = "block.csi.ballast.dev";
+export const DEFAULT_ENDPOINT = "unix:///tmp/ballast/csi.sock";
+
+/** `--cloud-url` → `BALLAST_CLOUD_URL`, the convention in docs/architecture.md. */
+export function envName(flag: string): string {
+  return `BALLAST_${flag.replace(/^--/, "").replace(/-/g, "_").toUpperCase()}`;
+}
+
+function option(flags: string, description: string): Option {
+  const long = flags.split(/[ ,]+/).find((part) => part.startsWith("--")) ?? flags;
+  return new Option(flags, description).env(envName(long));
+}
+
+export type DriverMode = "controller" | "node" | "all";
+
+/**
+ * The flags every driver mode shares, plus the node-only ones in node/all. Every flag falls back
+ * to BALLAST_<FLAG>; --endpoint also honours CSI_ENDPOINT and --node-name NODE_NAME (resolved in
+ * driver-config, since commander reads one variable per option).
+ */
+export function addDriverOptions(command: Command, mode: DriverMode): Command {
+  command
+    .addOption(
+      option(
+        "--endpoint <url>",
+        `CSI endpoint, unix:///path/csi.sock or tcp://host:port (also CSI_ENDPOINT) (default: "${DEFAULT_ENDPOINT}")`,
+      ),
+    )
+    .addOption(option("--driver-name <name>", "CSI driver name").default(DEFAULT_DRIVER_NAME))
+    .addOption(option("--cloud-url <url>", "block-storage API base URL (http or https)"))
+    .addOption(
+      option("--cloud-token-file <path>", "file holding the API bearer token, re-read when it changes"),
+    )
+    .addOption(option("--cloud-ca-file <path>", "PEM bundle of CAs trusted for the API's TLS"))
+    .addOption(option("--cloud-qps <n>", "API requests per second (client-side rate limit)").default("20"))
+    .addOption(option("--cloud-burst <n>", "API request burst above --cloud-qps").default("40"))
+    .addOption(
+      option(
+        "--zone <zone>",
+        mode === "controller"
+          ? "zone for volumes without topology requirements"
+          : "zone (default: the cloud's for this instance)",
+      ),
+    )
+    .addOption(
+      option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent").default("info"),
+    )
+    .addOption(
+      option("--metrics-address <host:port>", "serve /metrics, /healthz and /readyz here (off unless set)"),
+    )
+    .addOption(
+      option("--drain-timeout <seconds>", "on SIGTERM, how long in-flight RPCs may finish").default("30"),
+    );
+  if (mode !== "node") {
+    command.addOption(
+      option("--default-volume-type <type>", "tier for StorageClasses without a type").default("balanced"),
+    );
+  }
+  if (mode !== "controller") {
+    command
+      .addOption(option("--node-id <id>", "instance id of this node (default: looked up by --node-name)"))
+      .addOption(
+        option("--node-name <name>", "this node's name in the cloud (also NODE_NAME; default: hostname)"),
+      )
+      .addOption(option("--by-id-dir <dir>", "where device links appear").default("/dev/disk/by-id"))
+      .addOption(
+        option(
+          "--max-volumes-per-node <n>",
+          "attach limit to report (default: the cloud's, minus foreign volumes)",
+        ),
+      )
+      .addOption(
+        option("--device-wait <seconds>", "how long staging waits for a device to appear").default("30"),
+      );
+  }
+  return command;
+}
+
+/** Raw option values as commander hands them over (strings, undefined when unset). */
+export interface RawDriverOptions {
+  endpoint?: string;
+  driverName: string;
+  cloudUrl?: string;
+  cloudTokenFile?: string;
+  cloudCaFile?: string;
+  cloudQps: string;
+  cloudBurst: string;
+  zone?: string;
+  defaultVolumeType?: string;
+  logLevel: string;
+  metricsAddress?: string;
+  drainTimeout: string;
+  nodeId?: string;
+  nodeName?: string;
+  byIdDir?: string;
+  maxVolumesPerNode?: string;
+  deviceWait?: string;
+}

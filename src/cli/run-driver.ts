@@ -1,0 +1,146 @@
+import { createBlockStorageClient } from "../cloud/block-storage-client.js";
+import { cloudBlockStorage } from "../controller/cloud-block-storage.js";
+import { ControllerService } from "../controller/controller-service.js";
+import { CloudReadiness } from "../csi/cloud-readiness.js";
+import { createControllerHandlers } from "../csi/controller-handlers.js";
+import { createIdentityHandlers } from "../csi/identity-handlers.js";
+import { createNodeHandlers } from "../csi/node-handlers.js";
+import { type CsiServer, startCsiServer } from "../csi/server.js";
+import { createExec } from "../node/exec.js";
+import { createNodeService } from "../node/node-service.js";
+import { instrumentService } from "../observability/grpc-instrumentation.js";
+import { type ObservabilityServer, startObservabilityServer } from "../observability/http-server.js";
+import { type InventoryRefresher, startInventoryRefresher } from "../observability/inventory.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { readinessFromChecks } from "../observability/readiness.js";
+import { instanceLookup, inventorySource } from "./cloud-lookups.js";
+import type { DriverConfig } from "./driver-config.js";
+
+export interface DriverDeps {
+  logger: Logger;
+  metrics: Metrics;
+  vendorVersion: string;
+}
+
+export interface RunningDriver {
+  csi: CsiServer;
+  observability?: ObservabilityServer | undefined;
+  /** Drains the CSI server (bounded by the config's drain timeout) and releases everything. */
+  stop(): Promise<void>;
+}
+
+const PROBE_BUDGET_MS = 5_000;
+
+/** Builds and starts one driver process (controller, node or all) from a validated config. */
+export async function startDriver(config: DriverConfig, deps: DriverDeps): Promise<RunningDriver> {
+  const { logger, metrics } = deps;
+  const client = createBlockStorageClient({
+    baseUrl: config.cloud.url,
+    ...("file" in config.cloud.token
+      ? { tokenFile: config.cloud.token.file }
+      : { token: config.cloud.token.value }),
+    caFile: config.cloud.caFile,
+    qps: config.cloud.qps,
+    burst: config.cloud.burst,
+    metrics,
+    logger: logger.child({ component: "cloud-client" }),
+    userAgent: `ballast/${deps.vendorVersion}`,
+  });
+  const runsController = config.mode !== "node";
+  const controllerService = runsController
+    ? new ControllerService({
+        cloud: cloudBlockStorage(client),
+        driverName: config.driverName,
+        defaultZone: config.zone,
+        defaultVolumeType: config.defaultVolumeType,
+        onInFlightConflict: (method) => metrics.csiAborted.inc({ method }),
+      })
+    : undefined;
+  const cloudReadiness =
+    controllerService &&
+    new CloudReadiness(
+      () => controllerService.probeCloud({ deadline: Date.now() + PROBE_BUDGET_MS }),
+      5_000,
+      Date.now,
+      (error) => logger.warn({ err: error }, "cloud not reachable; Probe answers ready=false"),
+    );
+  const nodeConfig = config.node;
+  const nodeHandlers =
+    nodeConfig &&
+    createNodeHandlers(
+      await createNodeService({
+        exec: createExec(logger.child({ component: "exec" })),
+        logger: logger.child({ component: "node" }),
+        metrics,
+        identity: {
+          nodeName: nodeConfig.nodeName,
+          nodeId: nodeConfig.nodeId,
+          zone: config.zone,
+          maxVolumesPerNode: nodeConfig.maxVolumesPerNode,
+          lookup: instanceLookup(client, config.driverName),
+        },
+        byIdDir: nodeConfig.byIdDir,
+        deviceWaitMs: nodeConfig.deviceWaitMs,
+      }),
+    );
+
+  const csi = await startCsiServer({
+    endpoint: config.endpoint,
+    logger,
+    drainTimeoutMs: config.drainTimeoutMs,
+    instrument: (name, impl) => instrumentService(name, impl, { metrics, logger }),
+    identity: createIdentityHandlers({
+      driverName: config.driverName,
+      vendorVersion: deps.vendorVersion,
+      controller: runsController,
+      ready: cloudReadiness ? () => cloudReadiness.ready() : async () => true,
+    }),
+    controller: controllerService && createControllerHandlers(controllerService),
+    node: nodeHandlers,
+  });
+
+  let inventory: InventoryRefresher | undefined;
+  let observability: ObservabilityServer | undefined;
+  try {
+    if (runsController) {
+      inventory = startInventoryRefresher({
+        source: inventorySource(client, config.driverName),
+        metrics,
+        logger: logger.child({ component: "inventory" }),
+      });
+    }
+    if (config.metricsAddress !== undefined) {
+      observability = await startObservabilityServer({
+        address: config.metricsAddress,
+        metrics,
+        logger,
+        readiness: readinessFromChecks(
+          cloudReadiness
+            ? {
+                cloud: async () => {
+                  if (!(await cloudReadiness.ready())) throw new Error("block-storage API not reachable");
+                },
+              }
+            : {},
+        ),
+      });
+    }
+  } catch (error) {
+    inventory?.stop();
+    await csi.stop();
+    await client.close();
+    throw error;
+  }
+
+  return {
+    csi,
+    observability,
+    async stop() {
+      inventory?.stop();
+      await csi.stop();
+      await observability?.close();
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { mkdir, readlink, rm, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { Exec } from "./exec.js";
+
+export interface LoopDevice {
+  device: string;
+  backingFile: string;
+}
+
+export type LocalAttachProbe = { available: true } | { available: false; reason: string };
+
+/**
+ * Loop devices over volume files and the `<byIdDir>/virtio-<serial>` links that make them look like
+ * cloud disks to the node plugin. Every step is idempotent so an interrupted attach or detach can be
+ * finished after a restart.
+ */
+export class LoopDevices {
+  constructor(
+    private readonly exec: Exec,
+    readonly byIdDir: string,
+  ) {}
+
+  byIdPath(serial: string): string {
+    return join(this.byIdDir, `virtio-${serial}`);
+  }
+
+  async probe(): Promise<LocalAttachProbe> {
+    if (process.getuid?.() !== 0) return { available: false, reason: "loop devices need root" };
+    try {
+      await this.exec("losetup", ["--find"], { timeoutMs: 10_000 });
+      return { available: true };
+    } catch (error) {
+      return { available: false, reason: `losetup --find failed: ${(error as Error).message}` };
+    }
+  }
+
+  async list(): Promise<LoopDevice[]> {
+    const output = await this.exec("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"]);
+    if (output.trim() === "") return [];
+    const parsed = JSON.parse(output) as { loopdevices?: { name: string; "back-file": string | null }[] };
+    return (parsed.loopdevices ?? []).map((d) => ({
+      device: d.name,
+      backingFile: (d["back-file"] ?? "").replace(/ \(deleted\)$/, ""),
+    }));
+  }
+
+  /** The loop device over `file`, made when there is none, linked as `virtio-<serial>`. */
+  async attach(file: string, serial: string, readOnly: boolean): Promise<string> {
+    const existing = (await this.list()).find((d) => d.backingFile === file);
+    const device =
+      existing?.device ??
+      (
+        await this.exec("losetup", ["--find", "--show", ...(readOnly ? ["--read-only"] : []), "--", file])
+      ).trim();
+    await this.link(serial, device);
+    return device;
+  }
+
+  /** Removes the link and every loop device over `file`. */
+  async detach(file: string, serial: string): Promise<void> {
+    await rm(this.byIdPath(serial), { force: true });
+    for (const loop of await this.list()) {
+      if (loop.backingFile === file) await this.exec("losetup", ["--detach", loop.device]);
+    }
+  }
+
+  /** Makes the kernel see a grown backing file. */
+  async refresh(device: string): Promise<void> {
+    await this.exec("losetup", ["--set-capacity", device]);
+  }
+
+  async linkTarget(serial: string): Promise<string | undefined> {
+    try {
+      return await readlink(this.byIdPath(serial));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async link(serial: string, device: string): Promise<void> {
+    if ((await this.linkTarget(serial)) === device) return;
+    await mkdir(this.byIdDir, { recursive: true });
+    const path = this.byIdPath(serial);
+    await rm(path, { force: true });
+    await symlink(device, path);
+  }
+}

@@ -1,0 +1,228 @@
+import type { Logger } from "../observability/logger.js";
+import { attachmentView, settleStatus, snapshotView, volumeView } from "./cloud-service.js";
+import type { LoopDevices } from "./loop-devices.js";
+import { ProblemError, problem } from "./problems.js";
+import type { CloudState, OperationRecord, VolumeRecord } from "./state.js";
+import type { VolumeFiles } from "./volume-files.js";
+
+export interface OperationRunnerDependencies {
+  state: CloudState;
+  save: () => Promise<void>;
+  files: VolumeFiles;
+  loops: LoopDevices;
+  /** Whether an instance is this machine (its attachments are loop devices). */
+  isLocal: (instanceId: string) => boolean;
+  logger?: Logger;
+  now?: () => number;
+}
+
+/**
+ * Carries out running operations when they fall due: the file, loop-device and link work, then the
+ * resulting state, persisted. Every step is idempotent, so operations found running after a restart
+ * are simply run again.
+ */
+export class OperationRunner {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: OperationRunnerDependencies) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  schedule(operation: OperationRecord): void {
+    if (this.closed) return;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        const work = this.run(operation).finally(() => this.running.delete(work));
+        this.running.add(work);
+      },
+      Math.max(0, operation.dueAt - this.now()),
+    );
+    this.timers.add(timer);
+  }
+
+  /** Stops starting work and waits for work in progress; unstarted operations resume on the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.all([...this.running]);
+  }
+
+  private async run(operation: OperationRecord): Promise<void> {
+    try {
+      await this.perform(operation);
+      operation.status = "succeeded";
+    } catch (error) {
+      const failure =
+        error instanceof ProblemError
+          ? error
+          : problem("internal", `${operation.kind} failed: ${(error as Error).message}`);
+      this.deps.logger?.error(
+        { err: error, operationId: operation.id, kind: operation.kind },
+        "operation failed",
+      );
+      this.rollBack(operation);
+      operation.status = "failed";
+      operation.error = failure.toProblem();
+    }
+    operation.updatedAt = new Date(this.now()).toISOString();
+    try {
+      await this.deps.save();
+    } catch (error) {
+      this.deps.logger?.error(
+        { err: error, operationId: operation.id },
+        "cannot persist a finished operation",
+      );
+    }
+  }
+
+  private async perform(operation: OperationRecord): Promise<void> {
+    const { state, files, loops } = this.deps;
+    const input = operation.input;
+    switch (input.kind) {
+      case "createVolume": {
+        const volume = this.volume(operation.resourceId);
+        const target = files.volumePath(volume.id);
+        if (volume.sourceSnapshotId !== undefined) {
+          await files.copy(files.snapshotPath(volume.sourceSnapshotId), target, volume.sizeBytes);
+        } else if (volume.sourceVolumeId !== undefined) {
+          await files.copy(files.volumePath(volume.sourceVolumeId), target, volume.sizeBytes);
+        } else {
+          await files.createEmpty(target, volume.sizeBytes);
+        }
+        volume.status = "available";
+        settleStatus(volume);
+        operation.volume = volumeView(volume);
+        return;
+      }
+      case "deleteVolume": {
+        const volume = this.volume(operation.resourceId);
+        await files.remove(files.volumePath(volume.id));
+        delete state.volumes[volume.id];
+        return;
+      }
+      case "resizeVolume": {
+        const volume = this.volume(operation.resourceId);
+        await files.grow(files.volumePath(volume.id), input.sizeBytes);
+        for (const attachment of volume.attachments) {
+          if (attachment.devicePath !== undefined && this.deps.isLocal(attachment.instanceId)) {
+            await loops.refresh(attachment.devicePath);
+          }
+        }
+        volume.sizeBytes = input.sizeBytes;
+        delete volume.busyOperationId;
+        operation.volume = volumeView(volume);
+        return;
+      }
+      case "modifyVolume": {
+        const volume = this.volume(operation.resourceId);
+        volume.type = input.type;
+        if (input.iops === undefined) delete volume.iops;
+        else volume.iops = input.iops;
+        if (input.throughputMiBps === undefined) delete volume.throughputMiBps;
+        else volume.throughputMiBps = input.throughputMiBps;
+        delete volume.busyOperationId;
+        operation.volume = volumeView(volume);
+        return;
+      }
+      case "attachVolume": {
+        const volume = this.volume(operation.resourceId);
+        const attachment = volume.attachments.find((a) => a.instanceId === input.instanceId);
+        if (attachment === undefined) throw problem("internal", `attachment of ${volume.id} vanished`);
+        if (this.deps.isLocal(input.instanceId)) {
+          try {
+            attachment.devicePath = await loops.attach(
+              files.volumePath(volume.id),
+              volume.id,
+              input.readOnly,
+            );
+          } catch (error) {
+            throw problem(
+              "local_attach_unavailable",
+              `cannot attach ${volume.id} locally: ${(error as Error).message}`,
+            );
+          }
+        }
+        attachment.state = "attached";
+        attachment.attachedAt = new Date(this.now()).toISOString();
+        operation.attachment = attachmentView(attachment);
+        return;
+      }
+      case "detachVolume": {
+        const volume = this.volume(operation.resourceId);
+        if (this.deps.isLocal(input.instanceId)) await loops.detach(files.volumePath(volume.id), volume.id);
+        volume.attachments = volume.attachments.filter((a) => a.instanceId !== input.instanceId);
+        settleStatus(volume);
+        return;
+      }
+      case "createSnapshot": {
+        const snapshot = state.snapshots[operation.resourceId];
+        if (snapshot === undefined) throw problem("internal", `snapshot ${operation.resourceId} vanished`);
+        await files.copy(
+          files.volumePath(snapshot.sourceVolumeId),
+          files.snapshotPath(snapshot.id),
+          snapshot.sizeBytes,
+        );
+        snapshot.status = "available";
+        snapshot.readyToUse = true;
+        operation.snapshot = snapshotView(snapshot);
+        return;
+      }
+      case "deleteSnapshot": {
+        await files.remove(files.snapshotPath(operation.resourceId));
+        delete state.snapshots[operation.resourceId];
+        return;
+      }
+    }
+  }
+
+  /** Leaves the resource in a state that says the operation failed and frees it for the next one. */
+  private rollBack(operation: OperationRecord): void {
+    const { state } = this.deps;
+    const volume = state.volumes[operation.resourceId];
+    const input = operation.input;
+    switch (input.kind) {
+      case "createVolume":
+      case "deleteVolume":
+        if (volume !== undefined) {
+          volume.status = "error";
+          delete volume.busyOperationId;
+        }
+        return;
+      case "resizeVolume":
+      case "modifyVolume":
+        if (volume !== undefined) delete volume.busyOperationId;
+        return;
+      case "attachVolume":
+        if (volume !== undefined) {
+          volume.attachments = volume.attachments.filter((a) => a.instanceId !== input.instanceId);
+          settleStatus(volume);
+        }
+        return;
+      case "detachVolume": {
+        const attachment = volume?.attachments.find((a) => a.instanceId === input.instanceId);
+        if (attachment !== undefined) attachment.state = "attached";
+        return;
+      }
+      case "createSnapshot":
+      case "deleteSnapshot": {
+        const snapshot = state.snapshots[operation.resourceId];
+        if (snapshot !== undefined) {
+          snapshot.status = "error";
+          snapshot.readyToUse = false;
+        }
+        return;
+      }
+    }
+  }
+
+  private volume(volumeId: string): VolumeRecord {
+    const volume = this.deps.state.volumes[volumeId];
+    if (volume === undefined) throw problem("internal", `volume ${volumeId} vanished`);
+    return volume;
+  }
+}

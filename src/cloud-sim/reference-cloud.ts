@@ -1,0 +1,231 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { CloudService } from "./cloud-service.js";
+import {
+  type ContractViolation,
+  type FaultConfig,
+  type ReferenceCloudConfig,
+  type ResolvedConfig,
+  resolveConfig,
+} from "./config.js";
+import { Contract } from "./contract.js";
+import { type Exec, execFileExec } from "./exec.js";
+import { FaultInjector } from "./faults.js";
+import { createHandlers } from "./handlers.js";
+import { HttpFront } from "./http-server.js";
+import { newId } from "./ids.js";
+import { type LocalAttachProbe, LoopDevices } from "./loop-devices.js";
+import { OperationRunner } from "./operation-runner.js";
+import { RequestLog } from "./request-log.js";
+import type { CloudState, InstanceRecord } from "./state.js";
+import { StateFile } from "./state-file.js";
+import { VolumeFiles } from "./volume-files.js";
+
+export interface ReferenceCloud {
+  /** Base URL, e.g. `http://127.0.0.1:41234` (the API is under `/v1`). */
+  readonly url: string;
+  readonly port: number;
+  /** A token the server accepts (the first configured). */
+  readonly token: string;
+  readonly dataDir: string;
+  readonly byIdDir: string;
+  /** The instance that stands for this machine, when there is one. */
+  readonly localInstanceId: string | undefined;
+  readonly localAttach: LocalAttachProbe;
+  /** Responses that broke the contract (each was replaced by a 500); tests assert this stays empty. */
+  readonly contractViolations: readonly ContractViolation[];
+  setFaults(faults: FaultConfig): FaultConfig;
+  /**
+   * Stops serving, lets work in progress finish and persists the state. Attachments stay as they
+   * are unless `detachLocalDevices` is set, which removes this machine's loop devices and links
+   * (the stored attachments remain, and the next start recreates them) — what tests want.
+   */
+  close(options?: { detachLocalDevices?: boolean }): Promise<void>;
+}
+
+export class ReferenceCloudStartError extends Error {
+  override readonly name = "ReferenceCloudStartError";
+}
+
+/** Starts the reference cloud: a real HTTP server implementing openapi/block-storage.v1.yaml. */
+export async function startReferenceCloud(
+  config: ReferenceCloudConfig,
+  dependencies: { exec?: Exec; contract?: Contract } = {},
+): Promise<ReferenceCloud> {
+  const resolved = resolveConfig(config);
+  const exec = dependencies.exec ?? execFileExec;
+  const logger = config.logger;
+  await ensureWritable(resolved.dataDir);
+
+  const stateFile = new StateFile(StateFile.pathIn(resolved.dataDir), () => state);
+  const state: CloudState = await stateFile.load();
+  reconcileInstances(state, resolved);
+  const save = () => stateFile.save();
+  await save();
+
+  const files = new VolumeFiles(resolved.dataDir, exec);
+  await files.prepare();
+  const loops = new LoopDevices(exec, resolved.byIdDir);
+  const local = state.instances.find((i) => i.local);
+  const localAttach: LocalAttachProbe =
+    local === undefined
+      ? { available: false, reason: "no instance stands for this machine" }
+      : resolved.localAttach
+        ? await loops.probe()
+        : { available: false, reason: "local attach is turned off in the configuration" };
+  if (!localAttach.available) logger?.warn({ reason: localAttach.reason }, "local attach unavailable");
+
+  const localIds = new Set(state.instances.filter((i) => i.local).map((i) => i.id));
+  const runner = new OperationRunner({
+    state,
+    save,
+    files,
+    loops,
+    isLocal: (instanceId) => localIds.has(instanceId),
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const service = new CloudService({
+    config: resolved,
+    state,
+    save,
+    schedule: (operation) => runner.schedule(operation),
+    localAttach: () => localAttach,
+    byIdPath: (serial) => loops.byIdPath(serial),
+  });
+
+  if (localAttach.available && local !== undefined)
+    await reconcileLocalDevices(state, local.id, files, loops);
+  for (const operation of Object.values(state.operations)) {
+    if (operation.status === "running") runner.schedule(operation);
+  }
+
+  const faults = new FaultInjector(resolved.faults);
+  const requestLog = new RequestLog();
+  const contractViolations: ContractViolation[] = [];
+  const front = new HttpFront({
+    contract: dependencies.contract ?? Contract.load(),
+    handlers: createHandlers({
+      service,
+      faults,
+      requestLog,
+      health: () => ({ localAttach, localInstanceId: local?.id }),
+    }),
+    tokens: resolved.tokens,
+    faults,
+    requestLog,
+    ...(logger === undefined ? {} : { logger }),
+    onContractViolation: (violation) => {
+      contractViolations.push(violation);
+      config.onContractViolation?.(violation);
+    },
+  });
+  const server = createServer({ keepAliveTimeout: 5_000 }, front.listener);
+  const port = await listen(server, resolved.host, resolved.port).catch(async (error: unknown) => {
+    await runner.close();
+    throw error;
+  });
+  const host = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
+  logger?.info({ url: `http://${host}:${port}`, dataDir: resolved.dataDir }, "reference cloud listening");
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    token: resolved.tokens[0] as string,
+    dataDir: resolved.dataDir,
+    byIdDir: resolved.byIdDir,
+    localInstanceId: local?.id,
+    localAttach,
+    contractViolations,
+    setFaults: (next) => faults.set(next),
+    async close(options) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 1_000).unref();
+      await runner.close();
+      await save();
+      await closed;
+      if (options?.detachLocalDevices && local !== undefined && localAttach.available) {
+        for (const volume of Object.values(state.volumes)) {
+          if (volume.attachments.some((a) => a.instanceId === local.id)) {
+            await loops.detach(files.volumePath(volume.id), volume.id);
+          }
+        }
+      }
+    },
+  };
+}
+
+async function ensureWritable(dataDir: string): Promise<void> {
+  const probe = join(dataDir, `.write-probe-${process.pid}`);
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(probe, "");
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw new ReferenceCloudStartError(`data dir ${dataDir} is not writable: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Instances come from the configuration; their ids come from the state so they survive restarts. */
+function reconcileInstances(state: CloudState, config: ResolvedConfig): void {
+  const previous = state.instances;
+  state.instances = config.instances.map((instance): InstanceRecord => {
+    const local = instance.local === true;
+    const known = local
+      ? previous.find((p) => p.local)
+      : previous.find((p) => !p.local && p.name === instance.name);
+    return {
+      id: instance.id ?? known?.id ?? newId("i"),
+      name: instance.name,
+      zone: instance.zone,
+      maxAttachedVolumes: instance.maxAttachedVolumes,
+      local,
+    };
+  });
+}
+
+/**
+ * Brings this machine's loop devices and links in line with the stored attachments: attached
+ * volumes get their device back (e.g. after a reboot), devices over our volume files that no
+ * attachment explains are removed. Attaching and detaching ones are left to their operations.
+ */
+async function reconcileLocalDevices(
+  state: CloudState,
+  localId: string,
+  files: VolumeFiles,
+  loops: LoopDevices,
+): Promise<void> {
+  const wanted = new Set<string>();
+  for (const volume of Object.values(state.volumes)) {
+    const attachment = volume.attachments.find((a) => a.instanceId === localId);
+    if (attachment === undefined) continue;
+    const file = files.volumePath(volume.id);
+    wanted.add(file);
+    if (attachment.state === "attached") {
+      attachment.devicePath = await loops.attach(file, volume.id, attachment.readOnly);
+    }
+  }
+  for (const loop of await loops.list()) {
+    if (!loop.backingFile.startsWith(`${files.volumesDir}/`) || wanted.has(loop.backingFile)) continue;
+    const volumeId = loop.backingFile.slice(files.volumesDir.length + 1).replace(/\.img$/, "");
+    await loops.detach(loop.backingFile, volumeId);
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const reason = error.code === "EADDRINUSE" ? "address already in use" : error.message;
+      reject(new ReferenceCloudStartError(`cannot listen on ${host}:${port}: ${reason}`, { cause: error }));
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import type { components } from "../generated/block-storage.v1.js";
+import type { OperationKind } from "./config.js";
+
+type Schemas = components["schemas"];
+export type Volume = Schemas["Volume"];
+export type Snapshot = Schemas["Snapshot"];
+export type Attachment = Schemas["Attachment"];
+export type Operation = Schemas["Operation"];
+export type Instance = Schemas["Instance"];
+
+/** What a create asked for, kept so a create with the same name can be compared with it. */
+export interface VolumeSpec {
+  /** Rounded requested size; absent when the create took the source's size. */
+  sizeBytes?: number;
+  zone: string;
+  type: string;
+  iops?: number;
+  throughputMiBps?: number;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  tags: Record<string, string>;
+  sourceSnapshotId?: string;
+  sourceVolumeId?: string;
+}
+
+export interface AttachmentRecord extends Attachment {
+  operationId: string;
+}
+
+export interface VolumeRecord extends Omit<Volume, "attachments"> {
+  seq: number;
+  spec: VolumeSpec;
+  createOperationId: string;
+  /** The running delete, resize or modify (one at a time). */
+  busyOperationId?: string;
+  attachments: AttachmentRecord[];
+}
+
+export interface SnapshotRecord extends Snapshot {
+  seq: number;
+  createOperationId: string;
+  deleteOperationId?: string;
+}
+
+export interface InstanceRecord {
+  id: string;
+  name: string;
+  zone: string;
+  maxAttachedVolumes: number;
+  local: boolean;
+}
+
+/** Inputs an operation needs to finish, also after a restart. */
+export type OperationInput =
+  | { kind: "createVolume" }
+  | { kind: "deleteVolume" }
+  | { kind: "resizeVolume"; sizeBytes: number }
+  | { kind: "modifyVolume"; type: string; iops?: number; throughputMiBps?: number }
+  | { kind: "attachVolume"; instanceId: string; readOnly: boolean }
+  | { kind: "detachVolume"; instanceId: string }
+  | { kind: "createSnapshot" }
+  | { kind: "deleteSnapshot" };
+
+export interface OperationRecord extends Operation {
+  kind: OperationKind;
+  input: OperationInput;
+  /** Epoch ms when the work is due to finish. */
+  dueAt: number;
+}
+
+/** A 202 answer remembered under an Idempotency-Key. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  operationId: string;
+  at: number;
+}
+
+export interface CloudState {
+  version: 1;
+  seq: number;
+  instances: InstanceRecord[];
+  volumes: Record<string, VolumeRecord>;
+  snapshots: Record<string, SnapshotRecord>;
+  operations: Record<string, OperationRecord>;
+  idempotency: Record<string, IdempotencyRecord>;
+}
+
+export function emptyState(): CloudState {
+  return { version: 1, seq: 0, instances: [], volumes: {}, snapshots: {}, operations: {}, idempotency: {} };
+}

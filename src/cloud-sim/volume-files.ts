@@ -1,0 +1,69 @@
+import { mkdir, open, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Exec } from "./exec.js";
+
+/**
+ * The sparse files behind volumes and snapshots under the data dir. Copies go through
+ * `cp --sparse=always` so holes stay holes and a 1 TiB volume with little data copies quickly.
+ */
+export class VolumeFiles {
+  readonly volumesDir: string;
+  readonly snapshotsDir: string;
+
+  constructor(
+    dataDir: string,
+    private readonly exec: Exec,
+  ) {
+    this.volumesDir = join(dataDir, "volumes");
+    this.snapshotsDir = join(dataDir, "snapshots");
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(this.volumesDir, { recursive: true });
+    await mkdir(this.snapshotsDir, { recursive: true });
+  }
+
+  volumePath(volumeId: string): string {
+    return join(this.volumesDir, `${volumeId}.img`);
+  }
+
+  snapshotPath(snapshotId: string): string {
+    return join(this.snapshotsDir, `${snapshotId}.img`);
+  }
+
+  /** Makes (or remakes, when a crash left a partial one) an empty sparse file of `sizeBytes`. */
+  async createEmpty(path: string, sizeBytes: number): Promise<void> {
+    const file = await open(path, "w");
+    try {
+      await file.truncate(sizeBytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Copies `source` to `target` sparse-aware, then grows the copy to `sizeBytes` when larger. */
+  async copy(source: string, target: string, sizeBytes: number): Promise<void> {
+    await this.exec("cp", ["--sparse=always", "--", source, target]);
+    await this.grow(target, sizeBytes);
+  }
+
+  /** Grows a file to `sizeBytes` (never shrinks). */
+  async grow(path: string, sizeBytes: number): Promise<void> {
+    const file = await open(path, "r+");
+    try {
+      if ((await file.stat()).size < sizeBytes) await file.truncate(sizeBytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  async size(path: string): Promise<number> {
+    return (await stat(path)).size;
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
+}

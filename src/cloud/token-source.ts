@@ -1,0 +1,49 @@
+import { readFile, stat } from "node:fs/promises";
+import { BallastError } from "../shared/errors.js";
+
+/**
+ * Where the bearer token comes from. Implementations never log the token or put it into an
+ * error message.
+ */
+export interface TokenSource {
+  token(): Promise<string>;
+}
+
+export function staticTokenSource(token: string): TokenSource {
+  if (token.trim() === "") throw new BallastError("InvalidArgument", "cloud token: must not be empty");
+  const value = token.trim();
+  return { token: async () => value };
+}
+
+/**
+ * Reads the token from a file and re-reads it whenever the file changes (mtime, size or inode),
+ * so a rotated Kubernetes Secret (an atomic symlink swap) takes effect without a restart. A stat
+ * per request is cheap next to an HTTP round trip and, unlike fs.watch, survives symlink swaps.
+ */
+export class FileTokenSource implements TokenSource {
+  private cached: { fingerprint: string; token: string } | undefined;
+
+  constructor(readonly path: string) {}
+
+  async token(): Promise<string> {
+    let fingerprint: string;
+    try {
+      const info = await stat(this.path);
+      fingerprint = `${info.ino}:${info.size}:${info.mtimeMs}`;
+      if (this.cached?.fingerprint === fingerprint) return this.cached.token;
+      const token = (await readFile(this.path, "utf8")).trim();
+      if (token === "") {
+        throw new BallastError("Unavailable", `cloud token file ${JSON.stringify(this.path)} is empty`);
+      }
+      this.cached = { fingerprint, token };
+      return token;
+    } catch (error) {
+      if (error instanceof BallastError) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+      throw new BallastError(
+        "Unavailable",
+        `cloud token file ${JSON.stringify(this.path)} cannot be read: ${code}`,
+      );
+    }
+  }
+}

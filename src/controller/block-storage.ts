@@ -1,0 +1,162 @@
+/**
+ * What the controller needs from the block-storage API, in the controller's own terms. The cloud
+ * client (src/cloud) is adapted to this port in `cloud-block-storage.ts`; keeping the port here
+ * lets the controller be read, and tested, without the HTTP layer in mind.
+ *
+ * Every call takes the gRPC call's deadline (epoch ms) so nothing the cloud does outlives the RPC.
+ * Failures are `BallastError`s whose kind the cloud client already mapped from problem codes.
+ */
+export interface CallOptions {
+  deadline?: number | undefined;
+}
+
+export interface MutationOptions extends CallOptions {
+  /** Derived from the CO's name so a retried create never makes a second resource. */
+  idempotencyKey: string;
+}
+
+export type VolumeStatus = "creating" | "available" | "in-use" | "deleting" | "error";
+export type AttachmentState = "attaching" | "attached" | "detaching";
+export type SnapshotStatus = "pending" | "available" | "deleting" | "error";
+
+export interface Attachment {
+  instanceId: string;
+  serial: string;
+  byIdPath: string;
+  state: AttachmentState;
+  readOnly: boolean;
+}
+
+export interface Volume {
+  id: string;
+  name: string;
+  sizeBytes: number;
+  zone: string;
+  type: string;
+  iops?: number | undefined;
+  throughput?: number | undefined;
+  encrypted: boolean;
+  kmsKeyId?: string | undefined;
+  tags: Record<string, string>;
+  sourceSnapshotId?: string | undefined;
+  sourceVolumeId?: string | undefined;
+  status: VolumeStatus;
+  attachments: Attachment[];
+}
+
+export interface Snapshot {
+  id: string;
+  name: string;
+  sourceVolumeId: string;
+  sizeBytes: number;
+  /** Set when the cloud keeps snapshots zonal; restores then stay in that zone. */
+  zone?: string | undefined;
+  status: SnapshotStatus;
+  readyToUse: boolean;
+  createdAt: string;
+  tags: Record<string, string>;
+}
+
+export interface Instance {
+  id: string;
+  name: string;
+  zone: string;
+  maxAttachedVolumes: number;
+  attachedVolumeIds: string[];
+}
+
+export interface Bounds {
+  min: number;
+  max: number;
+  default: number;
+}
+
+export interface VolumeType {
+  name: string;
+  minSizeBytes: number;
+  maxSizeBytes: number;
+  sizeGranularityBytes: number;
+  /** Absent when the tier's IOPS are fixed and not settable. */
+  iops?: Bounds | undefined;
+  /** MiB/s; absent when fixed. */
+  throughput?: Bounds | undefined;
+  supportsEncryption: boolean;
+  /** The tier may be attached to several instances at once (read-only). */
+  multiAttach: boolean;
+}
+
+export interface CreateVolumeInput {
+  name: string;
+  sizeBytes: number;
+  zone: string;
+  type: string;
+  iops?: number | undefined;
+  throughput?: number | undefined;
+  encrypted: boolean;
+  kmsKeyId?: string | undefined;
+  tags: Record<string, string>;
+  sourceSnapshotId?: string | undefined;
+  sourceVolumeId?: string | undefined;
+}
+
+export interface ModifyVolumeInput {
+  type?: string | undefined;
+  iops?: number | undefined;
+  throughput?: number | undefined;
+}
+
+export interface CreateSnapshotInput {
+  name: string;
+  sourceVolumeId: string;
+  tags: Record<string, string>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string | undefined;
+}
+
+export interface PageRequest {
+  limit?: number | undefined;
+  pageToken?: string | undefined;
+}
+
+export interface BlockStorage {
+  /** Creates and waits until the volume is available (bounded by the deadline). */
+  createVolume(input: CreateVolumeInput, options: MutationOptions): Promise<Volume>;
+  /** undefined when the volume does not exist. */
+  getVolume(id: string, options: CallOptions): Promise<Volume | undefined>;
+  findVolumeByName(name: string, options: CallOptions): Promise<Volume | undefined>;
+  listVolumes(
+    page: PageRequest & { tags?: Record<string, string> | undefined },
+    options: CallOptions,
+  ): Promise<Page<Volume>>;
+  /** Waits until the volume is gone; a volume already gone is success. */
+  deleteVolume(id: string, options: CallOptions): Promise<void>;
+  resizeVolume(id: string, sizeBytes: number, options: MutationOptions): Promise<Volume>;
+  modifyVolume(id: string, input: ModifyVolumeInput, options: MutationOptions): Promise<Volume>;
+  /** Attaches and waits until attached. */
+  attachVolume(
+    volumeId: string,
+    instanceId: string,
+    readOnly: boolean,
+    options: MutationOptions,
+  ): Promise<Attachment>;
+  /** Detaches and waits until detached; not attached is success. */
+  detachVolume(volumeId: string, instanceId: string, options: MutationOptions): Promise<void>;
+
+  /** Starts the snapshot and returns it as soon as the cloud accepted it (usually still pending). */
+  createSnapshot(input: CreateSnapshotInput, options: MutationOptions): Promise<Snapshot>;
+  getSnapshot(id: string, options: CallOptions): Promise<Snapshot | undefined>;
+  findSnapshotByName(name: string, options: CallOptions): Promise<Snapshot | undefined>;
+  listSnapshots(
+    page: PageRequest & { sourceVolumeId?: string | undefined },
+    options: CallOptions,
+  ): Promise<Page<Snapshot>>;
+  deleteSnapshot(id: string, options: CallOptions): Promise<void>;
+
+  getInstance(id: string, options: CallOptions): Promise<Instance | undefined>;
+  listZones(options: CallOptions): Promise<string[]>;
+  listVolumeTypes(options: CallOptions): Promise<VolumeType[]>;
+  getCapacity(zone: string, type: string, options: CallOptions): Promise<number>;
+}

@@ -1,0 +1,23 @@
+import type { BlockStorage } from "./block-storage.js";
+import type { CloudCatalog } from "./cloud-catalog.js";
+import type { InFlightLocks } from "./inflight-locks.js";
+
+/** What every controller operation works with; built once by `createControllerService`. */
+export interface ControllerContext {
+  cloud: BlockStorage;
+  catalog: CloudCatalog;
+  locks: InFlightLocks;
+  driverName: string;
+  /** Zone for volumes created without topology requirements; the cloud's first zone when unset. */
+  defaultZone?: string | undefined;
+  /** Tier for StorageClasses without a `type`. */
+  defaultVolumeType: string;
+}
+
+/** Lock keys: one namespace per kind of thing the CO names. */
+export const lockKeys = {
+  volumeName: (name: string) => `volume name ${name}`,
+  volumeId: (id: string) => `volume ${id}`,
+  snapshotName: (name: string) => `snapshot name ${name}`,
+  snapshotId: (id: string) => `snapshot ${id}`,
+};

@@ -1,0 +1,198 @@
+import type { CreateVolumeRequest, CreateVolumeResponse } from "../generated/csi.js";
+import {
+  alreadyExists,
+  BallastError,
+  internal,
+  invalidArgument,
+  notFound,
+  unavailable,
+} from "../shared/errors.js";
+import { checkCapabilities, requestedFsType } from "./access-modes.js";
+import type { CallOptions, CreateVolumeInput, Volume } from "./block-storage.js";
+import { type CapacityRequest, chooseVolumeSize, sizeSatisfies } from "./capacity-range.js";
+import { type ControllerContext, lockKeys } from "./controller-context.js";
+import { toCsiVolume } from "./csi-mapping.js";
+import { creationKey } from "./idempotency-keys.js";
+import { mkfsOptionsToContext } from "./mkfs-options.js";
+import {
+  CSI_NAME_TAG,
+  MANAGED_BY_TAG,
+  parseMutableParameters,
+  parseVolumeParameters,
+  resolveFsType,
+} from "./storage-class-parameters.js";
+import { allowedZones, chooseZone } from "./topology.js";
+import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
+
+/** The cloud's resource-name shape; CO names (pvc-<uid>) fit it. */
+export const CLOUD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+interface Source {
+  kind: "snapshot" | "volume";
+  id: string;
+  sizeBytes: number;
+  zone?: string | undefined;
+}
+
+/**
+ * CreateVolume: validate everything before touching the cloud, then find-or-create by the CO's
+ * name. An existing volume with a compatible spec is the answer (idempotency); an incompatible one
+ * is AlreadyExists naming the difference. The create carries an Idempotency-Key derived from the
+ * name, so a retry after a lost answer or a crash replays rather than duplicates.
+ */
+export async function createVolume(
+  context: ControllerContext,
+  request: CreateVolumeRequest,
+  options: CallOptions,
+): Promise<CreateVolumeResponse> {
+  if (!CLOUD_NAME.test(request.name)) {
+    throw invalidArgument(
+      `name: "${request.name}" must start with a letter or digit and hold only letters, digits, ".", "_" and "-"`,
+    );
+  }
+  const parameters = parseVolumeParameters(request.parameters);
+  const mutable = parseMutableParameters(request.mutableParameters);
+  const { mkfsOptions } = resolveFsType(
+    requestedFsType("volume_capabilities", request.volumeCapabilities),
+    parameters,
+  );
+  const volumeContext = mkfsOptionsToContext(mkfsOptions);
+  return context.locks.run("CreateVolume", [lockKeys.volumeName(request.name)], async () => {
+    const types = await context.catalog.volumeTypes(options);
+    const typeName = mutable.type ?? parameters.type ?? context.defaultVolumeType;
+    const tier = findVolumeType(
+      mutable.type ? "mutable_parameters.type" : "parameters.type",
+      typeName,
+      types,
+    );
+    checkCapabilities("volume_capabilities", request.volumeCapabilities, tier);
+    const performance = checkPerformance(
+      mutable.iops || mutable.throughput ? "mutable_parameters" : "parameters",
+      tier,
+      {
+        iops: mutable.iops ?? parameters.iops,
+        throughput: mutable.throughput ?? parameters.throughput,
+      },
+    );
+    if (parameters.encrypted && !tier.supportsEncryption) {
+      throw invalidArgument(`parameters.encrypted: tier ${tier.name} does not support encryption`);
+    }
+    const source = await findSource(context, request, options);
+    const capacity: CapacityRequest = {
+      requiredBytes: request.capacityRange?.requiredBytes ?? 0n,
+      limitBytes: request.capacityRange?.limitBytes ?? 0n,
+    };
+    const sizeBytes = chooseVolumeSize(
+      source !== undefined && BigInt(source.sizeBytes) > capacity.requiredBytes
+        ? { ...capacity, requiredBytes: BigInt(source.sizeBytes) }
+        : capacity,
+      tier,
+    );
+    const cloudZones = await context.catalog.zoneNames(options);
+    const zone = chooseZone({
+      requirement: request.accessibilityRequirements,
+      cloudZones,
+      defaultZone: context.defaultZone,
+      sourceZone: source?.zone,
+      sourceDescription: source && `source ${source.kind} ${source.id}`,
+    });
+    const input: CreateVolumeInput = {
+      name: request.name,
+      sizeBytes,
+      zone,
+      type: tier.name,
+      iops: performance.iops,
+      throughput: performance.throughput,
+      encrypted: parameters.encrypted,
+      kmsKeyId: parameters.kmsKeyId,
+      tags: { ...parameters.tags, [MANAGED_BY_TAG]: context.driverName, [CSI_NAME_TAG]: request.name },
+      sourceSnapshotId: source?.kind === "snapshot" ? source.id : undefined,
+      sourceVolumeId: source?.kind === "volume" ? source.id : undefined,
+    };
+    const existing = await context.cloud.findVolumeByName(request.name, options);
+    const volume = existing ?? (await createOrAdopt(context, input, options));
+    checkCompatible(volume, input, capacity, request);
+    return { volume: toCsiVolume(ready(volume), volumeContext) };
+  });
+}
+
+async function createOrAdopt(
+  context: ControllerContext,
+  input: CreateVolumeInput,
+  options: CallOptions,
+): Promise<Volume> {
+  const idempotencyKey = creationKey(context.driverName, "volume", input.name);
+  try {
+    return await context.cloud.createVolume(input, { ...options, idempotencyKey });
+  } catch (error) {
+    // Another controller replica (or an earlier attempt with a different spec) got there first:
+    // answer from what exists, so the compatibility check decides between OK and AlreadyExists.
+    if (error instanceof BallastError && error.kind === "AlreadyExists") {
+      const existing = await context.cloud.findVolumeByName(input.name, options);
+      if (existing !== undefined) return existing;
+    }
+    throw error;
+  }
+}
+
+async function findSource(
+  context: ControllerContext,
+  request: CreateVolumeRequest,
+  options: CallOptions,
+): Promise<Source | undefined> {
+  const source = request.volumeContentSource?.type;
+  if (source === undefined) return undefined;
+  if (source.$case === "snapshot") {
+    const id = source.value.snapshotId;
+    if (id === "") throw invalidArgument("volume_content_source.snapshot.snapshot_id: is required");
+    const snapshot = await context.cloud.getSnapshot(id, options);
+    if (snapshot === undefined)
+      throw notFound(`volume_content_source.snapshot.snapshot_id: snapshot ${id} does not exist`);
+    if (!snapshot.readyToUse)
+      throw unavailable(`snapshot ${id} is ${snapshot.status}, not ready to restore yet`);
+    return { kind: "snapshot", id, sizeBytes: snapshot.sizeBytes, zone: snapshot.zone };
+  }
+  const id = source.value.volumeId;
+  if (id === "") throw invalidArgument("volume_content_source.volume.volume_id: is required");
+  const volume = await context.cloud.getVolume(id, options);
+  if (volume === undefined)
+    throw notFound(`volume_content_source.volume.volume_id: volume ${id} does not exist`);
+  return { kind: "volume", id, sizeBytes: volume.sizeBytes, zone: volume.zone };
+}
+
+function checkCompatible(
+  volume: Volume,
+  input: CreateVolumeInput,
+  capacity: CapacityRequest,
+  request: CreateVolumeRequest,
+): void {
+  const differences: string[] = [];
+  if (!sizeSatisfies(volume.sizeBytes, capacity)) differences.push(`size ${volume.sizeBytes} bytes`);
+  if (volume.type !== input.type) differences.push(`type ${volume.type}`);
+  if (volume.encrypted !== input.encrypted) differences.push(`encrypted ${volume.encrypted}`);
+  if (input.kmsKeyId !== undefined && volume.kmsKeyId !== input.kmsKeyId) differences.push("kmsKeyId");
+  if (input.iops !== undefined && volume.iops !== input.iops) differences.push(`iops ${volume.iops}`);
+  if (input.throughput !== undefined && volume.throughput !== input.throughput) {
+    differences.push(`throughput ${volume.throughput}`);
+  }
+  if (volume.sourceSnapshotId !== input.sourceSnapshotId || volume.sourceVolumeId !== input.sourceVolumeId) {
+    differences.push(`content source ${volume.sourceSnapshotId ?? volume.sourceVolumeId ?? "none"}`);
+  }
+  const zones = allowedZones(request.accessibilityRequirements);
+  if (zones !== undefined && !zones.includes(volume.zone)) differences.push(`zone ${volume.zone}`);
+  if (differences.length > 0) {
+    throw alreadyExists(
+      `name: volume "${request.name}" already exists as ${volume.id} with ${differences.join(", ")}, incompatible with this request`,
+    );
+  }
+}
+
+/**
+ * A volume found by name may still be creating (an earlier attempt that lost its answer): the CO
+ * retries CreateVolume until it is available, so say so instead of handing out an unusable id.
+ */
+function ready(volume: Volume): Volume {
+  if (volume.status === "available" || volume.status === "in-use") return volume;
+  if (volume.status === "creating") throw unavailable(`volume ${volume.id} is still being created`);
+  throw internal(`volume ${volume.id} is in status ${volume.status}`);
+}

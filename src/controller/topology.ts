@@ -1,0 +1,89 @@
+import type { Topology, TopologyRequirement } from "../generated/csi.js";
+import { invalidArgument } from "../shared/errors.js";
+
+export const ZONE_TOPOLOGY_KEY = "topology.block.csi.ballast.dev/zone";
+export const WELL_KNOWN_ZONE_KEY = "topology.kubernetes.io/zone";
+
+/** The segments a volume reports as accessible_topology: the driver's own zone key. */
+export function zoneTopology(zone: string): Topology {
+  return { segments: { [ZONE_TOPOLOGY_KEY]: zone } };
+}
+
+function zoneOf(field: string, topology: Topology): string {
+  const segments = topology.segments;
+  const zone = segments[ZONE_TOPOLOGY_KEY] ?? segments[WELL_KNOWN_ZONE_KEY];
+  const both = segments[ZONE_TOPOLOGY_KEY] !== undefined && segments[WELL_KNOWN_ZONE_KEY] !== undefined;
+  if (zone === undefined || zone === "") {
+    throw invalidArgument(
+      `${field}: segments ${JSON.stringify(segments)} have no ${ZONE_TOPOLOGY_KEY} or ${WELL_KNOWN_ZONE_KEY}`,
+    );
+  }
+  if (both && segments[ZONE_TOPOLOGY_KEY] !== segments[WELL_KNOWN_ZONE_KEY]) {
+    throw invalidArgument(`${field}: ${ZONE_TOPOLOGY_KEY} and ${WELL_KNOWN_ZONE_KEY} name different zones`);
+  }
+  return zone;
+}
+
+/**
+ * Zones the CO allows, most wanted first: preferred in order, then requisite in order, without
+ * duplicates. undefined means no constraint. A segment without a zone is an error, never a
+ * silent default.
+ */
+export function allowedZones(requirement: TopologyRequirement | undefined): string[] | undefined {
+  if (requirement === undefined) return undefined;
+  const zones: string[] = [];
+  const add = (field: string, list: Topology[]) =>
+    list.forEach((topology, index) => {
+      const zone = zoneOf(`${field}[${index}]`, topology);
+      if (!zones.includes(zone)) zones.push(zone);
+    });
+  add("accessibility_requirements.preferred", requirement.preferred);
+  add("accessibility_requirements.requisite", requirement.requisite);
+  if (requirement.requisite.length > 0) {
+    const requisite = requirement.requisite.map((t, i) =>
+      zoneOf(`accessibility_requirements.requisite[${i}]`, t),
+    );
+    return zones.filter((zone) => requisite.includes(zone));
+  }
+  return zones.length === 0 ? undefined : zones;
+}
+
+/**
+ * Picks the zone for a new volume. With a source (snapshot or volume) the zone is the source's,
+ * and it must be allowed. Without constraints: the default zone (the controller's --zone) or
+ * the cloud's first zone. Zones the cloud does not know are skipped; none left is an error.
+ */
+export function chooseZone(options: {
+  requirement: TopologyRequirement | undefined;
+  cloudZones: string[];
+  defaultZone?: string | undefined;
+  sourceZone?: string | undefined;
+  sourceDescription?: string | undefined;
+}): string {
+  const allowed = allowedZones(options.requirement);
+  if (options.sourceZone !== undefined) {
+    if (allowed !== undefined && !allowed.includes(options.sourceZone)) {
+      throw invalidArgument(
+        `accessibility_requirements: ${options.sourceDescription ?? "the source"} is in zone ${options.sourceZone}, which is not among the allowed zones ${allowed.join(", ")}; clones and restores stay in their source's zone`,
+      );
+    }
+    return options.sourceZone;
+  }
+  if (allowed === undefined) {
+    const fallback = options.defaultZone ?? options.cloudZones[0];
+    if (fallback === undefined) throw invalidArgument("accessibility_requirements: the cloud lists no zones");
+    return fallback;
+  }
+  const known = allowed.find((zone) => options.cloudZones.includes(zone));
+  if (known === undefined) {
+    throw invalidArgument(
+      `accessibility_requirements: none of the zones ${allowed.join(", ")} exists (known: ${options.cloudZones.join(", ")})`,
+    );
+  }
+  return known;
+}
+
+/** The zone named by GetCapacity's accessible_topology, or undefined when none was given. */
+export function capacityZone(topology: Topology | undefined): string | undefined {
+  return topology === undefined ? undefined : zoneOf("accessible_topology", topology);
+}

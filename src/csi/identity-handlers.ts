@@ -1,0 +1,42 @@
+import {
+  PluginCapability_VolumeExpansion_Type as ExpansionType,
+  type IdentityServer,
+  type PluginCapability,
+  PluginCapability_Service_Type as ServiceType,
+} from "../generated/csi.js";
+import { unary } from "./unary.js";
+
+export interface IdentityOptions {
+  driverName: string;
+  vendorVersion: string;
+  /** True when this process serves the Controller service. */
+  controller: boolean;
+  /** Readiness of the parts this process depends on; never throws. */
+  ready: () => Promise<boolean>;
+}
+
+export function pluginCapabilities(controller: boolean): PluginCapability[] {
+  const services: PluginCapability[] = controller
+    ? [
+        { type: { $case: "service", value: { type: ServiceType.CONTROLLER_SERVICE } } },
+        { type: { $case: "service", value: { type: ServiceType.VOLUME_ACCESSIBILITY_CONSTRAINTS } } },
+      ]
+    : [];
+  return [
+    ...services,
+    { type: { $case: "volumeExpansion", value: { type: ExpansionType.ONLINE } } },
+    { type: { $case: "volumeExpansion", value: { type: ExpansionType.OFFLINE } } },
+  ];
+}
+
+export function createIdentityHandlers(options: IdentityOptions): IdentityServer {
+  return {
+    getPluginInfo: unary(async () => ({
+      name: options.driverName,
+      vendorVersion: options.vendorVersion,
+      manifest: {},
+    })),
+    getPluginCapabilities: unary(async () => ({ capabilities: pluginCapabilities(options.controller) })),
+    probe: unary(async () => ({ ready: await options.ready() })),
+  };
+}

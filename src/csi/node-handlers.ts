@@ -1,0 +1,198 @@
+import {
+  type NodeServer,
+  NodeServiceCapability_RPC_Type,
+  type VolumeCapability,
+  VolumeCapability_AccessMode_Mode,
+  VolumeUsage_Unit,
+} from "../generated/csi.js";
+import { checkedDeviceHint } from "../node/device-discovery.js";
+import { checkedFsType } from "../node/filesystem-type.js";
+import { checkedMkfsOptions } from "../node/mkfs-options.js";
+import { checkedMountOptions } from "../node/mount-options.js";
+import { KUBERNETES_ZONE_KEY, TOPOLOGY_ZONE_KEY } from "../node/node-identity.js";
+import type { NodeService, VolumeAccess } from "../node/node-service.js";
+import { checkedPath } from "../node/paths.js";
+import { failedPrecondition, invalidArgument } from "../shared/errors.js";
+import { unary } from "./unary.js";
+
+const Mode = VolumeCapability_AccessMode_Mode;
+
+/** A block device is attached to one node at a time, so only single-node modes can be served. */
+const SINGLE_NODE_MODES = new Set([
+  Mode.SINGLE_NODE_WRITER,
+  Mode.SINGLE_NODE_READER_ONLY,
+  Mode.SINGLE_NODE_SINGLE_WRITER,
+  Mode.SINGLE_NODE_MULTI_WRITER,
+]);
+const MULTI_NODE_MODES = new Set([
+  Mode.MULTI_NODE_READER_ONLY,
+  Mode.MULTI_NODE_SINGLE_WRITER,
+  Mode.MULTI_NODE_MULTI_WRITER,
+]);
+
+const NODE_CAPABILITIES = [
+  NodeServiceCapability_RPC_Type.STAGE_UNSTAGE_VOLUME,
+  NodeServiceCapability_RPC_Type.GET_VOLUME_STATS,
+  NodeServiceCapability_RPC_Type.EXPAND_VOLUME,
+  NodeServiceCapability_RPC_Type.VOLUME_CONDITION,
+  NodeServiceCapability_RPC_Type.SINGLE_NODE_MULTI_WRITER,
+];
+
+const MAX_VOLUME_ID_BYTES = 128;
+
+function checkedVolumeId(value: string): string {
+  if (value === "") throw invalidArgument("volume_id is required");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (Buffer.byteLength(value) > MAX_VOLUME_ID_BYTES || /[\u0000-\u001f\u007f/]/.test(value)) {
+    throw invalidArgument(`volume_id: ${JSON.stringify(value)} is not a volume id`);
+  }
+  return value;
+}
+
+interface CheckedCapability {
+  access: VolumeAccess;
+  readOnlyMode: boolean;
+}
+
+function checkedCapability(field: string, capability: VolumeCapability | undefined): CheckedCapability {
+  if (capability === undefined) throw invalidArgument(`${field} is required`);
+  const mode = capability.accessMode?.mode;
+  if (mode === undefined || mode === Mode.UNKNOWN || mode === Mode.UNRECOGNIZED) {
+    throw invalidArgument(`${field}.access_mode is required`);
+  }
+  if (MULTI_NODE_MODES.has(mode)) {
+    throw failedPrecondition(
+      `${field}.access_mode ${Mode[mode]} is not supported: a block volume attaches to one node`,
+    );
+  }
+  if (!SINGLE_NODE_MODES.has(mode)) throw invalidArgument(`${field}.access_mode ${mode} is unknown`);
+  const readOnlyMode = mode === Mode.SINGLE_NODE_READER_ONLY;
+  const accessType = capability.accessType;
+  if (accessType === undefined) throw invalidArgument(`${field}.access_type (block or mount) is required`);
+  if (accessType.$case === "block") return { access: { kind: "block" }, readOnlyMode };
+  const mount = accessType.value;
+  if (mount.volumeMountGroup !== "") {
+    throw invalidArgument(
+      `${field}.mount.volume_mount_group is not supported (no VOLUME_MOUNT_GROUP capability)`,
+    );
+  }
+  const fsType = checkedFsType(`${field}.mount.fs_type`, mount.fsType);
+  const mountOptions = checkedMountOptions(`${field}.mount.mount_flags`, fsType, mount.mountFlags);
+  return { access: { kind: "mount", fsType, mountOptions }, readOnlyMode };
+}
+
+/**
+ * The Node service's gRPC face: checks every field the spec requires before the domain runs
+ * anything, then hands typed requests to `NodeService`. Errors reach the CO through `unary`.
+ */
+export function createNodeHandlers(service: NodeService): NodeServer {
+  return {
+    nodeStageVolume: unary(async (request) => {
+      const volumeId = checkedVolumeId(request.volumeId);
+      const stagingPath = checkedPath("staging_target_path", request.stagingTargetPath);
+      const { access, readOnlyMode } = checkedCapability("volume_capability", request.volumeCapability);
+      const hint = checkedDeviceHint(volumeId, request.publishContext);
+      const mkfsOptions =
+        access.kind === "mount" ? checkedMkfsOptions(request.volumeContext, access.fsType) : {};
+      await service.stageVolume({ volumeId, stagingPath, hint, access, readOnly: readOnlyMode, mkfsOptions });
+      return {};
+    }),
+
+    nodeUnstageVolume: unary(async (request) => {
+      const volumeId = checkedVolumeId(request.volumeId);
+      const stagingPath = checkedPath("staging_target_path", request.stagingTargetPath);
+      await service.unstageVolume({ volumeId, stagingPath });
+      return {};
+    }),
+
+    nodePublishVolume: unary(async (request) => {
+      const volumeId = checkedVolumeId(request.volumeId);
+      const targetPath = checkedPath("target_path", request.targetPath);
+      const { access, readOnlyMode } = checkedCapability("volume_capability", request.volumeCapability);
+      if (request.stagingTargetPath === "") {
+        throw failedPrecondition(
+          "staging_target_path is required: this plugin stages volumes (STAGE_UNSTAGE_VOLUME)",
+        );
+      }
+      const stagingPath = checkedPath("staging_target_path", request.stagingTargetPath);
+      if (stagingPath === targetPath)
+        throw invalidArgument("target_path must differ from staging_target_path");
+      const hint = checkedDeviceHint(volumeId, request.publishContext);
+      await service.publishVolume({
+        volumeId,
+        stagingPath,
+        targetPath,
+        hint,
+        access,
+        readOnly: request.readonly || readOnlyMode,
+      });
+      return {};
+    }),
+
+    nodeUnpublishVolume: unary(async (request) => {
+      const volumeId = checkedVolumeId(request.volumeId);
+      const targetPath = checkedPath("target_path", request.targetPath);
+      await service.unpublishVolume({ volumeId, targetPath });
+      return {};
+    }),
+
+    nodeGetVolumeStats: unary(async (request) => {
+      const volumeId = checkedVolumeId(request.volumeId);
+      const volumePath = checkedPath("volume_path", request.volumePath);
+      const stagingPath =
+        request.stagingTargetPath === ""
+          ? undefined
+          : checkedPath("staging_target_path", request.stagingTargetPath);
+      const stats = await service.volumeStats({ volumeId, volumePath, stagingPath });
+      return {
+        usage: stats.usage.map((figures) => ({
+          unit: figures.unit === "bytes" ? VolumeUsage_Unit.BYTES : VolumeUsage_Unit.INODES,
+          total: figures.total,
+          available: figures.available ?? 0n,
+          used: figures.used ?? 0n,
+        })),
+        volumeCondition: stats.condition,
+      };
+    }),
+
+    nodeExpandVolume: unary(async (request) => {
+      const volumeId = checkedVolumeId(request.volumeId);
+      const volumePath = checkedPath("volume_path", request.volumePath);
+      const stagingPath =
+        request.stagingTargetPath === ""
+          ? undefined
+          : checkedPath("staging_target_path", request.stagingTargetPath);
+      const requiredBytes = request.capacityRange?.requiredBytes ?? 0n;
+      const limitBytes = request.capacityRange?.limitBytes ?? 0n;
+      if (requiredBytes < 0n) {
+        throw invalidArgument(`capacity_range.required_bytes: ${requiredBytes} is negative`);
+      }
+      if (limitBytes < 0n) throw invalidArgument(`capacity_range.limit_bytes: ${limitBytes} is negative`);
+      if (limitBytes > 0n && limitBytes < requiredBytes) {
+        throw invalidArgument(
+          `capacity_range: limit_bytes ${limitBytes} is smaller than required_bytes ${requiredBytes}`,
+        );
+      }
+      const access =
+        request.volumeCapability === undefined
+          ? undefined
+          : checkedCapability("volume_capability", request.volumeCapability).access;
+      return service.expandVolume({ volumeId, volumePath, stagingPath, requiredBytes, access });
+    }),
+
+    nodeGetCapabilities: unary(async () => ({
+      capabilities: NODE_CAPABILITIES.map((type) => ({ type: { $case: "rpc" as const, value: { type } } })),
+    })),
+
+    nodeGetInfo: unary(async () => {
+      const identity = await service.nodeInfo();
+      return {
+        nodeId: identity.nodeId,
+        maxVolumesPerNode: BigInt(identity.maxVolumesPerNode),
+        accessibleTopology: {
+          segments: { [TOPOLOGY_ZONE_KEY]: identity.zone, [KUBERNETES_ZONE_KEY]: identity.zone },
+        },
+      };
+    }),
+  };
+}

@@ -1,0 +1,90 @@
+import { invalidArgument } from "../shared/errors.js";
+import type { FsType } from "./filesystem-type.js";
+
+type ValueCheck = (value: string) => boolean;
+
+const integerBetween =
+  (min: number, max: number): ValueCheck =>
+  (value) =>
+    /^[0-9]{1,9}$/.test(value) && Number(value) >= min && Number(value) <= max;
+const oneOf =
+  (...allowed: string[]): ValueCheck =>
+  (value) =>
+    allowed.includes(value);
+const sizeWithSuffix: ValueCheck = (value) => /^[0-9]{1,12}[kmg]?$/.test(value);
+
+const COMMON_FLAGS = new Set([
+  "ro",
+  "noatime",
+  "relatime",
+  "strictatime",
+  "nodiratime",
+  "lazytime",
+  "nolazytime",
+  "nosuid",
+  "nodev",
+  "noexec",
+  "sync",
+  "dirsync",
+  "discard",
+  "nodiscard",
+]);
+
+const FLAGS_BY_FS: Record<FsType, Set<string>> = {
+  ext4: new Set(["journal_checksum", "nojournal_checksum", "delalloc", "nodelalloc", "noauto_da_alloc"]),
+  xfs: new Set(["nouuid", "inode64", "inode32", "largeio", "nolargeio", "swalloc", "wsync", "noquota"]),
+};
+
+const VALUES_BY_FS: Record<FsType, Record<string, ValueCheck>> = {
+  ext4: {
+    commit: integerBetween(1, 86_400),
+    data: oneOf("ordered", "journal", "writeback"),
+    errors: oneOf("remount-ro", "continue"),
+    barrier: oneOf("0", "1"),
+    stripe: integerBetween(1, 1 << 20),
+  },
+  xfs: {
+    allocsize: sizeWithSuffix,
+    logbufs: integerBetween(2, 8),
+    logbsize: sizeWithSuffix,
+  },
+};
+
+const MAX_MOUNT_FLAGS_BYTES = 4096;
+
+/**
+ * Mount flags come from the StorageClass (via the capability) and go straight to mount(8), so
+ * only options known to be harmless are let through: no `bind`, `remount`, `loop`, helper
+ * options (`x-*`, `helper=`), or anything that changes which device or namespace is mounted.
+ * Flags may hold comma-separated lists; every element is checked.
+ */
+export function checkedMountOptions(field: string, fsType: FsType, mountFlags: readonly string[]): string[] {
+  if (Buffer.byteLength(mountFlags.join("")) > MAX_MOUNT_FLAGS_BYTES) {
+    throw invalidArgument(`${field}: more than ${MAX_MOUNT_FLAGS_BYTES} bytes of mount flags`);
+  }
+  const options: string[] = [];
+  for (const flag of mountFlags) {
+    for (const option of flag.split(",")) {
+      const trimmed = option.trim();
+      if (trimmed === "") continue;
+      if (!isAllowed(fsType, trimmed)) {
+        throw invalidArgument(
+          `${field}: mount option ${JSON.stringify(trimmed)} is not allowed for ${fsType} (see the node documentation for the allow-list)`,
+        );
+      }
+      if (!options.includes(trimmed)) options.push(trimmed);
+    }
+  }
+  return options;
+}
+
+function isAllowed(fsType: FsType, option: string): boolean {
+  if (COMMON_FLAGS.has(option) || FLAGS_BY_FS[fsType].has(option)) return true;
+  const equals = option.indexOf("=");
+  if (equals <= 0) return false;
+  const key = option.slice(0, equals);
+  const checks = VALUES_BY_FS[fsType];
+  // Own keys only: "constructor=..." must not find Object.prototype.constructor.
+  if (!Object.hasOwn(checks, key)) return false;
+  return checks[key]?.(option.slice(equals + 1)) === true;
+}

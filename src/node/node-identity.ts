@@ -1,0 +1,63 @@
+import { failedPrecondition } from "../shared/errors.js";
+
+export const TOPOLOGY_ZONE_KEY = "topology.block.csi.ballast.dev/zone";
+export const KUBERNETES_ZONE_KEY = "topology.kubernetes.io/zone";
+
+/** The cloud's view of this machine, found by its node name. */
+export interface InstanceInfo {
+  id: string;
+  zone: string;
+  /** The instance type's attach limit. */
+  maxAttachedVolumes: number;
+  /** Attached volumes not tagged `ballast.dev/managed-by` = the driver name (boot disk, others' disks). */
+  unmanagedAttachedVolumeIds: string[];
+}
+
+/** Finds an instance through the block-storage API; the lead wires it to the cloud client. */
+export interface InstanceLookup {
+  findInstanceByName(nodeName: string): Promise<InstanceInfo>;
+}
+
+/**
+ * Where NodeGetInfo's answer comes from: `nodeId`/`zone`/`maxVolumesPerNode` (the `--node-id`,
+ * `--zone`, `--max-volumes-per-node` flags) override; whatever is missing is asked of the cloud
+ * by `nodeName`.
+ */
+export interface NodeIdentityConfig {
+  nodeName?: string;
+  nodeId?: string;
+  zone?: string;
+  maxVolumesPerNode?: number;
+  lookup?: InstanceLookup;
+}
+
+export interface NodeIdentity {
+  nodeId: string;
+  zone: string;
+  maxVolumesPerNode: number;
+}
+
+export async function resolveNodeIdentity(config: NodeIdentityConfig): Promise<NodeIdentity> {
+  const { nodeId, zone, maxVolumesPerNode } = config;
+  if (nodeId !== undefined && zone !== undefined && maxVolumesPerNode !== undefined) {
+    return { nodeId, zone, maxVolumesPerNode };
+  }
+  if (config.lookup === undefined || !config.nodeName) {
+    throw failedPrecondition(
+      "node identity incomplete: set --node-id, --zone and --max-volumes-per-node, or give --node-name and a cloud to look the instance up in",
+    );
+  }
+  const instance = await config.lookup.findInstanceByName(config.nodeName);
+  const available = instance.maxAttachedVolumes - instance.unmanagedAttachedVolumeIds.length;
+  if (maxVolumesPerNode === undefined && available < 1) {
+    // CSI reads 0 as "unlimited", so a full instance must fail rather than report 0.
+    throw failedPrecondition(
+      `instance ${instance.id} allows ${instance.maxAttachedVolumes} attached volumes and ${instance.unmanagedAttachedVolumeIds.length} are taken by volumes this driver does not manage (${instance.unmanagedAttachedVolumeIds.join(", ")}); no room for Ballast volumes`,
+    );
+  }
+  return {
+    nodeId: nodeId ?? instance.id,
+    zone: zone ?? instance.zone,
+    maxVolumesPerNode: maxVolumesPerNode ?? available,
+  };
+}

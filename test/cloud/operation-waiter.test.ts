@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import { type BlockStorageClient, createBlockStorageClient } from "../../src/cloud/block-storage-client.js";
+import { Metrics } from "../../src/observability/metrics.js";
+import { BallastError } from "../../src/shared/errors.js";
+import { json, metricValue, operation, ScriptedServer, VOLUME } from "./scripted-server.js";
+
+describe("operation waiter over real HTTP", () => {
+  let server: ScriptedServer;
+  let metrics: Metrics;
+  let client: BlockStorageClient;
+
+  before(async () => {
+    server = await ScriptedServer.start();
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  beforeEach(() => {
+    server.requests.length = 0;
+    metrics = new Metrics({ defaultMetrics: false });
+    client = createBlockStorageClient({
+      baseUrl: server.url,
+      token: "t",
+      qps: 1000,
+      burst: 1000,
+      retry: { initialDelayMs: 1, maxDelayMs: 5 },
+      poll: { initialDelayMs: 5, maxDelayMs: 20 },
+      metrics,
+    });
+  });
+
+  afterEach(async () => {
+    await client.close();
+  });
+
+  const hints = { "retry-after": "0", "poll-after-ms": "10" };
+
+  test("polls a running operation until it succeeds and returns the inline volume", async () => {
+    server.script(
+      json(202, operation("running"), hints),
+      json(200, operation("running"), hints),
+      json(200, operation("succeeded", { volume: { ...VOLUME, status: "available" } })),
+    );
+    const volume = await client.createVolume(
+      { name: "pvc-1", zone: "ref-1a", sizeBytes: 1073741824 },
+      { deadline: Date.now() + 5_000, idempotencyKey: "k1" },
+    );
+    assert.equal(volume.status, "available");
+    assert.deepEqual(
+      server.requests.map((r) => `${r.method} ${r.url}`),
+      [
+        "POST /v1/volumes",
+        "GET /v1/operations/op-00000000000000a1",
+        "GET /v1/operations/op-00000000000000a1",
+      ],
+    );
+    assert.equal(
+      await metricValue(metrics, "ballast_cloud_operation_wait_seconds", {
+        kind: "createVolume",
+        result: "succeeded",
+      }),
+      1,
+    );
+  });
+
+  test("a failed operation throws the kind its problem maps to", async () => {
+    server.script(
+      json(202, operation("running"), hints),
+      json(
+        200,
+        operation("failed", {
+          error: {
+            type: "https://ballast.dev/problems/quota_exceeded",
+            title: "Quota exceeded",
+            status: 422,
+            code: "quota_exceeded",
+            detail: "volumes: the quota of 100 volumes is used up",
+          },
+        }),
+      ),
+    );
+    await assert.rejects(
+      client.createVolume(
+        { name: "pvc-1", zone: "ref-1a" },
+        { deadline: Date.now() + 5_000, idempotencyKey: "k" },
+      ),
+      new BallastError(
+        "ResourceExhausted",
+        "cloud operation op-00000000000000a1 (createVolume): 422 quota_exceeded: volumes: the quota of 100 volumes is used up",
+      ),
+    );
+    assert.equal(
+      await metricValue(metrics, "ballast_cloud_operation_wait_seconds", {
+        kind: "createVolume",
+        result: "failed",
+      }),
+      1,
+    );
+  });
+
+  test("an operation still running at the deadline fails DeadlineExceeded naming it", async () => {
+    server.script(json(202, operation("running"), hints), json(200, operation("running"), hints));
+    await assert.rejects(
+      client.createVolume(
+        { name: "pvc-1", zone: "ref-1a" },
+        { deadline: Date.now() + 300, idempotencyKey: "k" },
+      ),
+      new BallastError(
+        "DeadlineExceeded",
+        "waiting for operation op-00000000000000a1 (createVolume): deadline exceeded; last error: still running",
+      ),
+    );
+    assert.ok(server.requests.length >= 2, `only ${server.requests.length} requests`);
+    assert.equal(
+      await metricValue(metrics, "ballast_cloud_operation_wait_seconds", {
+        kind: "createVolume",
+        result: "deadline",
+      }),
+      1,
+    );
+  });
+
+  test("startCreateSnapshot returns the accepted operation without polling", async () => {
+    server.script(
+      json(202, operation("running", { kind: "createSnapshot", resourceId: "snap-00000000000000b1" }), hints),
+    );
+    const pending = await client.startCreateSnapshot(
+      { name: "snapshot-1", sourceVolumeId: VOLUME.id },
+      { deadline: Date.now() + 5_000, idempotencyKey: "snap-key" },
+    );
+    assert.equal(pending.operation.resourceId, "snap-00000000000000b1");
+    assert.equal(pending.operation.status, "running");
+    assert.equal(pending.pollHintMs, 10);
+    assert.equal(server.requests.length, 1);
+  });
+
+  test("a succeeded operation without its resource is an Internal error, not a silent undefined", async () => {
+    server.script(json(202, operation("succeeded", { kind: "attachVolume" })));
+    await assert.rejects(
+      client.attachVolume(VOLUME.id, { instanceId: "i-00000000000000b1" }, { deadline: Date.now() + 5_000 }),
+      new BallastError(
+        "Internal",
+        "cloud operation op-00000000000000a1 (attachVolume) succeeded without its attachment",
+      ),
+    );
+  });
+});

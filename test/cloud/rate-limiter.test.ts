@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { RequestRateLimiter } from "../../src/cloud/rate-limiter.js";
+import { Metrics } from "../../src/observability/metrics.js";
+import { BallastError } from "../../src/shared/errors.js";
+import { metricValue } from "./scripted-server.js";
+
+describe("RequestRateLimiter", () => {
+  test("lets a full burst through, then refuses a token that cannot come before the deadline", async () => {
+    const limiter = new RequestRateLimiter({ qps: 1, burst: 3 });
+    const deadline = Date.now() + 100;
+    for (let i = 0; i < 3; i += 1) await limiter.acquire(deadline);
+    await assert.rejects(limiter.acquire(deadline), (error: unknown) => {
+      assert.ok(error instanceof BallastError);
+      assert.equal(error.kind, "DeadlineExceeded");
+      assert.match(
+        error.message,
+        /^cloud rate limiter: deadline exceeded; last error: next request slot in \d+ ms, \d+ ms left$/,
+      );
+      return true;
+    });
+  });
+
+  test("waits for a refill when the deadline allows it", async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const limiter = new RequestRateLimiter({ qps: 50, burst: 1, metrics });
+    const deadline = Date.now() + 5_000;
+    await limiter.acquire(deadline);
+    await limiter.acquire(deadline);
+    await limiter.acquire(deadline);
+    assert.equal(await metricValue(metrics, "ballast_cloud_rate_limiter_wait_seconds"), 3);
+  });
+
+  test("a waiter whose signal fires gives up with the signal's reason", async () => {
+    const limiter = new RequestRateLimiter({ qps: 0.1, burst: 1 });
+    await limiter.acquire(Date.now() + 60_000);
+    const controller = new AbortController();
+    const waiting = limiter.acquire(Date.now() + 60_000, controller.signal);
+    controller.abort(new Error("rpc cancelled"));
+    await assert.rejects(waiting, /rpc cancelled/);
+  });
+
+  test("rejects a non-positive qps naming the field", () => {
+    assert.throws(
+      () => new RequestRateLimiter({ qps: 0, burst: 1 }),
+      new BallastError("InvalidArgument", "qps: 0 must be a positive number"),
+    );
+  });
+
+  test("rejects a fractional burst naming the field", () => {
+    assert.throws(
+      () => new RequestRateLimiter({ qps: 5, burst: 1.5 }),
+      new BallastError("InvalidArgument", "burst: 1.5 must be an integer ≥ 1"),
+    );
+  });
+});

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { Ajv } from "ajv";
+import {
+  chartDir,
+  ciValueFiles,
+  defaultValues,
+  mergeValues,
+  readYaml,
+  type Values,
+  valuePaths,
+} from "./chart.js";
+
+const schema = JSON.parse(readFileSync(path.join(chartDir, "values.schema.json"), "utf8")) as object;
+const validate = new Ajv({
+  allErrors: true,
+  strict: true,
+  strictRequired: false,
+  allowUnionTypes: true,
+}).compile(schema);
+
+function schemaErrors(values: Values): string[] {
+  if (validate(values)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+function withStorageClass(storageClass: Values): Values {
+  return mergeValues(defaultValues(), { storageClasses: [storageClass] });
+}
+
+describe("chart values", () => {
+  test("values.yaml satisfies values.schema.json", () => {
+    assert.deepEqual(schemaErrors(defaultValues()), []);
+  });
+
+  test("ci/ holds the default, full and minimal values files", () => {
+    const files = ciValueFiles();
+    for (const name of ["default-values.yaml", "full-values.yaml", "minimal-values.yaml"]) {
+      assert.ok(files.includes(name), `${name} missing from ci/: ${files.join(", ")}`);
+    }
+  });
+
+  for (const file of ciValueFiles()) {
+    test(`ci/${file} over values.yaml satisfies the schema`, () => {
+      const override = readYaml(path.join(chartDir, "ci", file)) as Values;
+      assert.deepEqual(schemaErrors(mergeValues(defaultValues(), override)), []);
+    });
+  }
+
+  test("ci/full-values.yaml turns on every switch but the ones that exclude another", () => {
+    const full = mergeValues(
+      defaultValues(),
+      readYaml(path.join(chartDir, "ci", "full-values.yaml")) as Values,
+    );
+    // Off on purpose: podMonitor excludes serviceMonitor, explicit tolerations replace
+    // tolerate-all, one sidecar keeps leader election off to render that branch, and security
+    // settings stay strict.
+    const offOnPurpose = [
+      "metrics.podMonitor.enabled",
+      "node.tolerateAllTaints",
+      "sidecars.snapshotter.leaderElection.enabled",
+      "controller.containerSecurityContext.allowPrivilegeEscalation",
+    ];
+    const offSwitches = (values: Values, prefix: string): string[] =>
+      Object.entries(values).flatMap(([key, value]) => {
+        if (value === false) return [`${prefix}${key}`];
+        if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+          return offSwitches(value as Values, `${prefix}${key}.`);
+        }
+        return [];
+      });
+    assert.deepEqual(
+      offSwitches(full, "").filter((p) => !offOnPurpose.includes(p)),
+      [],
+    );
+  });
+
+  test("the schema rejects a misspelled key", () => {
+    const values = mergeValues(defaultValues(), { controller: { replica: 3 } });
+    assert.deepEqual(schemaErrors(values), [
+      '/controller must NOT have additional properties {"additionalProperty":"replica"}',
+    ]);
+  });
+
+  test("the schema rejects a tier the driver does not know", () => {
+    const errors = schemaErrors(withStorageClass({ name: "gold", type: "gold" }));
+    assert.deepEqual(errors, [
+      '/storageClasses/0/type must be equal to one of the allowed values {"allowedValues":["standard","balanced","performance"]}',
+    ]);
+  });
+
+  test("the schema rejects a StorageClass parameter the driver does not know", () => {
+    const errors = schemaErrors(
+      withStorageClass({ name: "fast", type: "balanced", parameters: { iopsPerGB: "10" } }),
+    );
+    assert.equal(errors.length, 2);
+    assert.match(errors[0] ?? "", /^\/storageClasses\/0\/parameters must match pattern/);
+  });
+
+  test("the schema accepts the documented StorageClass parameters", () => {
+    const parameters = {
+      blockSize: "4096",
+      inodeSize: "512",
+      bytesPerInode: "16384",
+      numberOfInodes: "100000",
+      tagSpecification_1: "owner={{ .PVCNamespace }}",
+    };
+    assert.deepEqual(schemaErrors(withStorageClass({ name: "tuned", type: "standard", parameters })), []);
+  });
+
+  test("the schema rejects a VolumeAttributesClass that changes nothing", () => {
+    const values = mergeValues(defaultValues(), { volumeAttributesClasses: [{ name: "empty" }] });
+    assert.ok(
+      schemaErrors(values).some((e) =>
+        e.startsWith("/volumeAttributesClasses/0 must match a schema in anyOf"),
+      ),
+    );
+  });
+
+  test("the chart README documents every value", () => {
+    const readme = readFileSync(path.join(chartDir, "README.md"), "utf8");
+    const rows = new Set([...readme.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
+    assert.deepEqual(
+      valuePaths(defaultValues()).filter((p) => !rows.has(p)),
+      [],
+    );
+  });
+});

@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  containerOf,
+  crossReferenceProblems,
+  type KubeObject,
+  kubectlUnavailableReason,
+  renderKustomization,
+  schemaProblems,
+} from "./manifests.js";
+
+const kustomizeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../deploy/kustomize");
+// base and production expect the operator to create the API token Secret (docs/install.md).
+const operatorSecret = { secrets: { "ballast-cloud-token": ["token"] } };
+
+let unavailable: string | undefined;
+before(async () => {
+  unavailable = await kubectlUnavailableReason();
+  if (unavailable !== undefined && process.env.CI === "true") {
+    throw new Error(`CI must render the kustomize tree: ${unavailable}`);
+  }
+});
+
+async function render(t: { skip(message: string): void }, name: string): Promise<KubeObject[] | undefined> {
+  if (unavailable !== undefined) {
+    t.skip(unavailable);
+    return undefined;
+  }
+  return renderKustomization(path.join(kustomizeDir, name));
+}
+
+// Generated ConfigMaps and Secrets carry a content hash suffix; compare them by their base name.
+function objectNamed(objects: KubeObject[], kind: string, name: (n: string) => boolean): KubeObject {
+  const object = objects.find((o) => o.kind === kind && name(o.metadata.name));
+  assert.ok(object, `no ${kind} of that name`);
+  return object;
+}
+
+function kinds(objects: KubeObject[]): string[] {
+  return objects
+    .map((o) => {
+      const generated = o.kind === "ConfigMap" || o.kind === "Secret";
+      return `${o.kind}/${generated ? o.metadata.name.replace(/-[a-z0-9]{10}$/, "") : o.metadata.name}`;
+    })
+    .sort();
+}
+
+const baseKinds = [
+  "CSIDriver/block.csi.ballast.dev",
+  "ClusterRole/ballast-controller",
+  "ClusterRoleBinding/ballast-controller",
+  "ConfigMap/ballast-cloud",
+  "DaemonSet/ballast-node",
+  "Deployment/ballast-controller",
+  "Namespace/ballast-system",
+  "PodDisruptionBudget/ballast-controller",
+  "Role/ballast-controller-leader-election",
+  "RoleBinding/ballast-controller-leader-election",
+  "Service/ballast-controller-metrics",
+  "Service/ballast-node-metrics",
+  "ServiceAccount/ballast-controller",
+  "ServiceAccount/ballast-node",
+  "StorageClass/ballast-balanced",
+  "StorageClass/ballast-performance",
+  "StorageClass/ballast-standard",
+  "VolumeSnapshotClass/ballast-snapshots",
+];
+
+describe("kustomize base", () => {
+  test("renders the chart's default objects", async (t) => {
+    const objects = await render(t, "base");
+    if (objects === undefined) return;
+    assert.deepEqual(kinds(objects), baseKinds);
+  });
+
+  test("every object is a valid Kubernetes object", async (t) => {
+    const objects = await render(t, "base");
+    if (objects === undefined) return;
+    assert.deepEqual(objects.flatMap(schemaProblems), []);
+  });
+
+  test("every reference resolves, given the operator's token Secret", async (t) => {
+    const objects = await render(t, "base");
+    if (objects === undefined) return;
+    assert.deepEqual(crossReferenceProblems(objects, operatorSecret), []);
+  });
+
+  test("the token Secret the operator creates is the only outside reference", async (t) => {
+    const objects = await render(t, "base");
+    if (objects === undefined) return;
+    assert.deepEqual(crossReferenceProblems(objects), [
+      "Deployment ballast-controller: Secret ballast-cloud-token does not exist",
+      "DaemonSet ballast-node: Secret ballast-cloud-token does not exist",
+    ]);
+  });
+
+  test("every namespaced object lands in ballast-system", async (t) => {
+    const objects = await render(t, "base");
+    if (objects === undefined) return;
+    const clusterScoped = new Set([
+      "Namespace",
+      "CSIDriver",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "StorageClass",
+      "VolumeSnapshotClass",
+    ]);
+    const stray = objects.filter(
+      (o) => !clusterScoped.has(o.kind) && o.metadata.namespace !== "ballast-system",
+    );
+    assert.deepEqual(kinds(stray), []);
+  });
+
+  test("the node plugin mounts the kubelet directory with Bidirectional propagation", async (t) => {
+    const objects = await render(t, "base");
+    if (objects === undefined) return;
+    const node = containerOf(objects, "DaemonSet", "ballast-node", "ballast") as unknown as {
+      volumeMounts: { name: string; mountPath: string; mountPropagation?: string }[];
+      securityContext: { privileged?: boolean };
+    };
+    const kubelet = node.volumeMounts.find((m) => m.mountPath === "/var/lib/kubelet");
+    assert.equal(kubelet?.mountPropagation, "Bidirectional");
+    assert.equal(node.securityContext.privileged, true);
+  });
+
+  test("no container of the controller runs privileged or as root", async (t) => {
+    const objects = await render(t, "base");
+    if (objects === undefined) return;
+    const controller = objectNamed(objects, "Deployment", (n) => n === "ballast-controller");
+    const pod = (controller.spec as { template: { spec: Record<string, unknown> } }).template.spec as {
+      securityContext: { runAsNonRoot: boolean; runAsUser: number };
+      containers: {
+        name: string;
+        securityContext?: { privileged?: boolean; readOnlyRootFilesystem?: boolean };
+      }[];
+    };
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(pod.securityContext.runAsUser, 10001);
+    const loose = pod.containers.filter(
+      (c) => c.securityContext?.privileged || !c.securityContext?.readOnlyRootFilesystem,
+    );
+    assert.deepEqual(
+      loose.map((c) => c.name),
+      [],
+    );
+  });
+});
+
+describe("kustomize overlay production", () => {
+  test("every object is valid and every reference resolves", async (t) => {
+    const objects = await render(t, "overlays/production");
+    if (objects === undefined) return;
+    assert.deepEqual(objects.flatMap(schemaProblems), []);
+    assert.deepEqual(crossReferenceProblems(objects, operatorSecret), []);
+  });
+
+  test("pins the image, runs three controllers and sizes the driver", async (t) => {
+    const objects = await render(t, "overlays/production");
+    if (objects === undefined) return;
+    const controller = objectNamed(objects, "Deployment", (n) => n === "ballast-controller");
+    assert.equal((controller.spec as { replicas: number }).replicas, 3);
+    const driver = containerOf(objects, "Deployment", "ballast-controller", "ballast");
+    assert.equal(driver?.image, "ghcr.io/ballast-csi/ballast:0.1.0");
+    assert.deepEqual(driver?.resources, {
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { memory: "512Mi" },
+    });
+    const sidecar = containerOf(objects, "Deployment", "ballast-controller", "csi-provisioner");
+    assert.equal(sidecar?.image, "registry.k8s.io/sig-storage/csi-provisioner:v6.3.0");
+  });
+});
+
+describe("kustomize overlay reference-cloud", () => {
+  test("every object is valid and every reference resolves without outside Secrets", async (t) => {
+    const objects = await render(t, "overlays/reference-cloud");
+    if (objects === undefined) return;
+    assert.deepEqual(objects.flatMap(schemaProblems), []);
+    assert.deepEqual(crossReferenceProblems(objects), []);
+  });
+
+  test("adds the reference cloud Deployment and Service", async (t) => {
+    const objects = await render(t, "overlays/reference-cloud");
+    if (objects === undefined) return;
+    const added = kinds(objects).filter((k) => !baseKinds.includes(k));
+    assert.deepEqual(added, [
+      "Deployment/ballast-cloud",
+      "Secret/ballast-cloud-token",
+      "Service/ballast-cloud",
+    ]);
+    const cloud = containerOf(objects, "Deployment", "ballast-cloud", "cloud");
+    assert.deepEqual(cloud?.args, ["cloud", "--listen=0.0.0.0:8787", "--data-dir=/var/lib/ballast-cloud"]);
+  });
+
+  test("points the driver at the in-cluster cloud Service", async (t) => {
+    const objects = await render(t, "overlays/reference-cloud");
+    if (objects === undefined) return;
+    const service = objectNamed(objects, "Service", (n) => n === "ballast-cloud");
+    const port = (service.spec as { ports: { port: number }[] }).ports[0]?.port;
+    const config = objectNamed(objects, "ConfigMap", (n) => n.startsWith("ballast-cloud-"));
+    assert.equal(
+      (config.data as { url: string }).url,
+      `http://ballast-cloud.${service.metadata.namespace}.svc:${port}`,
+    );
+    const driver = containerOf(objects, "Deployment", "ballast-controller", "ballast");
+    const urlEnv = driver?.env?.find((e) => e.name === "BALLAST_CLOUD_URL");
+    assert.equal(urlEnv?.valueFrom?.configMapKeyRef?.name, config.metadata.name);
+    assert.ok(driver?.args?.includes("--cloud-url=$(BALLAST_CLOUD_URL)"));
+  });
+});

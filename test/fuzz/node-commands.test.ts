@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { Server, ServerCredentials, status } from "@grpc/grpc-js";
+import fc from "fast-check";
+import { createNodeHandlers } from "../../src/csi/node-handlers.js";
+import { type CsiClient, createCsiClient, isServiceError } from "../../src/demo/csi-client.js";
+import { NodeService as NodeServiceDefinition } from "../../src/generated/csi.js";
+import { type Exec, ExecError } from "../../src/node/exec.js";
+import { createNodeService } from "../../src/node/node-service.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { Metrics } from "../../src/observability/metrics.js";
+import { type HostileCall, nodeCalls, send } from "./hostile-requests.js";
+import { hostileString } from "./hostile-values.js";
+
+const RUNS = 1500;
+const SENSIBLE_CODES = new Set([
+  status.INVALID_ARGUMENT,
+  status.NOT_FOUND,
+  status.ALREADY_EXISTS,
+  status.FAILED_PRECONDITION,
+  status.OUT_OF_RANGE,
+  status.RESOURCE_EXHAUSTED,
+  status.ABORTED,
+]);
+
+interface RecordedCommand {
+  command: string;
+  args: readonly string[];
+}
+
+/**
+ * Records every command the node asks to run and runs none: each fails as a missing program
+ * would. This proves, without root, what reaches execFile.
+ */
+class RecordingExec implements Exec {
+  readonly commands: RecordedCommand[] = [];
+
+  async run(command: string, args: readonly string[]): Promise<never> {
+    this.commands.push({ command, args: [...args] });
+    throw new ExecError(command, args, 127, null, "", "recorded, not run", false);
+  }
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in an argument are the finding
+const SHELL_OR_CONTROL = /[;&|`$<>\n\r\u0000-\u001f\u007f]/;
+
+/** Why an argument could not have been validated, or undefined when it looks like one that was. */
+function unvalidatedReason(argument: string): string | undefined {
+  if (SHELL_OR_CONTROL.test(argument)) return "shell metacharacter or control character";
+  if (argument.split("/").includes("..")) return "'..' path segment";
+  if (Buffer.byteLength(argument) > 4096) return "longer than any validated value";
+  return undefined;
+}
+
+describe("hostile input to the Node service never reaches a command unvalidated", () => {
+  let workDir: string;
+  let server: Server;
+  let client: CsiClient;
+  const exec = new RecordingExec();
+
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), "ballast-fuzz-node-"));
+    const byIdDir = join(workDir, "by-id");
+    await mkdir(byIdDir);
+    const service = await createNodeService({
+      exec,
+      logger: createLogger("silent"),
+      metrics: new Metrics({ defaultMetrics: false }),
+      identity: { nodeId: "i-0123456789abcdef", zone: "ref-1a", maxVolumesPerNode: 16 },
+      byIdDir,
+      deviceWaitMs: 20,
+      udevadmPath: null,
+    });
+    server = new Server();
+    server.addService(NodeServiceDefinition, createNodeHandlers(service));
+    const socketPath = join(workDir, "csi.sock");
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`unix://${socketPath}`, ServerCredentials.createInsecure(), (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    client = createCsiClient(`unix://${socketPath}`);
+  });
+
+  after(async () => {
+    client?.close();
+    await new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  test(`${RUNS} hostile Node requests: rejected ones run nothing, and no command gets an unvalidated argument`, async () => {
+    const wellFormedOrHostileId = fc.oneof(
+      hostileString,
+      fc.constantFrom("vol-0123456789abcdef", "vol-00000000deadbeef"),
+    );
+    const arbitrary = fc.oneof(...nodeCalls(join(workDir, "kubelet"), wellFormedOrHostileId));
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (hostile: HostileCall) => {
+        const before = exec.commands.length;
+        try {
+          await send(client, hostile, 15_000);
+        } catch (error) {
+          assert.ok(isServiceError(error), `not a gRPC status: ${String(error)}`);
+          const ran = exec.commands.slice(before);
+          const expected =
+            SENSIBLE_CODES.has(error.code) || (error.code === status.INTERNAL && ran.length > 0);
+          assert.ok(expected, `${hostile.method} answered ${status[error.code]}: ${error.details}`);
+          if (error.code === status.INVALID_ARGUMENT) {
+            assert.deepEqual(ran, [], `${hostile.method} was rejected as invalid yet ran commands`);
+          }
+        }
+        for (const { command, args } of exec.commands.slice(before)) {
+          for (const argument of [command, ...args]) {
+            const reason = unvalidatedReason(argument);
+            assert.equal(reason, undefined, `${command} ran with ${JSON.stringify(argument)}: ${reason}`);
+          }
+        }
+      }),
+      { numRuns: RUNS, seed: 20_260_102, endOnFailure: true },
+    );
+  });
+});
