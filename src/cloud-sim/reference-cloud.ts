@@ -1,7 +1,7 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { CloudService } from "./cloud-service.js";
 import {
   type ContractViolation,
@@ -160,13 +160,39 @@ export async function startReferenceCloud(
 async function ensureWritable(dataDir: string): Promise<void> {
   const probe = join(dataDir, `.write-probe-${process.pid}`);
   try {
-    await mkdir(dataDir, { recursive: true });
+    await makeDirectories(resolvePath(dataDir));
     await writeFile(probe, "");
     await rm(probe, { force: true });
   } catch (error) {
     throw new ReferenceCloudStartError(`data dir ${dataDir} is not writable: ${(error as Error).message}`, {
       cause: error,
     });
+  }
+}
+
+/**
+ * `mkdir -p` one level at a time: Node's recursive mkdir never returns when the kernel answers
+ * ENOENT for a parent that exists (e.g. under /proc), which would hang startup instead of failing.
+ */
+async function makeDirectories(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return;
+    const parent = dirname(path);
+    if (code !== "ENOENT" || parent === path || (await exists(parent))) throw error;
+    await makeDirectories(parent);
+    await mkdir(path);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

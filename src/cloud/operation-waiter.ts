@@ -7,6 +7,12 @@ import { problemToError } from "./cloud-api-error.js";
 import { deadlineExceeded, remainingMs, sleep } from "./deadline.js";
 import { toBallastError } from "./error-mapping.js";
 
+/**
+ * A failed operation, told apart from failures to poll it (metrics); otherwise a plain
+ * BallastError of the kind its problem maps to.
+ */
+export class OperationFailedError extends BallastError {}
+
 /** The fields of the contract's Operation the waiter relies on. */
 export interface OperationLike {
   id: string;
@@ -58,13 +64,14 @@ export class OperationWaiter<Op extends OperationLike> {
   async wait(start: OperationSnapshot<Op>, options: CallOptions): Promise<Op> {
     const started = performance.now();
     const kind = start.operation.kind;
-    let result = "failed";
+    let result = "error";
     try {
       const done = await this.poll(start, options);
       result = "succeeded";
       return done;
     } catch (error) {
-      if (error instanceof BallastError && error.kind === "DeadlineExceeded") result = "deadline";
+      if (error instanceof OperationFailedError) result = "failed";
+      else if (error instanceof BallastError && error.kind === "DeadlineExceeded") result = "deadline";
       throw error;
     } finally {
       this.deps.metrics?.cloudOperationWait.observe({ kind, result }, (performance.now() - started) / 1000);
@@ -77,9 +84,10 @@ export class OperationWaiter<Op extends OperationLike> {
       const { operation } = current;
       if (operation.status === "succeeded") return operation;
       if (operation.status === "failed") {
-        throw toBallastError(
+        const mapped = toBallastError(
           problemToError(`operation ${operation.id} (${operation.kind})`, operation.error),
         );
+        throw new OperationFailedError(mapped.kind, mapped.message, { cause: mapped.cause });
       }
       const backoff = fullJitterDelayMs(this.deps.policy, pollNumber, this.random);
       const delay = Math.max(MIN_POLL_DELAY_MS, current.pollHintMs ?? backoff);
@@ -99,7 +107,17 @@ export class OperationWaiter<Op extends OperationLike> {
         { operationId: operation.id, kind: operation.kind, pollNumber },
         "polling operation",
       );
-      current = await this.deps.fetchOperation(operation.id, options);
+      current = await this.deps.fetchOperation(operation.id, options).catch((error: unknown) => {
+        // The deadline can strike during a poll; name the operation, which is what callers act on.
+        if (error instanceof BallastError && error.kind === "DeadlineExceeded") {
+          throw deadlineExceeded(
+            `waiting for operation ${operation.id} (${operation.kind})`,
+            "still running",
+            error,
+          );
+        }
+        throw error;
+      });
     }
   }
 }

@@ -30,12 +30,17 @@ async function connect(options: DemoOptions): Promise<Target> {
   options.write(`starting ballast dev (state in ${stateDir}) …`);
   try {
     const process = await startBallastProcess({
+      // Ephemeral ports: the demo never collides with a `ballast dev` already running here.
       args: [
         "dev",
         "--state-dir",
         stateDir,
         "--endpoint",
         `unix://${join(stateDir, "csi.sock")}`,
+        "--cloud-listen",
+        "127.0.0.1:0",
+        "--metrics-address",
+        "127.0.0.1:0",
         "--log-level",
         "warn",
       ],

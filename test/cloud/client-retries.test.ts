@@ -143,7 +143,8 @@ describe("cloud client retries over real HTTP", () => {
 
   test("a response slower than the deadline is aborted and fails DeadlineExceeded", async () => {
     server.script(neverAnswer);
-    const error = await expectBallastError(client.getVolume(VOLUME.id, soon(300)));
+    // Long enough for the request to reach the server even on a loaded machine.
+    const error = await expectBallastError(client.getVolume(VOLUME.id, soon(1_500)));
     assert.equal(error.kind, "DeadlineExceeded");
     assert.equal(
       error.message,
@@ -151,6 +152,19 @@ describe("cloud client retries over real HTTP", () => {
     );
     assert.equal(server.requests.length, 1);
     await waitFor(() => server.requests[0]?.abandoned === true);
+  });
+
+  test("a call cancelled through its signal stops the request and fails Unavailable", async () => {
+    server.script(neverAnswer);
+    const controller = new AbortController();
+    const call = client.getVolume(VOLUME.id, { ...soon(), signal: controller.signal });
+    await waitFor(() => server.requests.length === 1);
+    controller.abort(new Error("rpc cancelled"));
+    const error = await expectBallastError(call);
+    assert.equal(error.kind, "Unavailable");
+    assert.equal(error.message, "cloud getVolume: cancelled");
+    await waitFor(() => server.requests[0]?.abandoned === true);
+    assert.equal(server.requests.length, 1);
   });
 
   test("a Retry-After beyond the deadline fails at once instead of sleeping", async () => {

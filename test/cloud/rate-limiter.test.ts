@@ -7,7 +7,7 @@ import { metricValue } from "./scripted-server.js";
 
 describe("RequestRateLimiter", () => {
   test("lets a full burst through, then refuses a token that cannot come before the deadline", async () => {
-    const limiter = new RequestRateLimiter({ qps: 1, burst: 3 });
+    const limiter = new RequestRateLimiter({ qps: 0.1, burst: 3 });
     const deadline = Date.now() + 100;
     for (let i = 0; i < 3; i += 1) await limiter.acquire(deadline);
     await assert.rejects(limiter.acquire(deadline), (error: unknown) => {

@@ -73,21 +73,12 @@ const CONTROLLER_EXERCISES: Partial<Record<ControllerCapability, Exercise>> = {
   },
   [ControllerCapability.CREATE_DELETE_SNAPSHOT]: async (system, cleanup) => {
     const sourceVolumeId = await createVolume(system, cleanup);
-    const { snapshot } = await system.csi.controller.createSnapshot({
-      name: uniqueName("cap"),
-      sourceVolumeId,
-    });
-    assert.ok(snapshot);
+    const snapshot = await readySnapshot(system, cleanup, uniqueName("cap"), sourceVolumeId);
     await system.csi.controller.deleteSnapshot({ snapshotId: snapshot.snapshotId });
   },
   [ControllerCapability.LIST_SNAPSHOTS]: async (system, cleanup) => {
     const sourceVolumeId = await createVolume(system, cleanup);
-    const { snapshot } = await system.csi.controller.createSnapshot({
-      name: uniqueName("cap"),
-      sourceVolumeId,
-    });
-    assert.ok(snapshot);
-    cleanup.snapshot(snapshot.snapshotId);
+    const snapshot = await readySnapshot(system, cleanup, uniqueName("cap"), sourceVolumeId);
     const { entries } = await system.csi.controller.listSnapshots({ sourceVolumeId });
     assert.deepEqual(
       entries.map((entry) => entry.snapshot?.snapshotId),
@@ -142,12 +133,7 @@ const CONTROLLER_EXERCISES: Partial<Record<ControllerCapability, Exercise>> = {
   },
   [ControllerCapability.GET_SNAPSHOT]: async (system, cleanup) => {
     const sourceVolumeId = await createVolume(system, cleanup);
-    const { snapshot } = await system.csi.controller.createSnapshot({
-      name: uniqueName("cap"),
-      sourceVolumeId,
-    });
-    assert.ok(snapshot);
-    cleanup.snapshot(snapshot.snapshotId);
+    const snapshot = await readySnapshot(system, cleanup, uniqueName("cap"), sourceVolumeId);
     const answer = await system.csi.controller.getSnapshot({ snapshotId: snapshot.snapshotId });
     assert.equal(answer.snapshot?.snapshotId, snapshot.snapshotId);
   },

@@ -188,6 +188,29 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
     );
   });
 
+  test("CreateVolume cloning into a requisite zone other than the source's is ResourceExhausted", async (t) => {
+    const cleanup = Cleanup.for(t, system());
+    const zones = [...new Set((await system().cloud.instances()).map((instance) => instance.zone))];
+    const [first, otherZone] = zones;
+    assert.ok(first && otherZone, `the reference cloud has instances in two zones (${zones.join(", ")})`);
+    const { volume } = await create({
+      name: uniqueName("zonesrc"),
+      volumeCapabilities: [mountCapability()],
+      accessibilityRequirements: inZone(first),
+    });
+    assert.ok(volume);
+    cleanup.volume(volume.volumeId);
+    await expectCode(
+      create({
+        name: uniqueName("zoneclone"),
+        volumeCapabilities: [mountCapability()],
+        accessibilityRequirements: inZone(otherZone),
+        volumeContentSource: { type: { $case: "volume", value: { volumeId: volume.volumeId } } },
+      }),
+      status.RESOURCE_EXHAUSTED,
+    );
+  });
+
   test("CreateVolume with topology requirements that have no zone segment is InvalidArgument", async () => {
     await expectCode(
       create({

@@ -41,7 +41,11 @@ export interface Harness {
  * server on a unix socket in a temp dir, and a generated gRPC client dialling it.
  */
 export async function startHarness(
-  options: { cloud?: Partial<ReferenceCloudConfig>; deadlineMs?: number } = {},
+  options: {
+    cloud?: Partial<ReferenceCloudConfig>;
+    /** The client's retry backoff; fast by default so fault tests do not wait. */
+    retry?: { initialDelayMs: number; maxDelayMs: number };
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "ballast-controller-"));
   const logger = createLogger("silent");
@@ -60,7 +64,7 @@ export async function startHarness(
     token: cloud.token,
     qps: 10_000,
     burst: 10_000,
-    retry: { initialDelayMs: 10, maxDelayMs: 200 },
+    retry: options.retry ?? { initialDelayMs: 10, maxDelayMs: 200 },
     poll: { initialDelayMs: 10, maxDelayMs: 100 },
     metrics,
   });

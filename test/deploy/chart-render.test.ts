@@ -207,12 +207,7 @@ describe("chart rendering", () => {
       (standard.parameters as Record<string, string>).tagSpecification_1,
       "pvc={{ .PVCNamespace }}/{{ .PVCName }}",
     );
-    assert.equal(
-      (standard.metadata as { annotations: Record<string, string> }).annotations[
-        "storageclass.kubernetes.io/is-default-class"
-      ],
-      "true",
-    );
+    assert.equal(standard.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"], "true");
   });
 
   test("VolumeAttributesClasses use storage.k8s.io/v1 from Kubernetes 1.34 and v1beta1 before", () => {

@@ -119,12 +119,30 @@ describe("chart values", () => {
     );
   });
 
-  test("the chart README documents every value", () => {
-    const readme = readFileSync(path.join(chartDir, "README.md"), "utf8");
-    const rows = new Set([...readme.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
-    assert.deepEqual(
-      valuePaths(defaultValues()).filter((p) => !rows.has(p)),
-      [],
-    );
-  });
+  for (const doc of ["deploy/helm/ballast-csi/README.md", "docs/install.md"]) {
+    test(`${doc} documents every value in its values table`, () => {
+      const text = readFileSync(path.resolve(chartDir, "../../..", doc), "utf8");
+      const rows = new Set([...text.matchAll(/^\| `([^`]+)` *\|/gm)].map((m) => m[1]));
+      assert.deepEqual(
+        valuePaths(defaultValues()).filter((p) => !rows.has(p)),
+        [],
+      );
+    });
+
+    test(`${doc} shows the defaults of values.yaml`, () => {
+      const text = readFileSync(path.resolve(chartDir, "../../..", doc), "utf8");
+      const shown = new Map(
+        [...text.matchAll(/^\| `([^`[\]]+)` *\| `(.*)` *\|/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]),
+      );
+      const paths = new Set(valuePaths(defaultValues()));
+      const wrong = [...shown].filter(([key, value]) => {
+        if (!paths.has(key)) return false;
+        const actual = key
+          .split(".")
+          .reduce<unknown>((v, k) => (v as Values | undefined)?.[k], defaultValues());
+        return value.replaceAll("\\|", "|") !== JSON.stringify(actual);
+      });
+      assert.deepEqual(wrong, []);
+    });
+  }
 });

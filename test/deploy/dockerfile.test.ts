@@ -168,6 +168,20 @@ describe("Dockerfile", () => {
     );
   });
 
+  test("the runtime image holds what the code reads beside dist/: package.json, bin/ and openapi/", () => {
+    const copies = runtimeStage().lines.filter((l) => l.startsWith("COPY "));
+    for (const source of ["package.json", "bin", "openapi"]) {
+      assert.ok(
+        copies.some((l) => l.split(/\s+/)[1] === source),
+        `${source} is not copied into the runtime stage`,
+      );
+    }
+    assert.ok(
+      copies.some((l) => /--from=\S+ \/src\/dist /.test(l)),
+      "dist/ is not copied from the build stage",
+    );
+  });
+
   test(".dockerignore keeps every file the Dockerfile copies and drops local build output", () => {
     const ignored = readFileSync(path.join(repoRoot, ".dockerignore"), "utf8")
       .split("\n")

@@ -382,8 +382,12 @@ export class ChartRenderer {
   private readonly defines = new Map<string, Node[]>();
   private readonly files = new Map<string, Node[]>();
 
-  constructor(private readonly chartDir: string) {
-    for (const { file, text } of templates()) {
+  /** `sources` defaults to the chart's templates/ files; tests of the renderer pass their own. */
+  constructor(
+    private readonly chartDir: string,
+    sources: { file: string; text: string }[] = templates(),
+  ) {
+    for (const { file, text } of sources) {
       this.files.set(file, parseTemplate(text, this.defines));
       this.defines.set(`${path.basename(chartDir)}/templates/${file}`, this.files.get(file) as Node[]);
     }

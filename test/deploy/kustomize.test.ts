@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 import {
   containerOf,
   crossReferenceProblems,
@@ -180,17 +181,31 @@ describe("kustomize overlay reference-cloud", () => {
     assert.deepEqual(crossReferenceProblems(objects), []);
   });
 
-  test("adds the reference cloud Deployment and Service", async (t) => {
+  test("adds the reference cloud Deployment, Service, instance list and trial token", async (t) => {
     const objects = await render(t, "overlays/reference-cloud");
     if (objects === undefined) return;
     const added = kinds(objects).filter((k) => !baseKinds.includes(k));
     assert.deepEqual(added, [
+      "ConfigMap/ballast-cloud-config",
       "Deployment/ballast-cloud",
       "Secret/ballast-cloud-token",
       "Service/ballast-cloud",
     ]);
     const cloud = containerOf(objects, "Deployment", "ballast-cloud", "cloud");
-    assert.deepEqual(cloud?.args, ["cloud", "--listen=0.0.0.0:8787", "--data-dir=/var/lib/ballast-cloud"]);
+    assert.deepEqual(cloud?.args, [
+      "cloud",
+      "--listen=0.0.0.0:8787",
+      "--data-dir=/var/lib/ballast-cloud",
+      "--config=/etc/ballast-cloud/config.yaml",
+      "--no-local-attach",
+    ]);
+    const config = objectNamed(objects, "ConfigMap", (n) => n.startsWith("ballast-cloud-config-"));
+    const instances = (
+      parse((config.data as Record<string, string>)["config.yaml"] ?? "") as {
+        instances: { name: string; zone: string }[];
+      }
+    ).instances;
+    assert.ok(instances.length > 0 && instances.every((i) => /^ref-1[abc]$/.test(i.zone)));
   });
 
   test("points the driver at the in-cluster cloud Service", async (t) => {
@@ -198,7 +213,7 @@ describe("kustomize overlay reference-cloud", () => {
     if (objects === undefined) return;
     const service = objectNamed(objects, "Service", (n) => n === "ballast-cloud");
     const port = (service.spec as { ports: { port: number }[] }).ports[0]?.port;
-    const config = objectNamed(objects, "ConfigMap", (n) => n.startsWith("ballast-cloud-"));
+    const config = objectNamed(objects, "ConfigMap", (n) => /^ballast-cloud-[a-z0-9]{10}$/.test(n));
     assert.equal(
       (config.data as { url: string }).url,
       `http://ballast-cloud.${service.metadata.namespace}.svc:${port}`,

@@ -154,16 +154,19 @@ describe("controller driver against the reference cloud", () => {
         cloudInFlight: 0,
       },
     );
-    assert.equal(
-      after.value("ballast_cloud_rate_limiter_wait_seconds_count", {}) >
-        before.value("ballast_cloud_rate_limiter_wait_seconds_count", {}),
-      true,
-    );
-    assert.equal(
-      after.value("ballast_cloud_operation_wait_seconds_count", { result: "succeeded" }) -
-        before.value("ballast_cloud_operation_wait_seconds_count", { result: "succeeded" }) >=
-        3,
-      true,
+    assert.equal(moved("ballast_cloud_rate_limiter_wait_seconds_count", {}) > 0, true);
+    assert.deepEqual(
+      {
+        createWaited: moved("ballast_cloud_operation_wait_seconds_count", {
+          kind: "createVolume",
+          result: "succeeded",
+        }),
+        deleteWaited: moved("ballast_cloud_operation_wait_seconds_count", {
+          kind: "deleteVolume",
+          result: "succeeded",
+        }),
+      },
+      { createWaited: 2, deleteWaited: 1 },
     );
     const rpcLines = log.rpcRecords().filter((record) => record.method === "CreateVolume");
     assert.deepEqual(
@@ -173,6 +176,36 @@ describe("controller driver against the reference cloud", () => {
         ["pvc-obs-invalid", "INVALID_ARGUMENT", "warn"],
         ["pvc-obs-storm", "OK", "info"],
       ],
+    );
+  });
+
+  test("a second RPC on a volume already being worked on counts as an in-flight conflict", async () => {
+    const created = await csi.controller.createVolume({
+      name: "pvc-obs-conflict",
+      capacityRange: { requiredBytes: GiB },
+      volumeCapabilities: [MOUNT],
+    });
+    const volumeId = created.volume?.volumeId ?? "";
+    const before = await scrape(driver);
+    cloud.setFaults({ rules: [{ operation: "deleteVolume", kind: "latency", latencyMs: 500, count: 1 }] });
+
+    const codes = await Promise.all([
+      rpcError(csi.controller.deleteVolume({ volumeId })),
+      rpcError(csi.controller.deleteVolume({ volumeId })),
+    ]);
+    cloud.setFaults({ rules: [] });
+
+    const after = await scrape(driver);
+    assert.deepEqual(codes.sort(), [status.OK, status.ABORTED].sort());
+    assert.equal(
+      after.value("ballast_csi_inflight_conflicts_total", { method: "DeleteVolume" }) -
+        before.value("ballast_csi_inflight_conflicts_total", { method: "DeleteVolume" }),
+      1,
+    );
+    assert.equal(
+      after.value("ballast_csi_operations_total", { method: "DeleteVolume", code: "ABORTED" }) -
+        before.value("ballast_csi_operations_total", { method: "DeleteVolume", code: "ABORTED" }),
+      1,
     );
   });
 

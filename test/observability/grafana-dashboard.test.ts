@@ -4,6 +4,10 @@ import { before, describe, test } from "node:test";
 import { Metrics } from "../../src/observability/metrics.js";
 import { analysePromql, exportedSeries, selectorProblems, substituteGrafanaRanges } from "./promql.js";
 
+/** Grafana's reference to the dashboard's datasource variable. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template.
+const DATASOURCE_VARIABLE = "${datasource}";
+
 const DASHBOARD = new URL("../../deploy/helm/ballast-csi/files/grafana-dashboard.json", import.meta.url);
 
 interface Target {
@@ -97,9 +101,9 @@ describe("grafana-dashboard.json", () => {
 
   test("every query panel and target uses the datasource variable", () => {
     const wrong = queryPanels().flatMap((panel) => [
-      ...(panel.datasource?.uid === "${datasource}" ? [] : [`panel ${panel.title}`]),
+      ...(panel.datasource?.uid === DATASOURCE_VARIABLE ? [] : [`panel ${panel.title}`]),
       ...(panel.targets ?? [])
-        .filter((target) => target.datasource?.uid !== "${datasource}")
+        .filter((target) => target.datasource?.uid !== DATASOURCE_VARIABLE)
         .map((target) => `${panel.title} ${target.refId}`),
     ]);
     assert.deepEqual(wrong, []);

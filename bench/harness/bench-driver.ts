@@ -1,0 +1,96 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type CsiClient, createCsiClient } from "../../src/demo/csi-client.js";
+import { BENCH_ZONE } from "./bench-cloud.js";
+import { Child } from "./child-process.js";
+
+export interface BenchDriverOptions {
+  /** Holds the socket, the token file and the driver's log. */
+  dir: string;
+  repoRoot: string;
+  cloudUrl: string;
+  token: string;
+  qps: number;
+  burst: number;
+  nodeId: string;
+  byIdDir: string;
+  maxVolumesPerNode: number;
+  /** The production default is info: one log line per RPC, which is part of what is measured. */
+  logLevel?: string;
+}
+
+/** `./bin/ballast all` in its own process, reached over its unix socket as kubelet and the sidecars do. */
+export interface BenchDriver {
+  readonly pid: number;
+  readonly endpoint: string;
+  /** Base URL of /metrics (process and heap figures). */
+  readonly metricsUrl: string;
+  readonly csi: CsiClient;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+export async function startBenchDriver(options: BenchDriverOptions): Promise<BenchDriver> {
+  const tokenFile = join(options.dir, "cloud-token");
+  await writeFile(tokenFile, options.token, { mode: 0o600 });
+  const endpoint = `unix://${join(options.dir, "csi.sock")}`;
+  const child = new Child({
+    command: process.execPath,
+    args: [
+      join(options.repoRoot, "bin/ballast"),
+      "all",
+      "--endpoint",
+      endpoint,
+      "--cloud-url",
+      options.cloudUrl,
+      "--cloud-token-file",
+      tokenFile,
+      "--cloud-qps",
+      String(options.qps),
+      "--cloud-burst",
+      String(options.burst),
+      "--zone",
+      BENCH_ZONE,
+      "--node-id",
+      options.nodeId,
+      "--max-volumes-per-node",
+      String(options.maxVolumesPerNode),
+      "--by-id-dir",
+      options.byIdDir,
+      "--log-level",
+      options.logLevel ?? "info",
+      "--metrics-address",
+      "127.0.0.1:0",
+      "--drain-timeout",
+      "5",
+    ],
+    cwd: options.repoRoot,
+    logFile: join(options.dir, "driver.log"),
+    label: "ballast all",
+  });
+  let csi: CsiClient | undefined;
+  try {
+    const metricsUrl = await child.waitForLine((line) => {
+      if (!line.includes("observability server listening")) return undefined;
+      return (JSON.parse(line) as { url?: string }).url;
+    }, READY_TIMEOUT_MS);
+    csi = createCsiClient(endpoint);
+    await csi.identity.getPluginInfo({}, { timeoutMs: READY_TIMEOUT_MS });
+    const client = csi;
+    return {
+      pid: child.pid,
+      endpoint,
+      metricsUrl,
+      csi: client,
+      async stop() {
+        client.close();
+        await child.stop();
+      },
+    };
+  } catch (error) {
+    csi?.close();
+    await child.stop();
+    throw error;
+  }
+}

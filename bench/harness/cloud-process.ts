@@ -1,0 +1,24 @@
+/**
+ * Child-process entry of the reference cloud for benchmarks: the cloud gets its own event loop
+ * and CPU, as a real cloud would, so neither the harness nor the driver shares a thread with it.
+ * argv[2] is the ReferenceCloudConfig as JSON. Prints one JSON line `{url, token,
+ * localInstanceId}` when serving; SIGTERM closes it and removes this machine's loop devices.
+ */
+import { type ReferenceCloudConfig, startReferenceCloud } from "../../src/cloud-sim/index.js";
+
+const config = JSON.parse(process.argv[2] ?? "{}") as ReferenceCloudConfig;
+const cloud = await startReferenceCloud(config);
+process.stdout.write(
+  `${JSON.stringify({ url: cloud.url, token: cloud.token, localInstanceId: cloud.localInstanceId })}\n`,
+);
+const stop = () => {
+  cloud.close({ detachLocalDevices: true }).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`reference cloud close failed: ${(error as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

@@ -1,0 +1,77 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { type BenchCloud, startBenchCloud } from "./bench-cloud.js";
+import { type BenchDriver, startBenchDriver } from "./bench-driver.js";
+
+export interface EnvironmentOptions {
+  workDir: string;
+  repoRoot: string;
+  latencyMs: number;
+  qps: number;
+  burst: number;
+  remoteInstances: number;
+  maxAttachedPerInstance: number;
+  maxVolumes: number;
+  /** Loop devices for attachments to this machine (root only). */
+  localAttach?: boolean;
+}
+
+export interface Environment {
+  readonly dir: string;
+  readonly byIdDir: string;
+  readonly cloud: BenchCloud;
+  /** Starts a driver against `cloudUrl` (default: the cloud itself); stopped with the environment. */
+  startDriver(name: string, cloudUrl?: string): Promise<BenchDriver>;
+}
+
+/**
+ * Runs `work` with a fresh reference cloud in `<workDir>/<name>`, and stops every process it
+ * started (drivers first, then the cloud) whether `work` succeeded or not.
+ */
+export async function withEnvironment<T>(
+  options: EnvironmentOptions,
+  name: string,
+  work: (environment: Environment) => Promise<T>,
+): Promise<T> {
+  const dir = join(options.workDir, name);
+  const byIdDir = join(dir, "by-id");
+  await mkdir(byIdDir, { recursive: true });
+  const cloud = await startBenchCloud({
+    dir,
+    repoRoot: options.repoRoot,
+    latencyMs: options.latencyMs,
+    remoteInstances: options.remoteInstances,
+    maxAttachedPerInstance: options.maxAttachedPerInstance,
+    localAttach: options.localAttach ?? false,
+    byIdDir,
+    maxVolumes: options.maxVolumes,
+  });
+  const drivers: BenchDriver[] = [];
+  try {
+    return await work({
+      dir,
+      byIdDir,
+      cloud,
+      async startDriver(driverName, cloudUrl) {
+        const driverDir = join(dir, driverName);
+        await mkdir(driverDir, { recursive: true });
+        const driver = await startBenchDriver({
+          dir: driverDir,
+          repoRoot: options.repoRoot,
+          cloudUrl: cloudUrl ?? cloud.url,
+          token: cloud.token,
+          qps: options.qps,
+          burst: options.burst,
+          nodeId: cloud.localInstanceId,
+          byIdDir,
+          maxVolumesPerNode: options.maxAttachedPerInstance,
+        });
+        drivers.push(driver);
+        return driver;
+      },
+    });
+  } finally {
+    for (const driver of drivers.reverse()) await driver.stop();
+    await cloud.stop();
+  }
+}

@@ -1,0 +1,78 @@
+import { readFile } from "node:fs/promises";
+
+export interface MemoryReading {
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+}
+
+export interface MemoryPeaks extends MemoryReading {
+  /** The kernel's high-water mark of the resident set (VmHWM) since the process started. */
+  rssHighWaterBytes: number;
+  samples: number;
+}
+
+async function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status);
+  if (match === null) throw new Error(`/proc/${pid}/status has no ${field}`);
+  return Number(match[1]) * 1024;
+}
+
+/** A sample value of the driver's /metrics (prom-client default metrics, prefix ballast_). */
+function metricValue(text: string, name: string): number {
+  const match = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  if (match === null) throw new Error(`/metrics has no ${name}`);
+  return Number(match[1]);
+}
+
+/** RSS from the kernel; heap from the driver's own /metrics, as Prometheus would see it. */
+export async function readMemory(pid: number, metricsUrl: string): Promise<MemoryReading> {
+  const response = await fetch(`${metricsUrl}/metrics`);
+  if (!response.ok) throw new Error(`GET ${metricsUrl}/metrics answered ${response.status}`);
+  const text = await response.text();
+  return {
+    rssBytes: await procStatusKb(pid, "VmRSS"),
+    heapUsedBytes: metricValue(text, "ballast_nodejs_heap_size_used_bytes"),
+    heapTotalBytes: metricValue(text, "ballast_nodejs_heap_size_total_bytes"),
+  };
+}
+
+/** Samples memory every `intervalMs` while a workload runs and keeps the maxima. */
+export class MemorySampler {
+  private readonly peaks: MemoryReading = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0 };
+  private samples = 0;
+  private readonly timer: NodeJS.Timeout;
+  private pending: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly pid: number,
+    private readonly metricsUrl: string,
+    intervalMs: number,
+  ) {
+    this.timer = setInterval(() => {
+      this.pending = this.sample();
+    }, intervalMs);
+  }
+
+  private async sample(): Promise<void> {
+    try {
+      const reading = await readMemory(this.pid, this.metricsUrl);
+      this.samples += 1;
+      this.peaks.rssBytes = Math.max(this.peaks.rssBytes, reading.rssBytes);
+      this.peaks.heapUsedBytes = Math.max(this.peaks.heapUsedBytes, reading.heapUsedBytes);
+      this.peaks.heapTotalBytes = Math.max(this.peaks.heapTotalBytes, reading.heapTotalBytes);
+    } catch (error) {
+      this.failure = error as Error;
+    }
+  }
+
+  async stop(): Promise<MemoryPeaks> {
+    clearInterval(this.timer);
+    await this.pending;
+    await this.sample();
+    if (this.failure !== undefined) throw this.failure;
+    return { ...this.peaks, rssHighWaterBytes: await procStatusKb(this.pid, "VmHWM"), samples: this.samples };
+  }
+}

@@ -1,0 +1,188 @@
+import { parseArgs } from "node:util";
+
+export const SCENARIOS = ["storm", "economy", "latency", "grpc", "memory", "node"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  scenarios: ScenarioName[];
+  /** Scenario 1: volumes created and published, and how many at once. */
+  volumes: number;
+  concurrency: number;
+  /** How long every asynchronous cloud operation takes. */
+  latencyMs: number;
+  /** Client-side rate limit of the cloud API, the same for the driver and the direct client. */
+  qps: number;
+  burst: number;
+  /** API-only instances the storm's attachments are spread over. */
+  instances: number;
+  /** Scenario 2: volumes per waiting strategy, and how many at once. */
+  economyVolumes: number;
+  economyConcurrency: number;
+  /** Scenario 3: sequential pairs per RPC. */
+  latencySamples: number;
+  /** Scenario 4. */
+  grpcSeconds: number;
+  grpcConcurrency: number;
+  /** Scenario 6. */
+  nodeIterations: number;
+  fsType: "ext4" | "xfs";
+  /** How long the driver sits idle after start before the idle memory reading. */
+  idleSettleMs: number;
+  /** Where the JSON result goes. */
+  outDir: string;
+  /** Keep the work directory (cloud and driver logs, state) after the run. */
+  keep: boolean;
+}
+
+export const DEFAULT_OPTIONS: Omit<BenchOptions, "outDir"> = {
+  scenarios: [...SCENARIOS],
+  volumes: 1000,
+  concurrency: 100,
+  latencyMs: 50,
+  qps: 200,
+  burst: 100,
+  instances: 10,
+  economyVolumes: 100,
+  economyConcurrency: 20,
+  latencySamples: 100,
+  grpcSeconds: 10,
+  grpcConcurrency: 32,
+  nodeIterations: 10,
+  fsType: "ext4",
+  idleSettleMs: 2_000,
+  keep: false,
+};
+
+/** The smoke preset (`--smoke`, and the CI test): every scenario, tiny, in seconds. */
+export const SMOKE_OPTIONS: Omit<BenchOptions, "outDir"> = {
+  ...DEFAULT_OPTIONS,
+  volumes: 12,
+  concurrency: 4,
+  instances: 3,
+  economyVolumes: 4,
+  economyConcurrency: 2,
+  latencySamples: 3,
+  grpcSeconds: 0.5,
+  grpcConcurrency: 4,
+  nodeIterations: 1,
+  idleSettleMs: 200,
+};
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --scenarios <list>        comma-separated: ${SCENARIOS.join(",")} (default: all)
+  --smoke                   tiny preset of every figure (what the CI test runs)
+  --volumes <n>             storm: volumes created and published (default ${DEFAULT_OPTIONS.volumes})
+  --concurrency <n>         storm: RPCs in flight (default ${DEFAULT_OPTIONS.concurrency})
+  --latency-ms <ms>         cloud operation latency (default ${DEFAULT_OPTIONS.latencyMs})
+  --qps <n>                 cloud API rate limit, driver and direct client alike (default ${DEFAULT_OPTIONS.qps})
+  --burst <n>               rate limiter burst (default ${DEFAULT_OPTIONS.burst})
+  --instances <n>           storm: API-only instances to attach to (default ${DEFAULT_OPTIONS.instances})
+  --economy-volumes <n>     API economy: volumes per waiting strategy (default ${DEFAULT_OPTIONS.economyVolumes})
+  --economy-concurrency <n> API economy: calls in flight (default ${DEFAULT_OPTIONS.economyConcurrency})
+  --latency-samples <n>     added latency: sequential pairs per RPC (default ${DEFAULT_OPTIONS.latencySamples})
+  --grpc-seconds <s>        raw gRPC: seconds per RPC (default ${DEFAULT_OPTIONS.grpcSeconds})
+  --grpc-concurrency <n>    raw gRPC: calls in flight (default ${DEFAULT_OPTIONS.grpcConcurrency})
+  --node-iterations <n>     node path: stage/publish/unpublish/unstage rounds (default ${DEFAULT_OPTIONS.nodeIterations})
+  --fs-type <ext4|xfs>      node path filesystem (default ${DEFAULT_OPTIONS.fsType})
+  --out <dir>               where the JSON result is written (default bench/results)
+  --keep                    keep the work directory with the cloud and driver logs
+  --help                    this text
+`;
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+function positive(flag: string, value: string | undefined, fallback: number, integer = true): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (
+    value.trim() === "" ||
+    !Number.isFinite(parsed) ||
+    parsed <= 0 ||
+    (integer && !Number.isInteger(parsed))
+  ) {
+    throw new UsageError(`--${flag}: "${value}" is not a positive ${integer ? "whole " : ""}number`);
+  }
+  return parsed;
+}
+
+function scenarioList(value: string | undefined, fallback: ScenarioName[]): ScenarioName[] {
+  if (value === undefined) return fallback;
+  const names = value.split(",").map((name) => name.trim());
+  for (const name of names) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw new UsageError(`--scenarios: "${name}" is not one of ${SCENARIOS.join(", ")}`);
+    }
+  }
+  return names as ScenarioName[];
+}
+
+/** Parses the command line; `undefined` means --help was asked for. */
+export function parseBenchArgs(argv: string[], defaultOutDir: string): BenchOptions | undefined {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help === true) return undefined;
+  const base = values.smoke === true ? SMOKE_OPTIONS : DEFAULT_OPTIONS;
+  const fsType = values["fs-type"] ?? base.fsType;
+  if (fsType !== "ext4" && fsType !== "xfs")
+    throw new UsageError(`--fs-type: "${fsType}" is not ext4 or xfs`);
+  return {
+    scenarios: scenarioList(values.scenarios, base.scenarios),
+    volumes: positive("volumes", values.volumes, base.volumes),
+    concurrency: positive("concurrency", values.concurrency, base.concurrency),
+    latencyMs: positive("latency-ms", values["latency-ms"], base.latencyMs),
+    qps: positive("qps", values.qps, base.qps, false),
+    burst: positive("burst", values.burst, base.burst),
+    instances: positive("instances", values.instances, base.instances),
+    economyVolumes: positive("economy-volumes", values["economy-volumes"], base.economyVolumes),
+    economyConcurrency: positive(
+      "economy-concurrency",
+      values["economy-concurrency"],
+      base.economyConcurrency,
+    ),
+    latencySamples: positive("latency-samples", values["latency-samples"], base.latencySamples),
+    grpcSeconds: positive("grpc-seconds", values["grpc-seconds"], base.grpcSeconds, false),
+    grpcConcurrency: positive("grpc-concurrency", values["grpc-concurrency"], base.grpcConcurrency),
+    nodeIterations: positive("node-iterations", values["node-iterations"], base.nodeIterations),
+    fsType,
+    idleSettleMs: base.idleSettleMs,
+    outDir: values.out ?? defaultOutDir,
+    keep: values.keep === true,
+  };
+}
+
+function parse(argv: string[]) {
+  const text = { type: "string" } as const;
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      scenarios: text,
+      smoke: { type: "boolean" },
+      volumes: text,
+      concurrency: text,
+      "latency-ms": text,
+      qps: text,
+      burst: text,
+      instances: text,
+      "economy-volumes": text,
+      "economy-concurrency": text,
+      "latency-samples": text,
+      "grpc-seconds": text,
+      "grpc-concurrency": text,
+      "node-iterations": text,
+      "fs-type": text,
+      out: text,
+      keep: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+}

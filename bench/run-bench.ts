@@ -1,0 +1,160 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeMachine, type MachineDescription } from "./harness/machine.js";
+import { nodePathUnavailableReason } from "./harness/root-check.js";
+import type { BenchOptions, ScenarioName } from "./options.js";
+import { type AddedLatencyResult, runAddedLatency } from "./scenarios/added-latency.js";
+import { type EconomyResult, runApiEconomy } from "./scenarios/api-economy.js";
+import { type GrpcThroughputResult, runGrpcThroughput } from "./scenarios/grpc-throughput.js";
+import { type NodePathResult, runNodePath } from "./scenarios/node-path.js";
+import { runProvisioningStorm, type StormResult } from "./scenarios/provisioning-storm.js";
+
+export type ScenarioOutcome<T> =
+  | { status: "ok"; durationMs: number; figures: T }
+  | { status: "skipped"; reason: string }
+  | { status: "failed"; durationMs: number; error: string };
+
+export interface BenchReport {
+  startedAt: string;
+  durationMs: number;
+  machine: MachineDescription;
+  options: Omit<BenchOptions, "outDir" | "keep">;
+  /** Holds the cloud and driver logs when the run was kept or a scenario failed. */
+  workDir: string;
+  scenarios: {
+    storm?: ScenarioOutcome<Omit<StormResult, "memory">>;
+    economy?: ScenarioOutcome<EconomyResult>;
+    latency?: ScenarioOutcome<AddedLatencyResult>;
+    grpc?: ScenarioOutcome<GrpcThroughputResult>;
+    memory?: ScenarioOutcome<StormResult["memory"]>;
+    node?: ScenarioOutcome<NodePathResult>;
+  };
+}
+
+export interface BenchHooks {
+  repoRoot: string;
+  /** Progress lines (stderr in the CLI). */
+  progress: (line: string) => void;
+}
+
+async function attempt<T>(work: () => Promise<T>): Promise<ScenarioOutcome<T>> {
+  const started = Date.now();
+  try {
+    const figures = await work();
+    return { status: "ok", durationMs: Date.now() - started, figures };
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return { status: "failed", durationMs: Date.now() - started, error: text };
+  }
+}
+
+function failed(report: BenchReport): ScenarioName[] {
+  return (Object.entries(report.scenarios) as [ScenarioName, ScenarioOutcome<unknown>][])
+    .filter(([, outcome]) => outcome.status === "failed")
+    .map(([name]) => name);
+}
+
+/** Whether any scenario failed (the CLI exits non-zero, the smoke test fails). */
+export function failedScenarios(report: BenchReport): ScenarioName[] {
+  return failed(report);
+}
+
+/**
+ * Runs the selected scenarios one after another (never side by side: each one's figures would
+ * eat the other's CPU) in a fresh work directory, and reports every figure. A failed scenario is
+ * recorded and the rest still run.
+ */
+export async function runBench(options: BenchOptions, hooks: BenchHooks): Promise<BenchReport> {
+  const started = Date.now();
+  const workDir = await mkdtemp(join(tmpdir(), "ballast-bench-"));
+  const { outDir: _outDir, keep: _keep, ...recorded } = options;
+  const report: BenchReport = {
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    machine: describeMachine(),
+    options: recorded,
+    workDir,
+    scenarios: {},
+  };
+  const wants = (name: ScenarioName) => options.scenarios.includes(name);
+  const common = {
+    latencyMs: options.latencyMs,
+    qps: options.qps,
+    burst: options.burst,
+    repoRoot: hooks.repoRoot,
+  };
+
+  if (wants("storm") || wants("memory")) {
+    hooks.progress(
+      `storm: ${options.volumes} x (CreateVolume + ControllerPublishVolume) at concurrency ${options.concurrency}, direct then driver`,
+    );
+    const storm = await attempt(() =>
+      runProvisioningStorm({
+        ...common,
+        volumes: options.volumes,
+        concurrency: options.concurrency,
+        instances: options.instances,
+        idleSettleMs: options.idleSettleMs,
+        workDir: join(workDir, "storm"),
+      }),
+    );
+    if (storm.status === "ok") {
+      const { memory, ...figures } = storm.figures;
+      if (wants("storm")) report.scenarios.storm = { ...storm, figures };
+      if (wants("memory")) report.scenarios.memory = { ...storm, figures: memory };
+    } else {
+      if (wants("storm")) report.scenarios.storm = storm;
+      if (wants("memory")) report.scenarios.memory = storm;
+    }
+  }
+  if (wants("economy")) {
+    hooks.progress(`economy: ${options.economyVolumes} volumes per waiting strategy`);
+    report.scenarios.economy = await attempt(() =>
+      runApiEconomy({
+        ...common,
+        volumes: options.economyVolumes,
+        concurrency: options.economyConcurrency,
+        workDir: join(workDir, "economy"),
+      }),
+    );
+  }
+  if (wants("latency")) {
+    hooks.progress(`latency: ${options.latencySamples} sequential pairs per RPC`);
+    report.scenarios.latency = await attempt(() =>
+      runAddedLatency({ ...common, samples: options.latencySamples, workDir: join(workDir, "latency") }),
+    );
+  }
+  if (wants("grpc")) {
+    hooks.progress(`grpc: ${options.grpcSeconds} s per RPC at concurrency ${options.grpcConcurrency}`);
+    report.scenarios.grpc = await attempt(() =>
+      runGrpcThroughput({
+        ...common,
+        durationMs: options.grpcSeconds * 1000,
+        concurrency: options.grpcConcurrency,
+        workDir: join(workDir, "grpc"),
+      }),
+    );
+  }
+  if (wants("node")) {
+    const reason = await nodePathUnavailableReason();
+    if (reason !== undefined) {
+      report.scenarios.node = { status: "skipped", reason };
+    } else {
+      hooks.progress(
+        `node: ${options.nodeIterations} rounds of stage/publish/unpublish/unstage on ${options.fsType}`,
+      );
+      report.scenarios.node = await attempt(() =>
+        runNodePath({
+          ...common,
+          iterations: options.nodeIterations,
+          fsType: options.fsType,
+          workDir: join(workDir, "node"),
+        }),
+      );
+    }
+  }
+  report.durationMs = Date.now() - started;
+  if (!options.keep && failed(report).length === 0) await rm(workDir, { recursive: true, force: true });
+  return report;
+}

@@ -1,0 +1,149 @@
+import type { BlockStorageClient } from "../../src/cloud/index.js";
+import type { BenchDriver } from "../harness/bench-driver.js";
+import { createDirectClient } from "../harness/direct-client.js";
+import { withEnvironment } from "../harness/environment.js";
+import { elapsedMs, type LatencySummary, summarize } from "../harness/stats.js";
+import { CALL_TIMEOUT_MS, directCreateRequest, GiB, MOUNT_EXT4 } from "../harness/workload.js";
+
+export interface AddedLatencyOptions {
+  samples: number;
+  latencyMs: number;
+  qps: number;
+  burst: number;
+  workDir: string;
+  repoRoot: string;
+}
+
+/** One RPC measured both ways, in pairs taken back to back. */
+export interface PairedLatency {
+  rpc: string;
+  directCall: string;
+  driver: LatencySummary;
+  direct: LatencySummary;
+  /** Per pair: driver minus direct. */
+  added: LatencySummary;
+}
+
+export interface AddedLatencyResult {
+  samples: number;
+  rpcs: PairedLatency[];
+}
+
+async function timed(call: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await call();
+  return elapsedMs(started);
+}
+
+/**
+ * Runs `samples` pairs sequentially, alternating which side goes first so neither always meets a
+ * warm or a cold cloud.
+ */
+async function pairs(
+  samples: number,
+  driverCall: (index: number) => Promise<unknown>,
+  directCall: (index: number) => Promise<unknown>,
+): Promise<{ driver: number[]; direct: number[]; added: number[] }> {
+  const driver: number[] = [];
+  const direct: number[] = [];
+  const added: number[] = [];
+  for (let index = 0; index < samples; index += 1) {
+    let driverMs: number;
+    let directMs: number;
+    if (index % 2 === 0) {
+      driverMs = await timed(() => driverCall(index));
+      directMs = await timed(() => directCall(index));
+    } else {
+      directMs = await timed(() => directCall(index));
+      driverMs = await timed(() => driverCall(index));
+    }
+    driver.push(driverMs);
+    direct.push(directMs);
+    added.push(driverMs - directMs);
+  }
+  return { driver, direct, added };
+}
+
+function paired(rpc: string, directCall: string, samples: Awaited<ReturnType<typeof pairs>>): PairedLatency {
+  return {
+    rpc,
+    directCall,
+    driver: summarize(samples.driver),
+    direct: summarize(samples.direct),
+    added: summarize(samples.added),
+  };
+}
+
+async function measure(driver: BenchDriver, client: BlockStorageClient, samples: number) {
+  const { controller } = driver.csi;
+  const driverVolumes: string[] = [];
+  const directVolumes: string[] = [];
+  const create = await pairs(
+    samples,
+    async (index) => {
+      const response = await controller.createVolume(
+        {
+          name: `pvc-latency-driver-${index}`,
+          capacityRange: { requiredBytes: BigInt(GiB) },
+          volumeCapabilities: [MOUNT_EXT4],
+        },
+        { timeoutMs: CALL_TIMEOUT_MS },
+      );
+      driverVolumes.push(response.volume?.volumeId ?? "");
+    },
+    async (index) => {
+      const volume = await client.createVolume(directCreateRequest(`pvc-latency-direct-${index}`), {
+        deadline: Date.now() + CALL_TIMEOUT_MS,
+        idempotencyKey: `bench-create-latency-${index}`,
+      });
+      directVolumes.push(volume.id);
+    },
+  );
+  const get = await pairs(
+    samples,
+    (index) =>
+      controller.controllerGetVolume(
+        { volumeId: driverVolumes[index] ?? "" },
+        { timeoutMs: CALL_TIMEOUT_MS },
+      ),
+    (index) => client.getVolume(directVolumes[index] ?? "", { deadline: Date.now() + CALL_TIMEOUT_MS }),
+  );
+  return { create, get };
+}
+
+/**
+ * Scenario 3: the same RPC, one at a time, through the driver and as the bare client call;
+ * what the driver adds per call (gRPC, validation, locks, extra lookups, logging).
+ */
+export async function runAddedLatency(options: AddedLatencyOptions): Promise<AddedLatencyResult> {
+  return withEnvironment(
+    {
+      ...options,
+      remoteInstances: 1,
+      maxAttachedPerInstance: 16,
+      maxVolumes: options.samples * 2 + 10,
+    },
+    "added-latency",
+    async (environment) => {
+      const driver = await environment.startDriver("driver");
+      const client = createDirectClient({
+        url: environment.cloud.url,
+        token: environment.cloud.token,
+        qps: options.qps,
+        burst: options.burst,
+      });
+      try {
+        const { create, get } = await measure(driver, client, options.samples);
+        return {
+          samples: options.samples,
+          rpcs: [
+            paired("CreateVolume", "createVolume (waits for the operation)", create),
+            paired("ControllerGetVolume", "getVolume", get),
+          ],
+        };
+      } finally {
+        await client.close();
+      }
+    },
+  );
+}

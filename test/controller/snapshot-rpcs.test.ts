@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { status } from "@grpc/grpc-js";
+import { CreateVolumeRequest } from "../../src/generated/csi.js";
+import { codeOf, GiB, type Harness, mountCapability, rpc, startHarness } from "./controller-harness.js";
+
+describe("Controller snapshot RPCs against the reference cloud", () => {
+  let h: Harness;
+  before(async () => {
+    // Snapshots take a while here, so the first CreateSnapshot answer is always "not ready yet".
+    h = await startHarness({ cloud: { operationLatencyMs: { createSnapshot: 400 } } });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  async function volume(name: string): Promise<string> {
+    const response = await rpc(
+      h.controller,
+      h.controller.createVolume,
+      CreateVolumeRequest.fromPartial({
+        name,
+        capacityRange: { requiredBytes: 2n * GiB, limitBytes: 0n },
+        volumeCapabilities: [mountCapability()],
+      }),
+    );
+    return response.volume?.volumeId ?? "";
+  }
+  const snapshot = (name: string, sourceVolumeId: string, parameters: Record<string, string> = {}) =>
+    rpc(h.controller, h.controller.createSnapshot, { name, sourceVolumeId, secrets: {}, parameters });
+
+  async function readySnapshot(name: string, sourceVolumeId: string) {
+    for (;;) {
+      const { snapshot: s } = await snapshot(name, sourceVolumeId);
+      if (s?.readyToUse) return s;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  test("CreateSnapshot answers not ready at first and ready on a later call with the same id", async () => {
+    const source = await volume("snap-src-1");
+    const first = await snapshot("snapshot-1", source);
+    assert.equal(first.snapshot?.readyToUse, false);
+    const ready = await readySnapshot("snapshot-1", source);
+    assert.equal(ready.snapshotId, first.snapshot?.snapshotId);
+    assert.equal(ready.sizeBytes, 2n * GiB);
+    assert.equal(ready.sourceVolumeId, source);
+  });
+
+  test("CreateSnapshot with a deadline shorter than the copy still answers in time", async () => {
+    const source = await volume("snap-src-deadline");
+    const response = await rpc(
+      h.controller,
+      h.controller.createSnapshot,
+      { name: "snapshot-deadline", sourceVolumeId: source, secrets: {}, parameters: {} },
+      300,
+    );
+    assert.equal(response.snapshot?.readyToUse, false);
+  });
+
+  test("CreateSnapshot of the same name from another volume is AlreadyExists", async () => {
+    const a = await volume("snap-src-a");
+    const b = await volume("snap-src-b");
+    await snapshot("snapshot-taken", a);
+    assert.equal(await codeOf(snapshot("snapshot-taken", b)), status.ALREADY_EXISTS);
+  });
+
+  test("CreateSnapshot of an unknown volume is NotFound", async () => {
+    assert.equal(await codeOf(snapshot("snapshot-orphan", "vol-00000000deadbeef")), status.NOT_FOUND);
+  });
+
+  test("CreateSnapshot without a name is InvalidArgument", async () => {
+    const source = await volume("snap-src-noname");
+    assert.equal(await codeOf(snapshot("", source)), status.INVALID_ARGUMENT);
+  });
+
+  test("CreateSnapshot with an unknown parameter is InvalidArgument", async () => {
+    const source = await volume("snap-src-param");
+    assert.equal(
+      await codeOf(snapshot("snapshot-param", source, { colour: "blue" })),
+      status.INVALID_ARGUMENT,
+    );
+  });
+
+  test("a volume restored from a snapshot carries the snapshot as its source", async () => {
+    const source = await volume("snap-src-restore");
+    const ready = await readySnapshot("snapshot-restore", source);
+    const restored = await rpc(
+      h.controller,
+      h.controller.createVolume,
+      CreateVolumeRequest.fromPartial({
+        name: "restored",
+        volumeCapabilities: [mountCapability()],
+        volumeContentSource: { type: { $case: "snapshot", value: { snapshotId: ready.snapshotId } } },
+      }),
+    );
+    assert.equal(restored.volume?.capacityBytes, 2n * GiB);
+    assert.deepEqual(restored.volume?.contentSource, {
+      type: { $case: "snapshot", value: { snapshotId: ready.snapshotId } },
+    });
+  });
+
+  test("GetSnapshot answers a known snapshot", async () => {
+    const source = await volume("snap-src-get");
+    const created = await snapshot("snapshot-get", source);
+    const got = await rpc(h.controller, h.controller.getSnapshot, {
+      snapshotId: created.snapshot?.snapshotId ?? "",
+      secrets: {},
+    });
+    assert.equal(got.snapshot?.sourceVolumeId, source);
+  });
+
+  test("GetSnapshot of an unknown snapshot is NotFound", async () => {
+    const code = await codeOf(
+      rpc(h.controller, h.controller.getSnapshot, { snapshotId: "snap-00000000deadbeef", secrets: {} }),
+    );
+    assert.equal(code, status.NOT_FOUND);
+  });
+
+  test("ListSnapshots filtered by source volume lists only its snapshots", async () => {
+    const source = await volume("snap-src-list");
+    // The cloud cuts one snapshot of a volume at a time.
+    const one = await readySnapshot("snapshot-list-1", source);
+    const two = await readySnapshot("snapshot-list-2", source);
+    const ids: string[] = [];
+    let token = "";
+    do {
+      const page = await rpc(h.controller, h.controller.listSnapshots, {
+        maxEntries: 1,
+        startingToken: token,
+        sourceVolumeId: source,
+        snapshotId: "",
+        secrets: {},
+      });
+      ids.push(...page.entries.map((e) => e.snapshot?.snapshotId ?? ""));
+      token = page.nextToken;
+    } while (token !== "");
+    assert.deepEqual(ids.sort(), [one.snapshotId, two.snapshotId].sort());
+  });
+
+  test("ListSnapshots filtered by an unknown snapshot id is empty", async () => {
+    const page = await rpc(h.controller, h.controller.listSnapshots, {
+      maxEntries: 0,
+      startingToken: "",
+      sourceVolumeId: "",
+      snapshotId: "snap-00000000deadbeef",
+      secrets: {},
+    });
+    assert.deepEqual(page, { entries: [], nextToken: "" });
+  });
+
+  test("ListSnapshots with an invalid starting token is Aborted", async () => {
+    const code = await codeOf(
+      rpc(h.controller, h.controller.listSnapshots, {
+        maxEntries: 0,
+        startingToken: "garbage",
+        sourceVolumeId: "",
+        snapshotId: "",
+        secrets: {},
+      }),
+    );
+    assert.equal(code, status.ABORTED);
+  });
+
+  test("DeleteSnapshot removes it and a second delete is OK", async () => {
+    const source = await volume("snap-src-del");
+    const ready = await readySnapshot("snapshot-del", source);
+    await rpc(h.controller, h.controller.deleteSnapshot, { snapshotId: ready.snapshotId, secrets: {} });
+    await rpc(h.controller, h.controller.deleteSnapshot, { snapshotId: ready.snapshotId, secrets: {} });
+    const code = await codeOf(
+      rpc(h.controller, h.controller.getSnapshot, { snapshotId: ready.snapshotId, secrets: {} }),
+    );
+    assert.equal(code, status.NOT_FOUND);
+  });
+
+  test("DeleteVolume of a volume with snapshots is allowed and keeps the snapshot", async () => {
+    const source = await volume("snap-src-keep");
+    const ready = await readySnapshot("snapshot-keep", source);
+    await rpc(h.controller, h.controller.deleteVolume, { volumeId: source, secrets: {} });
+    const got = await rpc(h.controller, h.controller.getSnapshot, {
+      snapshotId: ready.snapshotId,
+      secrets: {},
+    });
+    assert.equal(got.snapshot?.readyToUse, true);
+  });
+});

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { allowedZones, chooseZone } from "../../src/controller/topology.js";
+
+const OWN = "topology.block.csi.ballast.dev/zone";
+const WELL_KNOWN = "topology.kubernetes.io/zone";
+const zone = (name: string, key = OWN) => ({ segments: { [key]: name } });
+const cloudZones = ["z1", "z2", "z3"];
+
+describe("chooseZone", () => {
+  test("takes the first preferred zone", () => {
+    const requirement = { requisite: [zone("z1"), zone("z2")], preferred: [zone("z2"), zone("z1")] };
+    assert.equal(chooseZone({ requirement, cloudZones }), "z2");
+  });
+
+  test("takes the first requisite zone when nothing is preferred", () => {
+    assert.equal(
+      chooseZone({ requirement: { requisite: [zone("z3"), zone("z1")], preferred: [] }, cloudZones }),
+      "z3",
+    );
+  });
+
+  test("accepts the well-known zone key", () => {
+    const requirement = { requisite: [], preferred: [zone("z2", WELL_KNOWN)] };
+    assert.equal(chooseZone({ requirement, cloudZones }), "z2");
+  });
+
+  test("skips zones the cloud does not have", () => {
+    const requirement = { requisite: [zone("nowhere"), zone("z3")], preferred: [] };
+    assert.equal(chooseZone({ requirement, cloudZones }), "z3");
+  });
+
+  test("no known zone at all is InvalidArgument", () => {
+    const requirement = { requisite: [zone("nowhere")], preferred: [] };
+    assert.throws(() => chooseZone({ requirement, cloudZones }), { kind: "InvalidArgument" });
+  });
+
+  test("without requirements uses the default zone", () => {
+    assert.equal(chooseZone({ requirement: undefined, cloudZones, defaultZone: "z2" }), "z2");
+  });
+
+  test("without requirements or default uses the cloud's first zone", () => {
+    assert.equal(chooseZone({ requirement: undefined, cloudZones }), "z1");
+  });
+
+  test("a segment without a zone key is InvalidArgument", () => {
+    const requirement = { requisite: [{ segments: { "kubernetes.io/hostname": "n" } }], preferred: [] };
+    assert.throws(() => chooseZone({ requirement, cloudZones }), { kind: "InvalidArgument" });
+  });
+
+  test("a source's zone wins when it is allowed", () => {
+    const requirement = { requisite: [zone("z1"), zone("z2")], preferred: [zone("z1")] };
+    assert.equal(chooseZone({ requirement, cloudZones, sourceZone: "z2" }), "z2");
+  });
+
+  test("a source outside the allowed zones is InvalidArgument", () => {
+    const requirement = { requisite: [zone("z1")], preferred: [] };
+    assert.throws(
+      () => chooseZone({ requirement, cloudZones, sourceZone: "z3", sourceDescription: "source volume v" }),
+      {
+        kind: "InvalidArgument",
+      },
+    );
+  });
+});
+
+describe("allowedZones", () => {
+  test("preferred zones outside the requisite list are dropped", () => {
+    assert.deepEqual(allowedZones({ requisite: [zone("z1")], preferred: [zone("z2"), zone("z1")] }), ["z1"]);
+  });
+
+  test("both keys naming different zones is InvalidArgument", () => {
+    const requirement = { requisite: [{ segments: { [OWN]: "z1", [WELL_KNOWN]: "z2" } }], preferred: [] };
+    assert.throws(() => allowedZones(requirement), { kind: "InvalidArgument" });
+  });
+});

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { test } from "node:test";
+import { parse } from "yaml";
+import { Metrics } from "../../src/observability/metrics.js";
+
+const DOC = new URL("../../docs/observability.md", import.meta.url);
+const RULES = new URL("../../deploy/helm/ballast-csi/files/prometheus-rules.yaml", import.meta.url);
+
+test("docs/observability.md has a table row for every Ballast metric with its type and labels", async () => {
+  const doc = await readFile(DOC, "utf8");
+  const metrics = new Metrics({ defaultMetrics: false });
+  const missing: string[] = [];
+  for (const metric of await metrics.registry.getMetricsAsJSON()) {
+    const declared = metrics.registry.getSingleMetric(metric.name) as unknown as { labelNames: string[] };
+    const labels =
+      declared.labelNames.length === 0 ? "—" : declared.labelNames.map((l) => `\`${l}\``).join(", ");
+    const row = new RegExp(`^\\| \`${metric.name}\`\\s*\\| ${metric.type}\\s*\\| ${labels}\\s*\\|`, "m");
+    if (!row.test(doc)) missing.push(`${metric.name} (${metric.type}; ${labels})`);
+  }
+  assert.deepEqual(missing, []);
+});
+
+test("docs/observability.md lists every default process metric family by its prefixed name", async () => {
+  const doc = await readFile(DOC, "utf8");
+  const metrics = new Metrics();
+  const defaults = (await metrics.registry.getMetricsAsJSON())
+    .map((metric) => metric.name)
+    .filter((name) => name.startsWith("ballast_process_") || name.startsWith("ballast_nodejs_"));
+  assert.deepEqual(
+    defaults.filter((name) => !doc.includes(`\`${name}\``)),
+    [],
+  );
+});
+
+test("docs/observability.md has a row for every alert of the rules file", async () => {
+  const doc = await readFile(DOC, "utf8");
+  const { groups } = parse(await readFile(RULES, "utf8")) as { groups: { rules: { alert?: string }[] }[] };
+  const alerts = groups.flatMap((group) => group.rules.flatMap((rule) => (rule.alert ? [rule.alert] : [])));
+  assert.deepEqual(
+    alerts.filter((alert) => !new RegExp(`^\\| \`${alert}\``, "m").test(doc)),
+    [],
+  );
+});
