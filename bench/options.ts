@@ -28,6 +28,8 @@ export interface BenchOptions {
   fsType: "ext4" | "xfs";
   /** How long the driver sits idle after start before the idle memory reading. */
   idleSettleMs: number;
+  /** The driver's --log-level: info is the production default and part of what is measured. */
+  driverLogLevel: string;
   /** Where the JSON result goes. */
   outDir: string;
   /** Keep the work directory (cloud and driver logs, state) after the run. */
@@ -50,6 +52,7 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, "outDir"> = {
   nodeIterations: 10,
   fsType: "ext4",
   idleSettleMs: 2_000,
+  driverLogLevel: "info",
   keep: false,
 };
 
@@ -85,6 +88,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --grpc-concurrency <n>    raw gRPC: calls in flight (default ${DEFAULT_OPTIONS.grpcConcurrency})
   --node-iterations <n>     node path: stage/publish/unpublish/unstage rounds (default ${DEFAULT_OPTIONS.nodeIterations})
   --fs-type <ext4|xfs>      node path filesystem (default ${DEFAULT_OPTIONS.fsType})
+  --driver-log-level <lvl>  the driver's --log-level (default info; debug shows its commands and API calls)
   --out <dir>               where the JSON result is written (default bench/results)
   --keep                    keep the work directory with the cloud and driver logs
   --help                    this text
@@ -106,6 +110,16 @@ function positive(flag: string, value: string | undefined, fallback: number, int
     throw new UsageError(`--${flag}: "${value}" is not a positive ${integer ? "whole " : ""}number`);
   }
   return parsed;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function logLevel(value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (!LOG_LEVELS.includes(value)) {
+    throw new UsageError(`--driver-log-level: "${value}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return value;
 }
 
 function scenarioList(value: string | undefined, fallback: ScenarioName[]): ScenarioName[] {
@@ -153,6 +167,7 @@ export function parseBenchArgs(argv: string[], defaultOutDir: string): BenchOpti
     nodeIterations: positive("node-iterations", values["node-iterations"], base.nodeIterations),
     fsType,
     idleSettleMs: base.idleSettleMs,
+    driverLogLevel: logLevel(values["driver-log-level"], base.driverLogLevel),
     outDir: values.out ?? defaultOutDir,
     keep: values.keep === true,
   };
@@ -180,6 +195,7 @@ function parse(argv: string[]) {
       "grpc-concurrency": text,
       "node-iterations": text,
       "fs-type": text,
+      "driver-log-level": text,
       out: text,
       keep: { type: "boolean" },
       help: { type: "boolean" },

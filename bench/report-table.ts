@@ -76,6 +76,12 @@ export function formatReport(report: BenchReport): string {
                 : storm.driver.apiCallsTotal / storm.direct.apiCallsTotal,
             ),
           ],
+          [
+            "CPU seconds: cloud / driver",
+            `${storm.direct.cpuSeconds.cloud} / -`,
+            `${storm.driver.cpuSeconds.cloud} / ${storm.driver.cpuSeconds.driver ?? "-"}`,
+            "",
+          ],
           ["errors", errors(storm.direct.errors), errors(storm.driver.errors), ""],
           ["duplicates", String(storm.direct.audit.duplicates), String(storm.driver.audit.duplicates), ""],
           [

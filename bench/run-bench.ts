@@ -82,6 +82,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
     latencyMs: options.latencyMs,
     qps: options.qps,
     burst: options.burst,
+    driverLogLevel: options.driverLogLevel,
     repoRoot: hooks.repoRoot,
   };
 

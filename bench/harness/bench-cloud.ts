@@ -22,6 +22,7 @@ export interface BenchCloudOptions {
 
 /** A reference cloud in its own process, with the admin calls benchmarks need. */
 export interface BenchCloud {
+  readonly pid: number;
   readonly url: string;
   readonly token: string;
   readonly localInstanceId: string;
@@ -94,6 +95,7 @@ export async function startBenchCloud(options: BenchCloudOptions): Promise<Bench
     return response;
   };
   return {
+    pid: child.pid,
     url: ready.url,
     token: ready.token,
     localInstanceId: local.id as string,

@@ -14,6 +14,8 @@ export interface EnvironmentOptions {
   maxVolumes: number;
   /** Loop devices for attachments to this machine (root only). */
   localAttach?: boolean;
+  /** The driver's --log-level; info (the production default) unless set. */
+  driverLogLevel?: string;
 }
 
 export interface Environment {
@@ -65,6 +67,7 @@ export async function withEnvironment<T>(
           nodeId: cloud.localInstanceId,
           byIdDir,
           maxVolumesPerNode: options.maxAttachedPerInstance,
+          ...(options.driverLogLevel === undefined ? {} : { logLevel: options.driverLogLevel }),
         });
         drivers.push(driver);
         return driver;

@@ -12,6 +12,7 @@ export interface AddedLatencyOptions {
   burst: number;
   workDir: string;
   repoRoot: string;
+  driverLogLevel?: string;
 }
 
 /** One RPC measured both ways, in pairs taken back to back. */

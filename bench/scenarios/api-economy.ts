@@ -15,6 +15,7 @@ export interface EconomyOptions {
   burst: number;
   workDir: string;
   repoRoot: string;
+  driverLogLevel?: string;
 }
 
 /** One waiting strategy: who calls (driver or bare client) and what tells it when to poll. */
@@ -161,7 +162,9 @@ async function measureStrategy(
     const attach = await measurePhase(environment, options.volumes, options.concurrency, async (i) => {
       const volumeId = volumeIds[i];
       if (volumeId === undefined) throw new Error(`volume ${i} was not created`);
-      await calls.attach(volumeId, instances[i % instances.length] as string);
+      // Spread over the instances across all strategies, so none passes its attach limit.
+      const slot = index * options.volumes + i;
+      await calls.attach(volumeId, instances[slot % instances.length] as string);
     });
     return {
       strategy: strategy.name,

@@ -18,6 +18,7 @@ export interface NodePathOptions {
   burst: number;
   workDir: string;
   repoRoot: string;
+  driverLogLevel?: string;
 }
 
 export interface NodePathResult {

@@ -1,10 +1,9 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { type BenchCloud, startBenchCloud } from "../harness/bench-cloud.js";
-import { startBenchDriver } from "../harness/bench-driver.js";
+import type { BenchCloud } from "../harness/bench-cloud.js";
 import { createDirectClient } from "../harness/direct-client.js";
+import { type EnvironmentOptions, withEnvironment } from "../harness/environment.js";
 import { type MemoryPeaks, type MemoryReading, MemorySampler, readMemory } from "../harness/memory.js";
 import { runPool } from "../harness/pool.js";
+import { cpuSeconds } from "../harness/process-cpu.js";
 import {
   countError,
   type ErrorCounts,
@@ -33,6 +32,7 @@ export interface StormOptions {
   instances: number;
   /** How long the driver sits idle after start before the idle memory reading. */
   idleSettleMs: number;
+  driverLogLevel?: string;
   workDir: string;
   repoRoot: string;
 }
@@ -46,6 +46,11 @@ export interface StormPhase {
   /** `/v1` requests the cloud served during the phase, by operationId. */
   apiCalls: Record<string, number>;
   apiCallsTotal: number;
+  /**
+   * CPU seconds used during the phase by the cloud process and, on the driver side, the driver
+   * process: a process near `wallMs / 1000` per core was the limit; far below it, it was waiting.
+   */
+  cpuSeconds: { cloud: number; driver?: number };
 }
 
 export interface StormResult {
@@ -68,19 +73,17 @@ function attachLimit(options: StormOptions): number {
   return Math.ceil(options.volumes / options.instances) + 1;
 }
 
-async function phaseCloud(options: StormOptions, name: string): Promise<BenchCloud> {
-  const dir = join(options.workDir, name);
-  await mkdir(dir, { recursive: true });
-  return startBenchCloud({
-    dir,
-    repoRoot: options.repoRoot,
-    latencyMs: options.latencyMs,
+function round(after: number, before: number): number {
+  return Math.round((after - before) * 100) / 100;
+}
+
+function environmentOptions(options: StormOptions): EnvironmentOptions {
+  return {
+    ...options,
     remoteInstances: options.instances,
     maxAttachedPerInstance: attachLimit(options),
-    localAttach: false,
-    byIdDir: join(dir, "by-id"),
     maxVolumes: options.volumes + 10,
-  });
+  };
 }
 
 async function runPhase(
@@ -88,11 +91,14 @@ async function runPhase(
   cloud: BenchCloud,
   prefix: string,
   workload: Workload,
+  driverPid?: number,
 ): Promise<StormPhase> {
   const createMs: number[] = [];
   const publishMs: number[] = [];
   const errors: ErrorCounts = {};
   await cloud.resetRequestLog();
+  const cloudCpuBefore = await cpuSeconds(cloud.pid);
+  const driverCpuBefore = driverPid === undefined ? 0 : await cpuSeconds(driverPid);
   const started = process.hrtime.bigint();
   await runPool(options.volumes, options.concurrency, async (index) => {
     const instanceId = cloud.remoteInstanceIds[index % cloud.remoteInstanceIds.length] as string;
@@ -108,6 +114,10 @@ async function runPhase(
     }
   });
   const wallMs = elapsedMs(started);
+  const cpu = {
+    cloud: round(await cpuSeconds(cloud.pid), cloudCpuBefore),
+    ...(driverPid === undefined ? {} : { driver: round(await cpuSeconds(driverPid), driverCpuBefore) }),
+  };
   const apiCalls = await cloud.requestCounts();
   const auditClient = createDirectClient({ url: cloud.url, token: cloud.token, qps: 1000, burst: 1000 });
   try {
@@ -119,68 +129,59 @@ async function runPhase(
       audit: await auditVolumes(auditClient, prefix, options.volumes),
       apiCalls,
       apiCallsTotal: Object.values(apiCalls).reduce((sum, count) => sum + count, 0),
+      cpuSeconds: cpu,
     };
   } finally {
     await auditClient.close();
   }
 }
 
-async function directPhase(options: StormOptions): Promise<StormPhase> {
-  const cloud = await phaseCloud(options, "storm-direct");
-  const client = createDirectClient({
-    url: cloud.url,
-    token: cloud.token,
-    qps: options.qps,
-    burst: options.burst,
-  });
-  try {
-    return await runPhase(options, cloud, "pvc-storm-", {
-      async create(name) {
-        const volume = await client.createVolume(directCreateRequest(name), {
-          deadline: Date.now() + CALL_TIMEOUT_MS,
-          idempotencyKey: `bench-create-${name}`,
-        });
-        return volume.id;
-      },
-      async publish(volumeId, instanceId) {
-        await client.attachVolume(
-          volumeId,
-          { instanceId, readOnly: false },
-          {
-            deadline: Date.now() + CALL_TIMEOUT_MS,
-            idempotencyKey: `bench-attach-${volumeId}-${instanceId}`,
-          },
-        );
-      },
-    });
-  } finally {
-    await client.close();
-    await cloud.stop();
-  }
-}
-
-async function driverPhase(
-  options: StormOptions,
-): Promise<{ phase: StormPhase; memory: StormResult["memory"] }> {
-  const cloud = await phaseCloud(options, "storm-driver");
-  try {
-    const driver = await startBenchDriver({
-      dir: join(options.workDir, "storm-driver"),
-      repoRoot: options.repoRoot,
-      cloudUrl: cloud.url,
+function directPhase(options: StormOptions): Promise<StormPhase> {
+  return withEnvironment(environmentOptions(options), "storm-direct", async ({ cloud }) => {
+    const client = createDirectClient({
+      url: cloud.url,
       token: cloud.token,
       qps: options.qps,
       burst: options.burst,
-      nodeId: cloud.localInstanceId,
-      byIdDir: join(options.workDir, "storm-driver", "by-id"),
-      maxVolumesPerNode: attachLimit(options),
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, options.idleSettleMs));
-      const idle = await readMemory(driver.pid, driver.metricsUrl);
-      const sampler = new MemorySampler(driver.pid, driver.metricsUrl, MEMORY_SAMPLE_MS);
-      const { controller } = driver.csi;
-      const phase = await runPhase(options, cloud, "pvc-storm-", {
+      return await runPhase(options, cloud, "pvc-storm-", {
+        async create(name) {
+          const volume = await client.createVolume(directCreateRequest(name), {
+            deadline: Date.now() + CALL_TIMEOUT_MS,
+            idempotencyKey: `bench-create-${name}`,
+          });
+          return volume.id;
+        },
+        async publish(volumeId, instanceId) {
+          await client.attachVolume(
+            volumeId,
+            { instanceId, readOnly: false },
+            {
+              deadline: Date.now() + CALL_TIMEOUT_MS,
+              idempotencyKey: `bench-attach-${volumeId}-${instanceId}`,
+            },
+          );
+        },
+      });
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+function driverPhase(options: StormOptions): Promise<{ phase: StormPhase; memory: StormResult["memory"] }> {
+  return withEnvironment(environmentOptions(options), "storm-driver", async (environment) => {
+    const driver = await environment.startDriver("driver");
+    await new Promise((resolve) => setTimeout(resolve, options.idleSettleMs));
+    const idle = await readMemory(driver.pid, driver.metricsUrl);
+    const sampler = new MemorySampler(driver.pid, driver.metricsUrl, MEMORY_SAMPLE_MS);
+    const { controller } = driver.csi;
+    const phase = await runPhase(
+      options,
+      environment.cloud,
+      "pvc-storm-",
+      {
         async create(name) {
           const response = await controller.createVolume(
             { name, capacityRange: { requiredBytes: BigInt(GiB) }, volumeCapabilities: [MOUNT_EXT4] },
@@ -196,14 +197,11 @@ async function driverPhase(
             { timeoutMs: CALL_TIMEOUT_MS },
           );
         },
-      });
-      return { phase, memory: { idle, peak: await sampler.stop() } };
-    } finally {
-      await driver.stop();
-    }
-  } finally {
-    await cloud.stop();
-  }
+      },
+      driver.pid,
+    );
+    return { phase, memory: { idle, peak: await sampler.stop() } };
+  });
 }
 
 /**

@@ -68,6 +68,9 @@ export function demoCommand(): Command {
         .default(120)
         .argParser(positiveInteger("--rpc-timeout")),
     )
+    .exitOverride((error) => {
+      process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
+    })
     .action(async (flags: DemoFlags) => {
       if (flags.expandToGib <= flags.sizeGib) {
         process.stderr.write(

@@ -18,7 +18,7 @@ const DESCRIPTIONS: Record<DriverMode, string> = {
  * start prints one line and exits 2.
  */
 export function driverCommand(mode: DriverMode): Command {
-  const command = new Command(mode).description(DESCRIPTIONS[mode]);
+  const command = new Command(mode).description(DESCRIPTIONS[mode]).exitOverride();
   addDriverOptions(command, mode);
   return command.action(async (raw: RawDriverOptions) => {
     let driver: Awaited<ReturnType<typeof startDriver>>;

@@ -1,4 +1,6 @@
 import { Command, CommanderError } from "commander";
+import { cloudCommand } from "./cloud-command.js";
+import { demoCommand } from "./demo-command.js";
 import { devCommand } from "./dev-command.js";
 import { driverCommand } from "./driver-command.js";
 import { EXIT_CONFIG } from "./exit.js";
@@ -14,8 +16,9 @@ export function buildProgram(): Command {
   program.addCommand(driverCommand("controller"));
   program.addCommand(driverCommand("node"));
   program.addCommand(driverCommand("all"));
+  program.addCommand(cloudCommand());
   program.addCommand(devCommand());
-  for (const command of program.commands) command.exitOverride();
+  program.addCommand(demoCommand());
   return program;
 }
 

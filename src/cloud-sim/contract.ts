@@ -97,6 +97,15 @@ function compileOperations(document: Json, bodies: Ajv2020): ContractOperation[]
   const components = (document.components ?? {}) as Json;
   const schemas = (components.schemas ?? {}) as Record<string, Json>;
   const params = newAjv("array");
+  const compiled = new Map<string, ValidateFunction>();
+  const compile = (ajv: Ajv2020, schema: Json): ValidateFunction => {
+    const key = `${ajv === params ? "p" : "b"}${JSON.stringify(schema)}`;
+    const known = compiled.get(key);
+    if (known !== undefined) return known;
+    const validate = ajv.compile(schema);
+    compiled.set(key, validate);
+    return validate;
+  };
   for (const [name, schema] of Object.entries(schemas)) {
     const rewritten = rewriteRefs(schema) as Json;
     bodies.addSchema({ ...rewritten, $id: `${SCHEMA_BASE}${name}` });
@@ -139,7 +148,7 @@ function compileOperations(document: Json, bodies: Ajv2020): ContractOperation[]
         const media = content?.["application/json"] ?? content?.["application/problem+json"];
         responses.set(
           Number(status),
-          media === undefined ? null : bodies.compile(rewriteRefs(media.schema) as Json),
+          media === undefined ? null : compile(bodies, rewriteRefs(media.schema) as Json),
         );
       }
       operations.push({

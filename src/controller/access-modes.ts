@@ -69,11 +69,3 @@ export function requestedFsType(field: string, capabilities: VolumeCapability[])
     throw invalidArgument(`${field}: conflicting fs_type values ${[...fsTypes].join(", ")}`);
   return [...fsTypes][0];
 }
-
-export function wantsMultiNode(capabilities: VolumeCapability[]): boolean {
-  return capabilities.some((c) => c.accessMode !== undefined && isMultiNode(c.accessMode.mode));
-}
-
-export function hasMountAccess(capabilities: VolumeCapability[]): boolean {
-  return capabilities.some((c) => c.accessType?.$case === "mount");
-}

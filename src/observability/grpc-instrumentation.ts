@@ -155,6 +155,14 @@ function instrumentHandler(
       handler(call, finish);
     } catch (thrown) {
       const text = thrown instanceof Error ? thrown.message : String(thrown);
+      if (finished) {
+        const scrubbed = scrub(text, credentialValues(call.request));
+        logger.error(
+          { csi_service: serviceName, method, error: scrubbed },
+          "rpc handler threw after answering",
+        );
+        return;
+      }
       finish({ code: status.INTERNAL, details: `internal error: ${text}` } as ServerErrorResponse);
     }
   };

@@ -9,6 +9,7 @@ import { createIdentityHandlers } from "../../src/csi/identity-handlers.js";
 import { startCsiServer } from "../../src/csi/server.js";
 import { unary } from "../../src/csi/unary.js";
 import {
+  ControllerClient,
   type ControllerServer,
   PluginCapability_VolumeExpansion_Type as ExpansionType,
   type GetPluginCapabilitiesResponse,
@@ -192,7 +193,6 @@ describe("CSI server", () => {
       controller,
       logger,
     });
-    const { ControllerClient } = await import("../../src/generated/csi.js");
     const client = new ControllerClient(server.address, credentials.createInsecure());
     const inFlight = call((m, o, cb) => client.controllerGetCapabilities({}, m, o, cb));
     await running;
@@ -224,7 +224,6 @@ describe("CSI server", () => {
       logger,
       drainTimeoutMs: 100,
     });
-    const { ControllerClient } = await import("../../src/generated/csi.js");
     const client = new ControllerClient(server.address, credentials.createInsecure());
     const outcome = call((m, o, cb) => client.controllerGetCapabilities({}, m, o, cb)).then(
       () => status.OK,

@@ -159,41 +159,49 @@ export const identityCalls: fc.Arbitrary<HostileCall>[] = [
  */
 export function nodeCalls(root: string, volumeId: fc.Arbitrary<string>): fc.Arbitrary<HostileCall>[] {
   const path = hostilePath(root);
-  const publishContext = fc.oneof(
-    hostileMap,
-    volumeId.map((id) => ({ serial: id, byIdPath: `/dev/disk/by-id/virtio-${id}` })),
-    fc.record({ serial: hostileString, byIdPath: hostileString }),
-  );
+  // The publish context is drawn for the request's own volume id, so some contexts are valid
+  // and the request gets as far as the device and the commands.
+  const publishContext = (id: string) =>
+    fc.oneof(
+      hostileMap,
+      fc.constant({ serial: id }),
+      fc.constant({ serial: id, byIdPath: `/dev/disk/by-id/virtio-${id}` }),
+      fc.record({ serial: hostileString, byIdPath: hostileString }),
+    );
   return [
     call(
       "node",
       "nodeStageVolume",
-      fc.record(
-        {
-          volumeId,
-          publishContext,
-          stagingTargetPath: path,
-          volumeCapability: hostileCapability,
-          volumeContext: hostileMap,
-        },
-        { requiredKeys: [] },
+      volumeId.chain((id) =>
+        fc.record(
+          {
+            volumeId: fc.constant(id),
+            publishContext: publishContext(id),
+            stagingTargetPath: path,
+            volumeCapability: hostileCapability,
+            volumeContext: hostileMap,
+          },
+          { requiredKeys: [] },
+        ),
       ),
     ),
     call("node", "nodeUnstageVolume", fc.record({ volumeId, stagingTargetPath: path }, { requiredKeys: [] })),
     call(
       "node",
       "nodePublishVolume",
-      fc.record(
-        {
-          volumeId,
-          publishContext,
-          stagingTargetPath: path,
-          targetPath: path,
-          volumeCapability: hostileCapability,
-          readonly: fc.boolean(),
-          volumeContext: hostileMap,
-        },
-        { requiredKeys: [] },
+      volumeId.chain((id) =>
+        fc.record(
+          {
+            volumeId: fc.constant(id),
+            publishContext: publishContext(id),
+            stagingTargetPath: path,
+            targetPath: path,
+            volumeCapability: hostileCapability,
+            readonly: fc.boolean(),
+            volumeContext: hostileMap,
+          },
+          { requiredKeys: [] },
+        ),
       ),
     ),
     call("node", "nodeUnpublishVolume", fc.record({ volumeId, targetPath: path }, { requiredKeys: [] })),

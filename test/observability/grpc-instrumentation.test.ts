@@ -228,4 +228,31 @@ describe("instrumentService", () => {
     assert.equal(rpcName("nodeGetVolumeStats"), "NodeGetVolumeStats");
     assert.equal(rpcName("getPluginInfo"), "GetPluginInfo");
   });
+
+  test("a handler that throws after answering keeps its answer and logs the throw at error", async (t) => {
+    const h = await startCsiHarness({
+      controller: {
+        deleteVolume: (_call, callback) => {
+          callback(null, {});
+          throw new Error("cleanup after answering failed");
+        },
+      },
+    });
+    t.after(() => h.close());
+
+    const { error } = await call(
+      h.controller.deleteVolume,
+      h.controller,
+      DeleteVolumeRequest.fromPartial({ volumeId: "vol-0000000000000022" }),
+    );
+
+    assert.equal(error, null);
+    assert.equal(
+      await seriesValue(h.metrics, "ballast_csi_operations_total", { method: "DeleteVolume", code: "OK" }),
+      1,
+    );
+    const thrown = h.log.records().find((record) => record.msg === "rpc handler threw after answering");
+    assert.equal(thrown?.level, "error");
+    assert.equal(thrown?.error, "cleanup after answering failed");
+  });
 });

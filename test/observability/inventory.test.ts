@@ -122,24 +122,24 @@ describe("startInventoryRefresher", () => {
       true,
     );
   });
-});
 
-test("a listing that hangs past the timeout fails that refresh instead of blocking later ones", async (t) => {
-  const source = new ScriptedSource();
-  source.countVolumes = () => new Promise<Volumes>(() => {});
-  const metrics = new Metrics({ defaultMetrics: false });
-  const log = new CapturedLog();
-  const refresher = startInventoryRefresher({
-    source,
-    metrics,
-    logger: createLogger("info", log.stream),
-    intervalMs: HOUR,
-    timeoutMs: 20,
+  test("a listing that hangs past the timeout fails that refresh instead of blocking later ones", async (t) => {
+    const source = new ScriptedSource();
+    source.countVolumes = () => new Promise<Volumes>(() => {});
+    const metrics = new Metrics({ defaultMetrics: false });
+    const log = new CapturedLog();
+    const refresher = startInventoryRefresher({
+      source,
+      metrics,
+      logger: createLogger("info", log.stream),
+      intervalMs: HOUR,
+      timeoutMs: 20,
+    });
+    t.after(() => refresher.stop());
+
+    await refresher.refresh();
+
+    const warning = log.records().find((record) => record.level === "warn");
+    assert.equal((warning?.err as { message?: string } | undefined)?.message, "timed out after 20 ms");
   });
-  t.after(() => refresher.stop());
-
-  await refresher.refresh();
-
-  const warning = log.records().find((record) => record.level === "warn");
-  assert.equal((warning?.err as { message?: string } | undefined)?.message, "timed out after 20 ms");
 });

@@ -271,10 +271,13 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
       controller = await startDriver("controller", layout, cloudUrl);
       clients.push(controller.client);
     };
+    let scheduledKills = 0;
     const onFinished = () => {
       finished += 1;
-      const due = Math.floor((total * (kills + 1)) / (options.kills + 1));
-      if (kills < options.kills && finished >= due) {
+      // Kill n is due after n/(kills+1) of the cycles, so the kills spread over the whole run.
+      const due = Math.floor((total * (scheduledKills + 1)) / (options.kills + 1));
+      if (scheduledKills < options.kills && finished >= due) {
+        scheduledKills += 1;
         chaos = chaos.then(killAndRestart);
       }
       if (finished % Math.max(1, Math.floor(total / 10)) === 0)

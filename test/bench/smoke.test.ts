@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { SMOKE_OPTIONS } from "../../bench/options.js";
+import type { BenchReport, ScenarioOutcome } from "../../bench/run-bench.js";
+import { requireRoot } from "../helpers/root.js";
+
+const run = promisify(execFile);
+const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+function figures<T>(outcome: ScenarioOutcome<T> | undefined, name: string): T {
+  assert.ok(outcome !== undefined, `the report has no ${name} scenario`);
+  assert.equal(outcome.status, "ok", `${name}: ${JSON.stringify(outcome)}`);
+  return (outcome as { figures: T }).figures;
+}
+
+/**
+ * `npm run bench -- --smoke` end to end (real driver and reference-cloud processes, the CLI, the
+ * JSON file and the table), so the benchmarks cannot rot. It checks structure and correctness
+ * (every figure present, no errors, no duplicates), never speed.
+ */
+describe("npm run bench --smoke", () => {
+  let outDir: string;
+  let report: BenchReport;
+  let stdout: string;
+
+  before(async () => {
+    outDir = await mkdtemp(join(tmpdir(), "ballast-bench-smoke-"));
+    const result = await run(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "bench/run.ts"), "--smoke", "--out", outDir],
+      { cwd: repoRoot, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    stdout = result.stdout;
+    const files = await readdir(outDir);
+    assert.equal(files.length, 1, `expected one result file, found ${files.join(", ")}`);
+    report = JSON.parse(await readFile(join(outDir, files[0] as string), "utf8")) as BenchReport;
+  });
+
+  after(async () => {
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  test("writes one JSON result and prints a table section per scenario", () => {
+    assert.deepEqual(report.options.scenarios, SMOKE_OPTIONS.scenarios);
+    for (const title of [
+      "1. Provisioning storm",
+      "2. API economy",
+      "3. Added latency",
+      "4. Raw gRPC",
+      "5. Memory",
+      "6. Node path",
+    ]) {
+      assert.match(stdout, new RegExp(`## ${title.replace(".", "\\.")}`));
+    }
+    assert.ok(report.machine.cpus > 0);
+  });
+
+  test("storm: every volume created and published once on both sides, no errors, no duplicates", () => {
+    const storm = figures(report.scenarios.storm, "storm");
+    for (const side of [storm.direct, storm.driver]) {
+      assert.deepEqual(side.errors, {});
+      assert.deepEqual(side.audit, {
+        volumes: SMOKE_OPTIONS.volumes,
+        duplicates: 0,
+        missing: 0,
+        attachedOnce: SMOKE_OPTIONS.volumes,
+      });
+      assert.equal(side.createVolume.count, SMOKE_OPTIONS.volumes);
+      assert.equal(side.publishVolume.count, SMOKE_OPTIONS.volumes);
+      assert.equal(side.apiCalls.createVolume, SMOKE_OPTIONS.volumes);
+      assert.equal(side.apiCalls.attachVolume, SMOKE_OPTIONS.volumes);
+    }
+    assert.ok(storm.wallRatio !== null && storm.wallRatio > 0);
+  });
+
+  test("economy: every waiting strategy counted its creates and attaches without errors", () => {
+    const economy = figures(report.scenarios.economy, "economy");
+    assert.equal(economy.strategies.length, 5);
+    for (const strategy of economy.strategies) {
+      assert.deepEqual(strategy.create.errors, {}, strategy.strategy);
+      assert.deepEqual(strategy.attach.errors, {}, strategy.strategy);
+      assert.equal(strategy.create.calls.createVolume, SMOKE_OPTIONS.economyVolumes, strategy.strategy);
+      assert.equal(strategy.attach.calls.attachVolume, SMOKE_OPTIONS.economyVolumes, strategy.strategy);
+      assert.ok((strategy.create.callsPerVolume ?? 0) >= 1, strategy.strategy);
+    }
+    assert.equal(economy.createTarget.callsPerVolume, 2);
+  });
+
+  test("added latency: paired samples of CreateVolume and ControllerGetVolume", () => {
+    const latency = figures(report.scenarios.latency, "latency");
+    assert.deepEqual(
+      latency.rpcs.map((rpc) => [rpc.rpc, rpc.driver.count, rpc.direct.count, rpc.added.count]),
+      [
+        [
+          "CreateVolume",
+          SMOKE_OPTIONS.latencySamples,
+          SMOKE_OPTIONS.latencySamples,
+          SMOKE_OPTIONS.latencySamples,
+        ],
+        [
+          "ControllerGetVolume",
+          SMOKE_OPTIONS.latencySamples,
+          SMOKE_OPTIONS.latencySamples,
+          SMOKE_OPTIONS.latencySamples,
+        ],
+      ],
+    );
+  });
+
+  test("raw gRPC: NodeGetCapabilities and Probe answered without errors", () => {
+    const grpc = figures(report.scenarios.grpc, "grpc");
+    assert.deepEqual(
+      grpc.rpcs.map((rpc) => rpc.rpc),
+      ["NodeGetCapabilities", "Probe"],
+    );
+    for (const rpc of grpc.rpcs) {
+      assert.deepEqual(rpc.errors, {}, rpc.rpc);
+      assert.ok(rpc.calls > 0 && rpc.latency.count === rpc.calls, rpc.rpc);
+    }
+  });
+
+  test("memory: idle and peak readings of the driver process", () => {
+    const memory = figures(report.scenarios.memory, "memory");
+    assert.ok(memory.idle.rssBytes > 0 && memory.idle.heapUsedBytes > 0);
+    assert.ok(memory.peak.samples > 0);
+    assert.ok(memory.peak.rssHighWaterBytes >= memory.idle.rssBytes);
+  });
+
+  test("node path: driver and bare commands timed on loop devices, no mounts left behind", (t) => {
+    if (!requireRoot(t)) return;
+    const node = figures(report.scenarios.node, "node");
+    assert.equal(node.driver.count, SMOKE_OPTIONS.nodeIterations);
+    assert.equal(node.bare.count, SMOKE_OPTIONS.nodeIterations);
+    assert.equal(node.rpcs.NodeStageVolume.count, SMOKE_OPTIONS.nodeIterations);
+    assert.equal(node.rpcs.NodeUnstageVolume.count, SMOKE_OPTIONS.nodeIterations);
+    assert.deepEqual(node.leftoverMounts, []);
+  });
+});

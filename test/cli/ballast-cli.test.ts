@@ -1,0 +1,227 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { lstat, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { type ReferenceCloud, startReferenceCloud } from "../../src/cloud-sim/index.js";
+import { createIdentityHandlers } from "../../src/csi/identity-handlers.js";
+import { startCsiServer } from "../../src/csi/server.js";
+import { IdentityClient, type ProbeResponse } from "../../src/generated/csi.js";
+import { createLogger } from "../../src/observability/logger.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const MAIN = join(ROOT, "src/cli/main.ts");
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment without any BALLAST_* or CSI_* the machine running the tests may have set. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("BALLAST_") && k !== "CSI_ENDPOINT"),
+  );
+  return { ...env, ...extra };
+}
+
+function start(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: cleanEnv(env) });
+}
+
+function finish(child: ChildProcess): Promise<Finished> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
+}
+
+const run = (args: string[], env: Record<string, string> = {}) => finish(start(args, env));
+
+function probe(address: string): Promise<ProbeResponse> {
+  const client = new IdentityClient(address, credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    client.probe({}, new Metadata(), { deadline: Date.now() + 2000 }, (error, response) => {
+      client.close();
+      if (error === null) resolve(response);
+      else reject(error);
+    });
+  });
+}
+
+async function waitForProbe(address: string): Promise<ProbeResponse> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await probe(address);
+    } catch (error) {
+      if (attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+describe("ballast CLI", () => {
+  let dir: string;
+  let cloud: ReferenceCloud;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ballast-cli-"));
+    cloud = await startReferenceCloud({
+      dataDir: join(dir, "cloud"),
+      byIdDir: join(dir, "by-id"),
+      localAttach: false,
+    });
+  });
+  after(async () => {
+    await cloud.close({ detachLocalDevices: true });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("an unknown flag prints one line and exits 2", async () => {
+    const result = await run(["controller", "--bogus"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim(), "error: unknown option '--bogus'");
+  });
+
+  test("a missing cloud URL prints one line naming the flag and exits 2", async () => {
+    const result = await run(["controller"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim(), "ballast: --cloud-url: is required (or BALLAST_CLOUD_URL)");
+  });
+
+  test("a bad log level from the environment is refused naming the flag", async () => {
+    const result = await run(["controller", "--cloud-url", cloud.url], {
+      BALLAST_LOG_LEVEL: "loud",
+      BALLAST_CLOUD_TOKEN: cloud.token,
+    });
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr.trim(),
+      'ballast: --log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent',
+    );
+  });
+
+  test("an unreadable token file is refused naming it", async () => {
+    const missing = join(dir, "no-such-token");
+    const result = await run(["controller", "--cloud-url", cloud.url, "--cloud-token-file", missing]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim(), `ballast: --cloud-token-file: ${missing} is not readable (ENOENT)`);
+  });
+
+  test("a cloud URL that is not http is refused", async () => {
+    const result = await run(["controller", "--cloud-url", "ftp://x"], { BALLAST_CLOUD_TOKEN: "t" });
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim(), 'ballast: --cloud-url: "ftp://x" must be http:// or https://');
+  });
+
+  test("a metrics address without a port is refused", async () => {
+    const result = await run(["controller", "--cloud-url", cloud.url, "--metrics-address", "localhost"], {
+      BALLAST_CLOUD_TOKEN: "t",
+    });
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim().split("\n").length, 1);
+    assert.match(result.stderr, /^ballast: --metrics-address: /);
+  });
+
+  for (const [mode, flag] of [
+    ["controller", "--default-volume-type"],
+    ["node", "--by-id-dir"],
+    ["all", "--node-name"],
+    ["dev", "--state-dir"],
+  ] as const) {
+    test(`${mode} --help shows its flags and exits 0`, async () => {
+      const result = await run([mode, "--help"]);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, new RegExp(`Usage: ballast ${mode} \\[options\\]`));
+      assert.ok(result.stdout.includes(flag), `${flag} in help`);
+    });
+  }
+
+  test("a live server on the socket makes the start fail with exit 2", async (t) => {
+    const path = join(dir, "taken.sock");
+    const server = await startCsiServer({
+      endpoint: { kind: "unix", path },
+      identity: createIdentityHandlers({
+        driverName: "x",
+        vendorVersion: "1",
+        controller: false,
+        ready: async () => true,
+      }),
+      logger: createLogger("silent"),
+    });
+    t.after(() => server.stop());
+    const result = await run(["controller", "--endpoint", `unix://${path}`, "--cloud-url", cloud.url], {
+      BALLAST_CLOUD_TOKEN: cloud.token,
+    });
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim(), `ballast: --endpoint: another server is already listening on ${path}`);
+  });
+
+  test("the controller replaces a stale socket, serves, and exits 0 on SIGTERM removing it", async () => {
+    const path = join(dir, "controller.sock");
+    await new Promise<void>((resolve) => {
+      const crashed = spawn(process.execPath, [
+        "-e",
+        "require('node:net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))",
+        path,
+      ]);
+      crashed.once("exit", () => resolve());
+    });
+    const tokenFile = join(dir, "token");
+    await writeFile(tokenFile, `${cloud.token}\n`);
+    const child = start(
+      ["controller", "--endpoint", `unix://${path}`, "--cloud-url", cloud.url, "--log-level", "warn"],
+      { BALLAST_CLOUD_TOKEN_FILE: tokenFile },
+    );
+    const finished = finish(child);
+    try {
+      assert.deepEqual(await waitForProbe(`unix://${path}`), { ready: true });
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const result = await finished;
+    assert.equal(result.code, 0, result.stderr);
+    await assert.rejects(lstat(path), { code: "ENOENT" });
+  });
+
+  test("dev prints the socket, cloud and metrics URLs, then ready, and stops cleanly", async () => {
+    const stateDir = join(dir, "dev-state");
+    const child = start([
+      "dev",
+      "--state-dir",
+      stateDir,
+      "--cloud-listen",
+      "127.0.0.1:0",
+      "--metrics-address",
+      "127.0.0.1:0",
+      "--log-level",
+      "warn",
+    ]);
+    const finished = finish(child);
+    let stdout = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on("data", (chunk) => {
+        stdout += chunk;
+        if (stdout.includes("ready\n")) resolve();
+      });
+      child.once("exit", () => reject(new Error(`dev exited before ready: ${stdout}`)));
+    });
+    const socket = /^socket: (.+)$/m.exec(stdout)?.[1] ?? "";
+    assert.equal(socket, join(stateDir, "csi.sock"));
+    assert.match(stdout, /^cloud: http:\/\/127\.0\.0\.1:\d+$/m);
+    assert.match(stdout, /^metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+    assert.deepEqual(await probe(`unix://${socket}`), { ready: true });
+    child.kill("SIGTERM");
+    const result = await finished;
+    assert.equal(result.code, 0, result.stderr);
+    await assert.rejects(lstat(socket), { code: "ENOENT" });
+  });
+});

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { resolveDriverConfig } from "../../src/cli/driver-config.js";
+import type { RawDriverOptions } from "../../src/cli/driver-options.js";
+
+const base: RawDriverOptions = {
+  driverName: "block.csi.ballast.dev",
+  cloudUrl: "http://127.0.0.1:8787",
+  cloudQps: "20",
+  cloudBurst: "40",
+  logLevel: "info",
+  drainTimeout: "30",
+};
+const env = { BALLAST_CLOUD_TOKEN: "secret" };
+
+describe("resolveDriverConfig", () => {
+  test("CSI_ENDPOINT is used when --endpoint is not set", async () => {
+    const config = await resolveDriverConfig("controller", base, {
+      ...env,
+      CSI_ENDPOINT: "unix:///csi/csi.sock",
+    });
+    assert.deepEqual(config.endpoint, { kind: "unix", path: "/csi/csi.sock" });
+  });
+
+  test("--endpoint wins over CSI_ENDPOINT", async () => {
+    const config = await resolveDriverConfig(
+      "controller",
+      { ...base, endpoint: "tcp://127.0.0.1:9000" },
+      { ...env, CSI_ENDPOINT: "unix:///csi/csi.sock" },
+    );
+    assert.deepEqual(config.endpoint, { kind: "tcp", host: "127.0.0.1", port: 9000 });
+  });
+
+  test("NODE_NAME names the node when --node-name is not set", async () => {
+    const config = await resolveDriverConfig("node", base, { ...env, NODE_NAME: "worker-3" });
+    assert.equal(config.node?.nodeName, "worker-3");
+  });
+
+  test("the token comes from BALLAST_CLOUD_TOKEN when no file is given", async () => {
+    const config = await resolveDriverConfig("controller", base, env);
+    assert.deepEqual(config.cloud.token, { value: "secret" });
+  });
+
+  test("no token at all is refused", async () => {
+    await assert.rejects(resolveDriverConfig("controller", base, {}), {
+      message: "--cloud-token-file: is required (or the token in BALLAST_CLOUD_TOKEN)",
+    });
+  });
+
+  test("a controller has no node config", async () => {
+    const config = await resolveDriverConfig("controller", base, env);
+    assert.equal(config.node, undefined);
+  });
+
+  test("numbers are converted and seconds become milliseconds", async () => {
+    const config = await resolveDriverConfig("all", { ...base, cloudQps: "2.5", deviceWait: "4" }, env);
+    assert.equal(config.cloud.qps, 2.5);
+    assert.equal(config.drainTimeoutMs, 30_000);
+    assert.equal(config.node?.deviceWaitMs, 4000);
+  });
+
+  test("a burst that is not a whole number is refused", async () => {
+    await assert.rejects(resolveDriverConfig("controller", { ...base, cloudBurst: "1.5" }, env), {
+      message: '--cloud-burst: "1.5" is not a whole number',
+    });
+  });
+});
