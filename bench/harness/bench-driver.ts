@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { type CsiClient, createCsiClient } from "../../src/demo/csi-client.js";
 import { BENCH_ZONE } from "./bench-cloud.js";
 import { Child } from "./child-process.js";
@@ -38,6 +39,8 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
   const child = new Child({
     command: process.execPath,
     args: [
+      "--import",
+      pathToFileURL(join(options.repoRoot, "bench/harness/exit-with-harness.mjs")).href,
       join(options.repoRoot, "bin/ballast"),
       "all",
       "--endpoint",

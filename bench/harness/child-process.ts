@@ -24,7 +24,8 @@ export class Child {
     this.log = createWriteStream(options.logFile, { flags: "a" });
     this.process = spawn(options.command, options.args, {
       cwd: options.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
+      // stdin stays open for the child's lifetime: a child that watches it sees the harness die.
+      stdio: ["pipe", "pipe", "pipe"],
     });
     this.exited = new Promise((resolve) => this.process.once("exit", (code) => resolve(code)));
     for (const stream of [this.process.stdout, this.process.stderr]) {

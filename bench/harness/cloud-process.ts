@@ -2,7 +2,8 @@
  * Child-process entry of the reference cloud for benchmarks: the cloud gets its own event loop
  * and CPU, as a real cloud would, so neither the harness nor the driver shares a thread with it.
  * argv[2] is the ReferenceCloudConfig as JSON. Prints one JSON line `{url, token,
- * localInstanceId}` when serving; SIGTERM closes it and removes this machine's loop devices.
+ * localInstanceId}` when serving; SIGTERM, SIGINT or the end of stdin (the harness is gone)
+ * closes it and removes this machine's loop devices.
  */
 import { type ReferenceCloudConfig, startReferenceCloud } from "../../src/cloud-sim/index.js";
 
@@ -11,7 +12,10 @@ const cloud = await startReferenceCloud(config);
 process.stdout.write(
   `${JSON.stringify({ url: cloud.url, token: cloud.token, localInstanceId: cloud.localInstanceId })}\n`,
 );
+let stopping = false;
 const stop = () => {
+  if (stopping) return;
+  stopping = true;
   cloud.close({ detachLocalDevices: true }).then(
     () => process.exit(0),
     (error: unknown) => {
@@ -22,3 +26,6 @@ const stop = () => {
 };
 process.once("SIGTERM", stop);
 process.once("SIGINT", stop);
+// The harness holds stdin open; when it dies without stopping this process, stdin ends.
+process.stdin.once("end", stop);
+process.stdin.resume();

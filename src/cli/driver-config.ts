@@ -28,7 +28,8 @@ export interface DriverConfig {
   mode: DriverMode;
   endpoint: Endpoint;
   driverName: string;
-  cloud: CloudConfig;
+  /** Absent only for a node whose identity (id, zone, attach limit) is given entirely by flags. */
+  cloud?: CloudConfig | undefined;
   zone?: string | undefined;
   defaultVolumeType: string;
   logLevel: LogLevel;
@@ -63,9 +64,7 @@ async function readable(flag: string, path: string): Promise<string> {
   return path;
 }
 
-function cloudUrl(value: string | undefined): string {
-  if (value === undefined || value === "")
-    throw invalidArgument("--cloud-url: is required (or BALLAST_CLOUD_URL)");
+function cloudUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -93,26 +92,10 @@ export async function resolveDriverConfig(
   const endpoint = parseEndpoint(raw.endpoint ?? env.CSI_ENDPOINT ?? DEFAULT_ENDPOINT);
   if (raw.metricsAddress !== undefined) parseListenAddress(raw.metricsAddress);
   if (raw.driverName.trim() === "") throw invalidArgument("--driver-name: must not be empty");
-  const url = cloudUrl(raw.cloudUrl);
-  const envToken = env.BALLAST_CLOUD_TOKEN;
-  let token: CloudConfig["token"];
-  if (raw.cloudTokenFile !== undefined)
-    token = { file: await readable("--cloud-token-file", raw.cloudTokenFile) };
-  else if (envToken !== undefined && envToken.trim() !== "") token = { value: envToken.trim() };
-  else throw invalidArgument("--cloud-token-file: is required (or the token in BALLAST_CLOUD_TOKEN)");
-  const caFile =
-    raw.cloudCaFile === undefined ? undefined : await readable("--cloud-ca-file", raw.cloudCaFile);
   const config: DriverConfig = {
     mode,
     endpoint,
     driverName: raw.driverName,
-    cloud: {
-      url,
-      token,
-      caFile,
-      qps: positiveNumber("--cloud-qps", raw.cloudQps),
-      burst: positiveInteger("--cloud-burst", raw.cloudBurst),
-    },
     zone: raw.zone,
     defaultVolumeType: raw.defaultVolumeType ?? "balanced",
     logLevel: raw.logLevel as LogLevel,
@@ -131,5 +114,43 @@ export async function resolveDriverConfig(
       deviceWaitMs: positiveNumber("--device-wait", raw.deviceWait ?? "30") * 1000,
     };
   }
+  const nodeKnowsItself =
+    config.node?.nodeId !== undefined &&
+    config.zone !== undefined &&
+    config.node.maxVolumesPerNode !== undefined;
+  const cloudGiven = raw.cloudUrl !== undefined || raw.cloudTokenFile !== undefined;
+  if (mode !== "node" || !nodeKnowsItself || cloudGiven) {
+    const why =
+      mode === "node"
+        ? " in node mode unless --node-id, --zone and --max-volumes-per-node are all given"
+        : "";
+    config.cloud = await resolveCloudConfig(raw, env, why);
+  }
   return config;
+}
+
+async function resolveCloudConfig(
+  raw: RawDriverOptions,
+  env: Environment,
+  why: string,
+): Promise<CloudConfig> {
+  if (raw.cloudUrl === undefined || raw.cloudUrl === "") {
+    throw invalidArgument(`--cloud-url: is required${why} (or BALLAST_CLOUD_URL)`);
+  }
+  const url = cloudUrl(raw.cloudUrl);
+  const envToken = env.BALLAST_CLOUD_TOKEN;
+  let token: CloudConfig["token"];
+  if (raw.cloudTokenFile !== undefined)
+    token = { file: await readable("--cloud-token-file", raw.cloudTokenFile) };
+  else if (envToken !== undefined && envToken.trim() !== "") token = { value: envToken.trim() };
+  else throw invalidArgument(`--cloud-token-file: is required${why} (or the token in BALLAST_CLOUD_TOKEN)`);
+  const caFile =
+    raw.cloudCaFile === undefined ? undefined : await readable("--cloud-ca-file", raw.cloudCaFile);
+  return {
+    url,
+    token,
+    caFile,
+    qps: positiveNumber("--cloud-qps", raw.cloudQps),
+    burst: positiveInteger("--cloud-burst", raw.cloudBurst),
+  };
 }

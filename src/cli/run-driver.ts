@@ -35,28 +35,30 @@ const PROBE_BUDGET_MS = 5_000;
 /** Builds and starts one driver process (controller, node or all) from a validated config. */
 export async function startDriver(config: DriverConfig, deps: DriverDeps): Promise<RunningDriver> {
   const { logger, metrics } = deps;
-  const client = createBlockStorageClient({
-    baseUrl: config.cloud.url,
-    ...("file" in config.cloud.token
-      ? { tokenFile: config.cloud.token.file }
-      : { token: config.cloud.token.value }),
-    caFile: config.cloud.caFile,
-    qps: config.cloud.qps,
-    burst: config.cloud.burst,
-    metrics,
-    logger: logger.child({ component: "cloud-client" }),
-    userAgent: `ballast/${deps.vendorVersion}`,
-  });
+  const cloud = config.cloud;
+  const client =
+    cloud &&
+    createBlockStorageClient({
+      baseUrl: cloud.url,
+      ...("file" in cloud.token ? { tokenFile: cloud.token.file } : { token: cloud.token.value }),
+      caFile: cloud.caFile,
+      qps: cloud.qps,
+      burst: cloud.burst,
+      metrics,
+      logger: logger.child({ component: "cloud-client" }),
+      userAgent: `ballast/${deps.vendorVersion}`,
+    });
   const runsController = config.mode !== "node";
-  const controllerService = runsController
-    ? new ControllerService({
-        cloud: cloudBlockStorage(client),
-        driverName: config.driverName,
-        defaultZone: config.zone,
-        defaultVolumeType: config.defaultVolumeType,
-        onInFlightConflict: (method) => metrics.csiAborted.inc({ method }),
-      })
-    : undefined;
+  const controllerService =
+    runsController && client
+      ? new ControllerService({
+          cloud: cloudBlockStorage(client),
+          driverName: config.driverName,
+          defaultZone: config.zone,
+          defaultVolumeType: config.defaultVolumeType,
+          onInFlightConflict: (method) => metrics.csiAborted.inc({ method }),
+        })
+      : undefined;
   const cloudReadiness =
     controllerService &&
     new CloudReadiness(
@@ -78,7 +80,7 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
           nodeId: nodeConfig.nodeId,
           zone: config.zone,
           maxVolumesPerNode: nodeConfig.maxVolumesPerNode,
-          lookup: instanceLookup(client, config.driverName),
+          lookup: client && instanceLookup(client, config.driverName),
         },
         byIdDir: nodeConfig.byIdDir,
         deviceWaitMs: nodeConfig.deviceWaitMs,
@@ -103,7 +105,7 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
   let inventory: InventoryRefresher | undefined;
   let observability: ObservabilityServer | undefined;
   try {
-    if (runsController) {
+    if (controllerService && client) {
       inventory = startInventoryRefresher({
         source: inventorySource(client, config.driverName),
         metrics,
@@ -115,21 +117,20 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
         address: config.metricsAddress,
         metrics,
         logger,
-        readiness: readinessFromChecks(
-          cloudReadiness
-            ? {
-                cloud: async () => {
-                  if (!(await cloudReadiness.ready())) throw new Error("block-storage API not reachable");
-                },
-              }
-            : {},
-        ),
+        readiness: readinessFromChecks({
+          csi: () => csi.checkAccepting(),
+          ...(cloudReadiness && {
+            cloud: async () => {
+              if (!(await cloudReadiness.ready())) throw new Error("block-storage API not reachable");
+            },
+          }),
+        }),
       });
     }
   } catch (error) {
     inventory?.stop();
     await csi.stop();
-    await client.close();
+    await client?.close();
     throw error;
   }
 
@@ -140,7 +141,7 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
       inventory?.stop();
       await csi.stop();
       await observability?.close();
-      await client.close();
+      await client?.close();
     },
   };
 }

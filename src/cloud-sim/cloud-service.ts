@@ -609,6 +609,8 @@ export class CloudService {
             `Idempotency-Key: ${JSON.stringify(idempotency.key)} was used for a different request`,
           );
         }
+        // The first request may still be waiting for its write; a replay is acknowledged only once durable.
+        await this.deps.save();
         return { operation: this.operation(remembered.operationId), replayed: true };
       }
     }

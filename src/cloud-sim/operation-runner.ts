@@ -2,7 +2,12 @@ import type { Logger } from "../observability/logger.js";
 import { attachmentView, settleStatus, snapshotView, volumeView } from "./cloud-service.js";
 import type { LoopDevices } from "./loop-devices.js";
 import { ProblemError, problem } from "./problems.js";
-import type { CloudState, OperationRecord, VolumeRecord } from "./state.js";
+import {
+  type CloudState,
+  forgetIdempotencyKeysOf,
+  type OperationRecord,
+  type VolumeRecord,
+} from "./state.js";
 import type { VolumeFiles } from "./volume-files.js";
 
 export interface OperationRunnerDependencies {
@@ -103,6 +108,7 @@ export class OperationRunner {
         const volume = this.volume(operation.resourceId);
         await files.remove(files.volumePath(volume.id));
         delete state.volumes[volume.id];
+        forgetIdempotencyKeysOf(state, volume.id);
         return;
       }
       case "resizeVolume": {
@@ -175,6 +181,7 @@ export class OperationRunner {
       case "deleteSnapshot": {
         await files.remove(files.snapshotPath(operation.resourceId));
         delete state.snapshots[operation.resourceId];
+        forgetIdempotencyKeysOf(state, operation.resourceId);
         return;
       }
     }

@@ -88,3 +88,13 @@ export interface CloudState {
 export function emptyState(): CloudState {
   return { version: 1, seq: 0, instances: [], volumes: {}, snapshots: {}, operations: {}, idempotency: {} };
 }
+
+/**
+ * Forgets the Idempotency-Keys of every request that acted on a resource once it is deleted, so
+ * a client that derives keys from a resource's name can create a new one under the same name.
+ */
+export function forgetIdempotencyKeysOf(state: CloudState, resourceId: string): void {
+  for (const [key, record] of Object.entries(state.idempotency)) {
+    if (state.operations[record.operationId]?.resourceId === resourceId) delete state.idempotency[key];
+  }
+}

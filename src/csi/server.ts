@@ -1,4 +1,5 @@
 import { unlink } from "node:fs/promises";
+import { connect, type NetConnectOpts } from "node:net";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import {
   type ControllerServer,
@@ -30,6 +31,11 @@ export interface CsiServer {
   address: string;
   /** Stops accepting, lets in-flight RPCs finish (bounded), then removes the socket. */
   stop(): Promise<void>;
+  /**
+   * Resolves when a client can connect to the endpoint now; rejects saying why not (the socket
+   * file was removed, the server stopped). This is what kubelet and the sidecars depend on.
+   */
+  checkAccepting(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -77,5 +83,24 @@ export async function startCsiServer(options: CsiServerOptions): Promise<CsiServ
     })();
     return stopping;
   };
-  return { address, stop };
+  const target: NetConnectOpts =
+    endpoint.kind === "unix" ? { path: endpoint.path } : { host: endpoint.host, port };
+  return { address, stop, checkAccepting: (timeoutMs = 1000) => connectOnce(target, address, timeoutMs) };
+}
+
+function connectOnce(target: NetConnectOpts, address: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(target);
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error(`CSI endpoint ${address} did not accept a connection within ${timeoutMs} ms`));
+    });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once("error", (error) =>
+      reject(new Error(`CSI endpoint ${address} refuses connections: ${error.message}`)),
+    );
+  });
 }

@@ -38,7 +38,7 @@ describe("resolveDriverConfig", () => {
 
   test("the token comes from BALLAST_CLOUD_TOKEN when no file is given", async () => {
     const config = await resolveDriverConfig("controller", base, env);
-    assert.deepEqual(config.cloud.token, { value: "secret" });
+    assert.deepEqual(config.cloud?.token, { value: "secret" });
   });
 
   test("no token at all is refused", async () => {
@@ -54,7 +54,7 @@ describe("resolveDriverConfig", () => {
 
   test("numbers are converted and seconds become milliseconds", async () => {
     const config = await resolveDriverConfig("all", { ...base, cloudQps: "2.5", deviceWait: "4" }, env);
-    assert.equal(config.cloud.qps, 2.5);
+    assert.equal(config.cloud?.qps, 2.5);
     assert.equal(config.drainTimeoutMs, 30_000);
     assert.equal(config.node?.deviceWaitMs, 4000);
   });
@@ -62,6 +62,35 @@ describe("resolveDriverConfig", () => {
   test("a burst that is not a whole number is refused", async () => {
     await assert.rejects(resolveDriverConfig("controller", { ...base, cloudBurst: "1.5" }, env), {
       message: '--cloud-burst: "1.5" is not a whole number',
+    });
+  });
+
+  test("a node given its id, zone and attach limit by flags needs no cloud", async () => {
+    const { cloudUrl: _, ...withoutCloud } = base;
+    const config = await resolveDriverConfig(
+      "node",
+      { ...withoutCloud, nodeId: "i-0123456789abcdef", zone: "ref-1a", maxVolumesPerNode: "16" },
+      {},
+    );
+    assert.equal(config.cloud, undefined);
+    assert.equal(config.node?.maxVolumesPerNode, 16);
+  });
+
+  test("a node that must look itself up needs the cloud URL, and the error says how to avoid it", async () => {
+    const { cloudUrl: _, ...withoutCloud } = base;
+    await assert.rejects(
+      resolveDriverConfig("node", { ...withoutCloud, nodeId: "i-0123456789abcdef" }, env),
+      {
+        message:
+          "--cloud-url: is required in node mode unless --node-id, --zone and --max-volumes-per-node are all given (or BALLAST_CLOUD_URL)",
+      },
+    );
+  });
+
+  test("a controller always needs the cloud URL", async () => {
+    const { cloudUrl: _, ...withoutCloud } = base;
+    await assert.rejects(resolveDriverConfig("controller", withoutCloud, env), {
+      message: "--cloud-url: is required (or BALLAST_CLOUD_URL)",
     });
   });
 });

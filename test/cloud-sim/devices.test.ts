@@ -153,3 +153,29 @@ test("a restart brings back the loop device of an attached volume", async (t) =>
   );
   assert.equal(fetched.body.devicePath, device);
 });
+
+test("a restart detaches a loop device over a volume file that no attachment explains", async (t) => {
+  if (!requireRoot(t)) return;
+  const dir = await mkdtemp(join(tmpdir(), "ballast-cloud-stray-"));
+  const config = { dataDir: join(dir, "data"), byIdDir: join(dir, "by-id"), operationLatencyMs: 10 };
+  const clouds: ReferenceCloud[] = [];
+  let stray: string | undefined;
+  t.after(async () => {
+    for (const cloud of clouds.reverse()) await cloud.close({ detachLocalDevices: true });
+    if (stray !== undefined) await run("losetup", ["--detach", stray]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+  const first = wrap(await startReferenceCloud(config, { contract: sharedContract() }), dir);
+  clouds.push(first.cloud);
+  const volume = await first.done("POST", "/v1/volumes", {
+    name: uniqueName("vol"),
+    zone: "ref-1a",
+    sizeGiB: 1,
+  });
+  await first.cloud.close();
+  const file = join(config.dataDir, "volumes", `${volume.resourceId}.img`);
+  stray = (await run("losetup", ["--find", "--show", file])).stdout.trim();
+
+  clouds.push(await startReferenceCloud(config, { contract: sharedContract() }));
+  assert.equal(await loopsOver(file), "");
+});

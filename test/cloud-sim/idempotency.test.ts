@@ -82,6 +82,23 @@ describe("reference cloud idempotency", () => {
     assert.equal(answer.body.code, "already_exists");
   });
 
+  test("after a volume is deleted, its name and Idempotency-Key create a new volume", async () => {
+    const body = { name: uniqueName("vol"), zone: "ref-1a", sizeGiB: 1 };
+    const key = { "Idempotency-Key": uniqueName("key") };
+    const first = await c.call<Operation>("POST", "/v1/volumes", body, key);
+    await c.settle(first.body.id);
+    await c.done("DELETE", `/v1/volumes/${first.body.resourceId}`);
+    const second = await c.call<Operation>("POST", "/v1/volumes", body, key);
+    assert.equal(second.status, 202);
+    assert.notEqual(second.body.id, first.body.id);
+    assert.equal(second.headers.get("idempotent-replayed"), null);
+    await c.settle(second.body.id);
+    const volumes = await volumesNamed(body.name);
+    assert.equal(volumes.length, 1);
+    assert.equal(volumes[0]?.id, second.body.resourceId);
+    assert.notEqual(second.body.resourceId, first.body.resourceId);
+  });
+
   test("concurrent creates with the same name make one volume", async () => {
     const body = { name: uniqueName("vol"), zone: "ref-1a", sizeGiB: 1 };
     const answers = await Promise.all(

@@ -75,7 +75,7 @@ describe("hostile input over the dev socket", () => {
           if (hostile.method === "createSnapshot" && snapshotId) created.snapshots.add(snapshotId);
           baseline = inventoryFingerprint(await cloud.inventory());
         }),
-        { numRuns: RUNS, seed: 20_260_101, endOnFailure: true },
+        { numRuns: RUNS, seed: 20_260_101, endOnFailure: true, includeErrorInReport: true },
       );
     } finally {
       for (const snapshotId of created.snapshots) await csi.controller.deleteSnapshot({ snapshotId });

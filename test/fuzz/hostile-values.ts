@@ -133,11 +133,11 @@ export const hostileCapability = fc.oneof(
   fc.record({
     accessType: fc.record({
       $case: fc.constant("mount" as const),
-      value: fc.record({
-        fsType: hostileFsType,
-        mountFlags: hostileMountFlags,
-        volumeMountGroup: hostileString,
-      }),
+      // volume_mount_group is usually absent, as from kubelet; present it is hostile.
+      value: fc.record(
+        { fsType: hostileFsType, mountFlags: hostileMountFlags, volumeMountGroup: hostileString },
+        { requiredKeys: ["fsType"] },
+      ),
     }),
     accessMode: fc.record({ mode: accessMode }),
   }),

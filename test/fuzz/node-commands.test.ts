@@ -9,13 +9,19 @@ import fc from "fast-check";
 import { createNodeHandlers } from "../../src/csi/node-handlers.js";
 import { type CsiClient, createCsiClient, isServiceError } from "../../src/demo/csi-client.js";
 import { NodeService as NodeServiceDefinition } from "../../src/generated/csi.js";
-import { type Exec, ExecError } from "../../src/node/exec.js";
+import { type Exec, ExecError, type ExecResult } from "../../src/node/exec.js";
 import { createNodeService } from "../../src/node/node-service.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { requireRoot, rootUnavailableReason } from "../helpers/root.js";
 import { type HostileCall, nodeCalls, send } from "./hostile-requests.js";
-import { hostileString } from "./hostile-values.js";
+import {
+  hostileFsType,
+  hostileMap,
+  hostileMountFlags,
+  hostilePath,
+  hostileString,
+} from "./hostile-values.js";
 
 const RUNS = 1500;
 /** The one volume id whose device exists, so requests for it get past discovery to commands. */
@@ -36,25 +42,81 @@ interface RecordedCommand {
 }
 
 /**
- * Records every command the node asks to run and runs none: each fails as a missing program
- * would. This proves, without root, what reaches execFile.
+ * Records every command the node asks to run and runs none. It answers as a blank device
+ * would (blkid finds nothing; mkfs, mount and the rest succeed), so requests go on to the next
+ * command and every argument they would have passed is seen. This proves, with nothing touched,
+ * what reaches execFile.
  */
 class RecordingExec implements Exec {
   readonly commands: RecordedCommand[] = [];
 
-  async run(command: string, args: readonly string[]): Promise<never> {
+  async run(command: string, args: readonly string[]): Promise<ExecResult> {
     this.commands.push({ command, args: [...args] });
-    throw new ExecError(command, args, 127, null, "", "recorded, not run", false);
+    if (command.endsWith("blkid")) throw new ExecError(command, args, 2, null, "", "", false);
+    return { stdout: "", stderr: "" };
   }
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in an argument are the finding
-const SHELL_OR_CONTROL = /[;&|`$<>\n\r\u0000-\u001f\u007f]/;
+/**
+ * Requests that are valid but for one hostile field, so they reach discovery, the format
+ * check and the mount with that one field in play.
+ */
+function nearlyValidCalls(root: string): fc.Arbitrary<HostileCall>[] {
+  const capability = (fsType: string, mountFlags: string[]) => ({
+    accessType: { $case: "mount" as const, value: { fsType, mountFlags } },
+    accessMode: { mode: 1 },
+  });
+  const stage = {
+    volumeId: ATTACHED_VOLUME,
+    publishContext: { serial: ATTACHED_VOLUME },
+    stagingTargetPath: `${root}/staging`,
+    volumeCapability: capability("ext4", []),
+    volumeContext: {},
+  };
+  const mutation = fc.oneof(
+    fc.record({ stagingTargetPath: hostilePath(root) }),
+    hostileFsType.map((fsType) => ({ volumeCapability: capability(fsType, []) })),
+    hostileMountFlags.map((flags) => ({ volumeCapability: capability("ext4", flags) })),
+    hostileMap.map((volumeContext) => ({ volumeContext })),
+    hostileMap.map((publishContext) => ({ publishContext })),
+  );
+  return [
+    mutation.map((change) => ({
+      service: "node" as const,
+      method: "nodeStageVolume",
+      request: { ...stage, ...change },
+    })),
+    mutation.map((change) => ({
+      service: "node" as const,
+      method: "nodePublishVolume",
+      request: { ...stage, targetPath: `${root}/target`, readonly: false, ...change },
+    })),
+  ];
+}
 
-/** Why an argument could not have been validated, or undefined when it looks like one that was. */
-function unvalidatedReason(argument: string): string | undefined {
-  if (SHELL_OR_CONTROL.test(argument)) return "shell metacharacter or control character";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in an argument are the finding
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Every string anywhere in a request: the values an attacker controls. */
+function requestStrings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(requestStrings);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, inner]) => [key, ...requestStrings(inner)]);
+  }
+  return [];
+}
+
+/**
+ * Why an argument could not have been validated, or undefined when it looks like one that was.
+ * Shell metacharacters are harmless here (execFile, no shell); what matters is an option
+ * smuggled in as its own argument, a control character, or a path that climbs out with `..`.
+ */
+function unvalidatedReason(argument: string, supplied: readonly string[]): string | undefined {
+  if (CONTROL.test(argument)) return "control character";
   if (argument.split("/").includes("..")) return "'..' path segment";
+  if (argument.startsWith("-") && supplied.includes(argument))
+    return "option taken verbatim from the request";
   if (Buffer.byteLength(argument) > 4096) return "longer than any validated value";
   return undefined;
 }
@@ -112,10 +174,12 @@ describe("hostile input to the Node service never reaches a command unvalidated"
       hostileString,
       fc.constantFrom(ATTACHED_VOLUME, "vol-00000000deadbeef"),
     );
-    const arbitrary = fc.oneof(...nodeCalls(join(workDir, "kubelet"), wellFormedOrHostileId));
+    const root = join(workDir, "kubelet");
+    const arbitrary = fc.oneof(...nodeCalls(root, wellFormedOrHostileId), ...nearlyValidCalls(root));
     await fc.assert(
       fc.asyncProperty(arbitrary, async (hostile: HostileCall) => {
         const before = exec.commands.length;
+        const supplied = requestStrings(hostile.request);
         try {
           await send(client, hostile, 15_000);
         } catch (error) {
@@ -130,12 +194,12 @@ describe("hostile input to the Node service never reaches a command unvalidated"
         }
         for (const { command, args } of exec.commands.slice(before)) {
           for (const argument of [command, ...args]) {
-            const reason = unvalidatedReason(argument);
+            const reason = unvalidatedReason(argument, supplied);
             assert.equal(reason, undefined, `${command} ran with ${JSON.stringify(argument)}: ${reason}`);
           }
         }
       }),
-      { numRuns: RUNS, seed: 20_260_102, endOnFailure: true },
+      { numRuns: RUNS, seed: 20_260_102, endOnFailure: true, includeErrorInReport: true },
     );
     assert.ok(exec.commands.length > 0, "no request got as far as a command, so arguments went unchecked");
   });
