@@ -49,15 +49,11 @@ async function attempt<T>(work: () => Promise<T>): Promise<ScenarioOutcome<T>> {
   }
 }
 
-function failed(report: BenchReport): ScenarioName[] {
+/** The scenarios that failed (the CLI then exits non-zero and keeps the work directory). */
+export function failedScenarios(report: BenchReport): ScenarioName[] {
   return (Object.entries(report.scenarios) as [ScenarioName, ScenarioOutcome<unknown>][])
     .filter(([, outcome]) => outcome.status === "failed")
     .map(([name]) => name);
-}
-
-/** Whether any scenario failed (the CLI exits non-zero, the smoke test fails). */
-export function failedScenarios(report: BenchReport): ScenarioName[] {
-  return failed(report);
 }
 
 /**
@@ -156,6 +152,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
     }
   }
   report.durationMs = Date.now() - started;
-  if (!options.keep && failed(report).length === 0) await rm(workDir, { recursive: true, force: true });
+  if (!options.keep && failedScenarios(report).length === 0)
+    await rm(workDir, { recursive: true, force: true });
   return report;
 }

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { type CsiClient, createCsiClient } from "../../src/demo/csi-client.js";
 import { BENCH_ZONE } from "./bench-cloud.js";
 import { Child } from "./child-process.js";
+import { freePort } from "./free-port.js";
 
 export interface BenchDriverOptions {
   /** Holds the socket, the token file and the driver's log. */
@@ -32,10 +33,37 @@ export interface BenchDriver {
 
 const READY_TIMEOUT_MS = 30_000;
 
+/**
+ * Resolves once GetPluginInfo answers on the socket (the socket appears only when the server
+ * listens, so early calls fail UNAVAILABLE and are repeated); rejects if the driver exits first.
+ */
+async function waitServing(csi: CsiClient, child: Child): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.process.exitCode !== null || child.process.signalCode !== null) {
+      throw new Error(
+        `ballast all exited (${child.process.exitCode ?? child.process.signalCode}):\n${child.output()}`,
+      );
+    }
+    try {
+      await csi.identity.getPluginInfo({}, { timeoutMs: 1_000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `ballast all not serving after ${READY_TIMEOUT_MS} ms: ${(error as Error).message}\n${child.output()}`,
+        );
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function startBenchDriver(options: BenchDriverOptions): Promise<BenchDriver> {
   const tokenFile = join(options.dir, "cloud-token");
   await writeFile(tokenFile, options.token, { mode: 0o600 });
   const endpoint = `unix://${join(options.dir, "csi.sock")}`;
+  const metricsPort = await freePort();
   const child = new Child({
     command: process.execPath,
     args: [
@@ -64,7 +92,7 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
       "--log-level",
       options.logLevel ?? "info",
       "--metrics-address",
-      "127.0.0.1:0",
+      `127.0.0.1:${metricsPort}`,
       "--drain-timeout",
       "5",
     ],
@@ -74,13 +102,10 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
   });
   let csi: CsiClient | undefined;
   try {
-    const metricsUrl = await child.waitForLine((line) => {
-      if (!line.includes("observability server listening")) return undefined;
-      return (JSON.parse(line) as { url?: string }).url;
-    }, READY_TIMEOUT_MS);
     csi = createCsiClient(endpoint);
-    await csi.identity.getPluginInfo({}, { timeoutMs: READY_TIMEOUT_MS });
+    await waitServing(csi, child);
     const client = csi;
+    const metricsUrl = `http://127.0.0.1:${metricsPort}`;
     return {
       pid: child.pid,
       endpoint,

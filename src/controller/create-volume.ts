@@ -10,6 +10,7 @@ import {
 import { checkCapabilities, requestedFsType } from "./access-modes.js";
 import type { CallOptions, CreateVolumeInput, Volume } from "./block-storage.js";
 import { type CapacityRequest, chooseVolumeSize, sizeSatisfies } from "./capacity-range.js";
+import { checkedCoName, cloudNameOf } from "./cloud-names.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { toCsiVolume } from "./csi-mapping.js";
 import { creationKey } from "./idempotency-keys.js";
@@ -24,9 +25,6 @@ import {
 import { allowedZones, chooseZone } from "./topology.js";
 import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
 
-/** The cloud's resource-name shape; CO names (pvc-<uid>) fit it. */
-export const CLOUD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
 interface Source {
   kind: "snapshot" | "volume";
   id: string;
@@ -38,18 +36,15 @@ interface Source {
  * CreateVolume: validate everything before touching the cloud, then find-or-create by the CO's
  * name. An existing volume with a compatible spec is the answer (idempotency); an incompatible one
  * is AlreadyExists naming the difference. The create carries an Idempotency-Key derived from the
- * name, so a retry after a lost answer or a crash replays rather than duplicates.
+ * name, so a retry after a lost answer or a crash replays rather than duplicates. The cloud knows
+ * the volume by `cloudNameOf(name)`, and every lookup by name goes through that mapping.
  */
 export async function createVolume(
   context: ControllerContext,
   request: CreateVolumeRequest,
   options: CallOptions,
 ): Promise<CreateVolumeResponse> {
-  if (!CLOUD_NAME.test(request.name)) {
-    throw invalidArgument(
-      `name: "${request.name}" must start with a letter or digit and hold only letters, digits, ".", "_" and "-"`,
-    );
-  }
+  const cloudName = cloudNameOf(checkedCoName("name", request.name));
   const parameters = parseVolumeParameters(request.parameters);
   const mutable = parseMutableParameters(request.mutableParameters);
   const { mkfsOptions } = resolveFsType(
@@ -57,7 +52,7 @@ export async function createVolume(
     parameters,
   );
   const volumeContext = mkfsOptionsToContext(mkfsOptions);
-  return context.locks.run("CreateVolume", [lockKeys.volumeName(request.name)], async () => {
+  return context.locks.run("CreateVolume", [lockKeys.volumeName(cloudName)], async () => {
     const types = await context.catalog.volumeTypes(options);
     const typeName = mutable.type ?? parameters.type ?? context.defaultVolumeType;
     const tier = findVolumeType(
@@ -97,7 +92,7 @@ export async function createVolume(
       sourceDescription: source && `source ${source.kind} ${source.id}`,
     });
     const input: CreateVolumeInput = {
-      name: request.name,
+      name: cloudName,
       sizeBytes,
       zone,
       type: tier.name,
@@ -109,7 +104,7 @@ export async function createVolume(
       sourceSnapshotId: source?.kind === "snapshot" ? source.id : undefined,
       sourceVolumeId: source?.kind === "volume" ? source.id : undefined,
     };
-    const existing = await context.cloud.findVolumeByName(request.name, options);
+    const existing = await context.cloud.findVolumeByName(cloudName, options);
     const volume = existing ?? (await createOrAdopt(context, input, options));
     checkCompatible(volume, input, capacity, request);
     return { volume: toCsiVolume(ready(volume), volumeContext) };
@@ -167,6 +162,8 @@ function checkCompatible(
   request: CreateVolumeRequest,
 ): void {
   const differences: string[] = [];
+  const coName = volume.tags[CSI_NAME_TAG];
+  if (coName !== undefined && coName !== request.name) differences.push(`CO name ${JSON.stringify(coName)}`);
   if (!sizeSatisfies(volume.sizeBytes, capacity)) differences.push(`size ${volume.sizeBytes} bytes`);
   if (volume.type !== input.type) differences.push(`type ${volume.type}`);
   if (volume.encrypted !== input.encrypted) differences.push(`encrypted ${volume.encrypted}`);
@@ -182,7 +179,7 @@ function checkCompatible(
   if (zones !== undefined && !zones.includes(volume.zone)) differences.push(`zone ${volume.zone}`);
   if (differences.length > 0) {
     throw alreadyExists(
-      `name: volume "${request.name}" already exists as ${volume.id} with ${differences.join(", ")}, incompatible with this request`,
+      `name: volume ${JSON.stringify(request.name)} already exists as ${volume.id} (cloud name ${volume.name}) with ${differences.join(", ")}, incompatible with this request`,
     );
   }
 }

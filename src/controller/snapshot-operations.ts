@@ -7,8 +7,8 @@ import type {
 } from "../generated/csi.js";
 import { alreadyExists, BallastError, internal, invalidArgument, notFound } from "../shared/errors.js";
 import type { CallOptions, Snapshot } from "./block-storage.js";
+import { checkedCoName, cloudNameOf } from "./cloud-names.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
-import { CLOUD_NAME } from "./create-volume.js";
 import { toCsiSnapshot } from "./csi-mapping.js";
 import { creationKey } from "./idempotency-keys.js";
 import { CSI_NAME_TAG, MANAGED_BY_TAG } from "./storage-class-parameters.js";
@@ -33,6 +33,22 @@ function snapshotTags(context: ControllerContext, request: CreateSnapshotRequest
   return tags;
 }
 
+/** A snapshot found by cloud name answers this request only if it is the same CO name of the same volume. */
+function sameSnapshot(snapshot: Snapshot, request: CreateSnapshotRequest): Snapshot {
+  const coName = snapshot.tags[CSI_NAME_TAG];
+  if (coName !== undefined && coName !== request.name) {
+    throw alreadyExists(
+      `name: cloud name ${snapshot.name} of snapshot ${JSON.stringify(request.name)} is taken by ${snapshot.id}, the snapshot named ${JSON.stringify(coName)}`,
+    );
+  }
+  if (snapshot.sourceVolumeId !== request.sourceVolumeId) {
+    throw alreadyExists(
+      `name: snapshot ${JSON.stringify(request.name)} already exists as ${snapshot.id} of volume ${snapshot.sourceVolumeId}, not ${request.sourceVolumeId}`,
+    );
+  }
+  return snapshot;
+}
+
 function usable(snapshot: Snapshot): Snapshot {
   if (snapshot.status === "error") throw internal(`snapshot ${snapshot.id} failed in the cloud`);
   return snapshot;
@@ -41,45 +57,33 @@ function usable(snapshot: Snapshot): Snapshot {
 /**
  * CreateSnapshot: find by name or start it, and answer at once. The cloud cuts the snapshot when
  * it accepts the request, so the answer is ready_to_use=false while it is pending and true on a
- * later call: the RPC never waits for the copy, let alone past its deadline.
+ * later call: the RPC never waits for the copy, let alone past its deadline. The cloud knows the
+ * snapshot by `cloudNameOf(name)`, and every lookup by name goes through that mapping.
  */
 export async function createSnapshot(
   context: ControllerContext,
   request: CreateSnapshotRequest,
   options: CallOptions,
 ): Promise<CreateSnapshotResponse> {
-  if (!CLOUD_NAME.test(request.name)) {
-    throw invalidArgument(
-      `name: "${request.name}" must start with a letter or digit and hold only letters, digits, ".", "_" and "-"`,
-    );
-  }
+  const cloudName = cloudNameOf(checkedCoName("name", request.name));
   const tags = snapshotTags(context, request);
-  return context.locks.run("CreateSnapshot", [lockKeys.snapshotName(request.name)], async () => {
-    const existing = await context.cloud.findSnapshotByName(request.name, options);
-    if (existing !== undefined) {
-      if (existing.sourceVolumeId !== request.sourceVolumeId) {
-        throw alreadyExists(
-          `name: snapshot "${request.name}" already exists as ${existing.id} of volume ${existing.sourceVolumeId}, not ${request.sourceVolumeId}`,
-        );
-      }
-      return { snapshot: toCsiSnapshot(usable(existing)) };
-    }
+  return context.locks.run("CreateSnapshot", [lockKeys.snapshotName(cloudName)], async () => {
+    const existing = await context.cloud.findSnapshotByName(cloudName, options);
+    if (existing !== undefined) return { snapshot: toCsiSnapshot(usable(sameSnapshot(existing, request))) };
     const volume = await context.cloud.getVolume(request.sourceVolumeId, options);
     if (volume === undefined)
       throw notFound(`source_volume_id: volume ${request.sourceVolumeId} does not exist`);
-    const idempotencyKey = creationKey(context.driverName, "snapshot", request.name);
+    const idempotencyKey = creationKey(context.driverName, "snapshot", cloudName);
     try {
       const snapshot = await context.cloud.createSnapshot(
-        { name: request.name, sourceVolumeId: volume.id, tags },
+        { name: cloudName, sourceVolumeId: volume.id, tags },
         { ...options, idempotencyKey },
       );
       return { snapshot: toCsiSnapshot(usable(snapshot)) };
     } catch (error) {
       if (error instanceof BallastError && error.kind === "AlreadyExists") {
-        const raced = await context.cloud.findSnapshotByName(request.name, options);
-        if (raced !== undefined && raced.sourceVolumeId === volume.id) {
-          return { snapshot: toCsiSnapshot(usable(raced)) };
-        }
+        const raced = await context.cloud.findSnapshotByName(cloudName, options);
+        if (raced !== undefined) return { snapshot: toCsiSnapshot(usable(sameSnapshot(raced, request))) };
       }
       throw error;
     }

@@ -1,5 +1,5 @@
 import type { Topology, TopologyRequirement } from "../generated/csi.js";
-import { invalidArgument } from "../shared/errors.js";
+import { invalidArgument, resourceExhausted } from "../shared/errors.js";
 
 export const ZONE_TOPOLOGY_KEY = "topology.block.csi.ballast.dev/zone";
 export const WELL_KNOWN_ZONE_KEY = "topology.kubernetes.io/zone";
@@ -51,7 +51,9 @@ export function allowedZones(requirement: TopologyRequirement | undefined): stri
 /**
  * Picks the zone for a new volume. With a source (snapshot or volume) the zone is the source's,
  * and it must be allowed. Without constraints: the default zone (the controller's --zone) or
- * the cloud's first zone. Zones the cloud does not know are skipped; none left is an error.
+ * the cloud's first zone. Zones the cloud does not know are skipped. A well-formed requirement
+ * that no zone can meet is ResourceExhausted, the spec's "unable to provision in
+ * accessible_topology": the request is valid, this cloud just cannot serve it there.
  */
 export function chooseZone(options: {
   requirement: TopologyRequirement | undefined;
@@ -63,7 +65,7 @@ export function chooseZone(options: {
   const allowed = allowedZones(options.requirement);
   if (options.sourceZone !== undefined) {
     if (allowed !== undefined && !allowed.includes(options.sourceZone)) {
-      throw invalidArgument(
+      throw resourceExhausted(
         `accessibility_requirements: ${options.sourceDescription ?? "the source"} is in zone ${options.sourceZone}, which is not among the allowed zones ${allowed.join(", ")}; clones and restores stay in their source's zone`,
       );
     }
@@ -76,7 +78,7 @@ export function chooseZone(options: {
   }
   const known = allowed.find((zone) => options.cloudZones.includes(zone));
   if (known === undefined) {
-    throw invalidArgument(
+    throw resourceExhausted(
       `accessibility_requirements: none of the zones ${allowed.join(", ")} exists (known: ${options.cloudZones.join(", ")})`,
     );
   }

@@ -17,18 +17,21 @@ import { unary } from "./unary.js";
 
 const Mode = VolumeCapability_AccessMode_Mode;
 
-/** A block device is attached to one node at a time, so only single-node modes can be served. */
-const SINGLE_NODE_MODES = new Set([
+/**
+ * The modes a node serves; they match what the controller accepts (docs/driver.md, "Access
+ * modes"). MULTI_NODE_READER_ONLY is the one multi-node mode: the controller allows it on tiers
+ * that attach to several nodes at once, so each node mounts the volume read-only.
+ */
+const SERVED_MODES = new Set([
   Mode.SINGLE_NODE_WRITER,
   Mode.SINGLE_NODE_READER_ONLY,
   Mode.SINGLE_NODE_SINGLE_WRITER,
   Mode.SINGLE_NODE_MULTI_WRITER,
-]);
-const MULTI_NODE_MODES = new Set([
   Mode.MULTI_NODE_READER_ONLY,
-  Mode.MULTI_NODE_SINGLE_WRITER,
-  Mode.MULTI_NODE_MULTI_WRITER,
 ]);
+/** Writers on several nodes would corrupt a filesystem that only one kernel may own. */
+const MULTI_NODE_WRITER_MODES = new Set([Mode.MULTI_NODE_SINGLE_WRITER, Mode.MULTI_NODE_MULTI_WRITER]);
+const READ_ONLY_MODES = new Set([Mode.SINGLE_NODE_READER_ONLY, Mode.MULTI_NODE_READER_ONLY]);
 
 const NODE_CAPABILITIES = [
   NodeServiceCapability_RPC_Type.STAGE_UNSTAGE_VOLUME,
@@ -52,6 +55,7 @@ function checkedVolumeId(value: string): string {
 interface CheckedCapability {
   access: VolumeAccess;
   readOnlyMode: boolean;
+  sharedReadOnly: boolean;
 }
 
 function checkedCapability(field: string, capability: VolumeCapability | undefined): CheckedCapability {
@@ -60,16 +64,17 @@ function checkedCapability(field: string, capability: VolumeCapability | undefin
   if (mode === undefined || mode === Mode.UNKNOWN || mode === Mode.UNRECOGNIZED) {
     throw invalidArgument(`${field}.access_mode is required`);
   }
-  if (MULTI_NODE_MODES.has(mode)) {
+  if (MULTI_NODE_WRITER_MODES.has(mode)) {
     throw failedPrecondition(
-      `${field}.access_mode ${Mode[mode]} is not supported: a block volume attaches to one node`,
+      `${field}.access_mode ${Mode[mode]} is not supported: a block volume is written by one node at a time`,
     );
   }
-  if (!SINGLE_NODE_MODES.has(mode)) throw invalidArgument(`${field}.access_mode ${mode} is unknown`);
-  const readOnlyMode = mode === Mode.SINGLE_NODE_READER_ONLY;
+  if (!SERVED_MODES.has(mode)) throw invalidArgument(`${field}.access_mode ${mode} is unknown`);
+  const readOnlyMode = READ_ONLY_MODES.has(mode);
+  const sharedReadOnly = mode === Mode.MULTI_NODE_READER_ONLY;
   const accessType = capability.accessType;
   if (accessType === undefined) throw invalidArgument(`${field}.access_type (block or mount) is required`);
-  if (accessType.$case === "block") return { access: { kind: "block" }, readOnlyMode };
+  if (accessType.$case === "block") return { access: { kind: "block" }, readOnlyMode, sharedReadOnly };
   const mount = accessType.value;
   if (mount.volumeMountGroup !== "") {
     throw invalidArgument(
@@ -78,7 +83,7 @@ function checkedCapability(field: string, capability: VolumeCapability | undefin
   }
   const fsType = checkedFsType(`${field}.mount.fs_type`, mount.fsType);
   const mountOptions = checkedMountOptions(`${field}.mount.mount_flags`, fsType, mount.mountFlags);
-  return { access: { kind: "mount", fsType, mountOptions }, readOnlyMode };
+  return { access: { kind: "mount", fsType, mountOptions }, readOnlyMode, sharedReadOnly };
 }
 
 /**
@@ -90,11 +95,22 @@ export function createNodeHandlers(service: NodeService): NodeServer {
     nodeStageVolume: unary(async (request) => {
       const volumeId = checkedVolumeId(request.volumeId);
       const stagingPath = checkedPath("staging_target_path", request.stagingTargetPath);
-      const { access, readOnlyMode } = checkedCapability("volume_capability", request.volumeCapability);
+      const { access, readOnlyMode, sharedReadOnly } = checkedCapability(
+        "volume_capability",
+        request.volumeCapability,
+      );
       const hint = checkedDeviceHint(volumeId, request.publishContext);
       const mkfsOptions =
         access.kind === "mount" ? checkedMkfsOptions(request.volumeContext, access.fsType) : {};
-      await service.stageVolume({ volumeId, stagingPath, hint, access, readOnly: readOnlyMode, mkfsOptions });
+      await service.stageVolume({
+        volumeId,
+        stagingPath,
+        hint,
+        access,
+        readOnly: readOnlyMode,
+        sharedReadOnly,
+        mkfsOptions,
+      });
       return {};
     }),
 

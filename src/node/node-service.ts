@@ -32,6 +32,7 @@ import { type MkfsOptions, mkfsCommand } from "./mkfs-options.js";
 import { isReadOnly, type MountEntry, MountTable } from "./mount-table.js";
 import { Mounter } from "./mounter.js";
 import { type NodeIdentity, type NodeIdentityConfig, resolveNodeIdentity } from "./node-identity.js";
+import { asPathError } from "./path-errors.js";
 
 /** How the CO wants to use the volume, already validated. */
 export type VolumeAccess = { kind: "block" } | { kind: "mount"; fsType: FsType; mountOptions: string[] };
@@ -43,6 +44,11 @@ export interface StageVolumeRequest {
   access: VolumeAccess;
   /** The access mode only allows reading (e.g. SINGLE_NODE_READER_ONLY). */
   readOnly: boolean;
+  /**
+   * MULTI_NODE_READER_ONLY: the device may be attached to other nodes at the same time, so this
+   * node must never write to it, not even to format or grow it.
+   */
+  sharedReadOnly: boolean;
   mkfsOptions: MkfsOptions;
 }
 
@@ -239,7 +245,7 @@ export class NodeService {
   unstageVolume(request: UnstageVolumeRequest): Promise<void> {
     return this.exclusive(request.volumeId, async () => {
       await this.unmountAll(request.stagingPath);
-      await removeDirectory(request.stagingPath);
+      await this.removeEmptyDirectory(request.stagingPath);
     });
   }
 
@@ -295,12 +301,19 @@ export class NodeService {
         if (isMissing(error)) return;
         throw error;
       }
-      if (info.isDirectory()) await removeDirectory(request.targetPath);
-      else await unlink(request.targetPath);
+      if (info.isDirectory()) await this.removeEmptyDirectory(request.targetPath);
+      else if (info.isFile()) await unlink(request.targetPath);
+      else this.logger.info({ path: request.targetPath }, "leaving a target that is no file the driver made");
     });
   }
 
-  async volumeStats(request: VolumeStatsRequest): Promise<VolumeStats> {
+  volumeStats(request: VolumeStatsRequest): Promise<VolumeStats> {
+    return this.volumeStatsOf(request).catch((error: unknown) => {
+      throw asPathError(error);
+    });
+  }
+
+  private async volumeStatsOf(request: VolumeStatsRequest): Promise<VolumeStats> {
     const { volumeId, volumePath } = request;
     let info: Awaited<ReturnType<typeof lstat>>;
     try {
@@ -479,6 +492,11 @@ export class NodeService {
     device: FoundDevice,
   ): Promise<void> {
     const contents = await probeDevice(this.exec, device.path);
+    if (contents.kind === "blank" && request.sharedReadOnly) {
+      throw failedPrecondition(
+        `device ${device.path} of volume ${request.volumeId} is blank: a MULTI_NODE_READER_ONLY volume is only ever mounted read-only, so it has no filesystem to serve and none is made; create it with content (from a snapshot or a clone) or use it once with a writer mode`,
+      );
+    }
     if (contents.kind === "other") {
       throw failedPrecondition(
         `device ${device.path} of volume ${request.volumeId} holds ${contents.description}; refusing to format or mount it as ${access.fsType}`,
@@ -568,6 +586,29 @@ export class NodeService {
     return devices;
   }
 
+  /**
+   * Removes the directory a mount was made on, once nothing is mounted there. A directory that
+   * still holds files is not one the driver made (it may be kubelet's own), and nothing of ours
+   * is mounted on it, so it is left as it is; so is anything that is not a directory.
+   */
+  private async removeEmptyDirectory(path: string): Promise<void> {
+    try {
+      await rmdir(path);
+    } catch (error) {
+      // ENOTDIR (a file, not a directory) counts as missing: there is no directory to remove.
+      if (isMissing(error)) return;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOTEMPTY" || code === "EEXIST") {
+        this.logger.info(
+          { path, reason: code },
+          "leaving a path that is no empty directory with nothing mounted",
+        );
+        return;
+      }
+      throw internal(`removing ${path} failed: ${(error as Error).message}`, error);
+    }
+  }
+
   private async repairStale(path: string, entry: MountEntry): Promise<void> {
     this.logger.warn(
       { path, source: entry.source, device: `${entry.major}:${entry.minor}` },
@@ -635,21 +676,13 @@ export class NodeService {
     this.busyVolumes.add(volumeId);
     try {
       return await work();
+    } catch (error) {
+      throw asPathError(error);
     } finally {
       this.busyVolumes.delete(volumeId);
       await this.refreshGauges().catch((error: unknown) =>
         this.logger.warn({ err: error }, "refreshing volume gauges from the mount table failed"),
       );
     }
-  }
-}
-
-/** Removes a directory the driver mounted on; a missing one is already gone. */
-async function removeDirectory(path: string): Promise<void> {
-  try {
-    await rmdir(path);
-  } catch (error) {
-    if (isMissing(error)) return;
-    throw internal(`removing ${path} failed: ${(error as Error).message}`, error);
   }
 }

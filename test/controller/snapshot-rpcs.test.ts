@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { cloudNameOf } from "../../src/controller/cloud-names.js";
 import { CreateVolumeRequest } from "../../src/generated/csi.js";
 import { codeOf, GiB, type Harness, mountCapability, rpc, startHarness } from "./controller-harness.js";
 
@@ -63,6 +64,23 @@ describe("Controller snapshot RPCs against the reference cloud", () => {
     const b = await volume("snap-src-b");
     await snapshot("snapshot-taken", a);
     assert.equal(await codeOf(snapshot("snapshot-taken", b)), status.ALREADY_EXISTS);
+  });
+
+  test("CreateSnapshot with a Unicode name answers the same snapshot twice and keeps the name in its tag", async () => {
+    const source = await volume("snap-src-unicode");
+    const name = "instantané ☃ 快照";
+    const first = await snapshot(name, source);
+    const second = await snapshot(name, source);
+    assert.match(first.snapshot?.snapshotId ?? "", /^snap-[0-9a-f]{16}$/);
+    assert.equal(second.snapshot?.snapshotId, first.snapshot?.snapshotId);
+    const stored = await h.api.findSnapshotByName(cloudNameOf(name), { deadline: Date.now() + 5000 });
+    assert.equal(stored?.id, first.snapshot?.snapshotId);
+    assert.equal(stored?.tags["ballast.dev/csi-name"], name);
+  });
+
+  test("CreateSnapshot with a control character in the name is InvalidArgument", async () => {
+    const source = await volume("snap-src-control");
+    assert.equal(await codeOf(snapshot("snapshot\ttab", source)), status.INVALID_ARGUMENT);
   });
 
   test("CreateSnapshot of an unknown volume is NotFound", async () => {

@@ -30,9 +30,17 @@ describe("chooseZone", () => {
     assert.equal(chooseZone({ requirement, cloudZones }), "z3");
   });
 
-  test("no known zone at all is InvalidArgument", () => {
+  test("a requisite zone the cloud does not have is ResourceExhausted naming the zones", () => {
     const requirement = { requisite: [zone("nowhere")], preferred: [] };
-    assert.throws(() => chooseZone({ requirement, cloudZones }), { kind: "InvalidArgument" });
+    assert.throws(() => chooseZone({ requirement, cloudZones }), {
+      kind: "ResourceExhausted",
+      message: "accessibility_requirements: none of the zones nowhere exists (known: z1, z2, z3)",
+    });
+  });
+
+  test("preferred zones the cloud does not have, with no requisite, are ResourceExhausted", () => {
+    const requirement = { requisite: [], preferred: [zone("nowhere"), zone("elsewhere")] };
+    assert.throws(() => chooseZone({ requirement, cloudZones }), { kind: "ResourceExhausted" });
   });
 
   test("without requirements uses the default zone", () => {
@@ -53,14 +61,23 @@ describe("chooseZone", () => {
     assert.equal(chooseZone({ requirement, cloudZones, sourceZone: "z2" }), "z2");
   });
 
-  test("a source outside the allowed zones is InvalidArgument", () => {
+  test("a source outside the requisite zones is ResourceExhausted naming the source and its zone", () => {
     const requirement = { requisite: [zone("z1")], preferred: [] };
     assert.throws(
       () => chooseZone({ requirement, cloudZones, sourceZone: "z3", sourceDescription: "source volume v" }),
       {
-        kind: "InvalidArgument",
+        kind: "ResourceExhausted",
+        message:
+          "accessibility_requirements: source volume v is in zone z3, which is not among the allowed zones z1; clones and restores stay in their source's zone",
       },
     );
+  });
+
+  test("a source with a requirement lacking a zone segment is InvalidArgument", () => {
+    const requirement = { requisite: [{ segments: { "kubernetes.io/hostname": "n" } }], preferred: [] };
+    assert.throws(() => chooseZone({ requirement, cloudZones, sourceZone: "z1" }), {
+      kind: "InvalidArgument",
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { cloudNameOf } from "../../src/controller/cloud-names.js";
 import {
   CreateVolumeRequest,
   type CreateVolumeResponse,
@@ -70,6 +71,35 @@ describe("Controller volume RPCs against the reference cloud", () => {
 
   test("CreateVolume with a name over 128 bytes is InvalidArgument", async () => {
     assert.equal(await codeOf(create({ name: "p".repeat(129) })), status.INVALID_ARGUMENT);
+  });
+
+  test("CreateVolume with a control character in the name is InvalidArgument", async () => {
+    assert.equal(await codeOf(create({ name: "pvc-\u0007bell" })), status.INVALID_ARGUMENT);
+  });
+
+  test("CreateVolume with a Unicode name creates one cloud volume under its hashed name, twice answers it, and DeleteVolume removes it", async () => {
+    const name = "Données de l'équipe ☃ 数据";
+    const cloudName = cloudNameOf(name);
+    const first = await create({ name });
+    const second = await create({ name });
+    assert.match(first.volume?.volumeId ?? "", /^vol-[0-9a-f]{16}$/);
+    assert.equal(second.volume?.volumeId, first.volume?.volumeId);
+    const all = await h.api.listVolumes({ name: cloudName }, { deadline: Date.now() + 5000 });
+    assert.deepEqual(
+      all.items.map((v) => [v.id, v.tags["ballast.dev/csi-name"]]),
+      [[first.volume?.volumeId, name]],
+    );
+    await rpc(h.controller, h.controller.deleteVolume, {
+      volumeId: first.volume?.volumeId ?? "",
+      secrets: {},
+    });
+    assert.equal(await h.api.findVolumeByName(cloudName, { deadline: Date.now() + 5000 }), undefined);
+  });
+
+  test("CreateVolume whose cloud name is taken by a volume of another CO name is AlreadyExists", async () => {
+    const name = "volume ✓";
+    await create({ name: cloudNameOf(name) });
+    assert.equal(await codeOf(create({ name })), status.ALREADY_EXISTS);
   });
 
   test("CreateVolume without capabilities is InvalidArgument", async () => {
@@ -204,7 +234,7 @@ describe("Controller volume RPCs against the reference cloud", () => {
     });
   });
 
-  test("CreateVolume cloning into a zone other than the source's is InvalidArgument", async () => {
+  test("CreateVolume cloning into a requisite zone other than the source's is ResourceExhausted", async () => {
     const source = await create({ name: "pvc-clone-src2" });
     const code = await codeOf(
       create({
@@ -215,7 +245,17 @@ describe("Controller volume RPCs against the reference cloud", () => {
         accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: "ref-1c" } }], preferred: [] },
       }),
     );
-    assert.equal(code, status.INVALID_ARGUMENT);
+    assert.equal(code, status.RESOURCE_EXHAUSTED);
+  });
+
+  test("CreateVolume with a requisite zone the cloud does not have is ResourceExhausted", async () => {
+    const code = await codeOf(
+      create({
+        name: "pvc-unknown-zone",
+        accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: "ref-9z" } }], preferred: [] },
+      }),
+    );
+    assert.equal(code, status.RESOURCE_EXHAUSTED);
   });
 
   test("DeleteVolume of an unknown volume is OK", async () => {

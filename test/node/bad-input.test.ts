@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { createNodeHandlers } from "../../src/csi/node-handlers.js";
-import { VolumeCapability_AccessMode_Mode } from "../../src/generated/csi.js";
+import { type NodeServer, VolumeCapability_AccessMode_Mode } from "../../src/generated/csi.js";
 import { createNodeService } from "../../src/node/node-service.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
@@ -146,6 +146,70 @@ describe("bad input is InvalidArgument and runs nothing", () => {
     );
     assert.deepEqual(exec.calls, []);
   });
+
+  const longComponent = "n".repeat(256);
+  type PathCall = (handlers: NodeServer, path: string) => [NodeServer[keyof NodeServer], unknown];
+  const pathRpcs: [string, PathCall, string][] = [
+    [
+      "NodeUnpublishVolume",
+      (handlers, path) => [handlers.nodeUnpublishVolume, { volumeId, targetPath: path }],
+      "target_path",
+    ],
+    [
+      "NodeUnstageVolume",
+      (handlers, path) => [handlers.nodeUnstageVolume, { volumeId, stagingTargetPath: path }],
+      "staging_target_path",
+    ],
+    [
+      "NodeStageVolume",
+      (handlers, path) => [handlers.nodeStageVolume, stage({ stagingTargetPath: path })],
+      "staging_target_path",
+    ],
+    [
+      "NodePublishVolume",
+      (handlers, path) => [handlers.nodePublishVolume, { ...stage({}), targetPath: path, readonly: false }],
+      "target_path",
+    ],
+    [
+      "NodeGetVolumeStats",
+      (handlers, path) => [
+        handlers.nodeGetVolumeStats,
+        { volumeId, volumePath: path, stagingTargetPath: "" },
+      ],
+      "volume_path",
+    ],
+    [
+      "NodeExpandVolume",
+      (handlers, path) => [
+        handlers.nodeExpandVolume,
+        { volumeId, volumePath: path, stagingTargetPath: "", secrets: {} },
+      ],
+      "volume_path",
+    ],
+  ];
+  for (const [rpcName, call, field] of pathRpcs) {
+    test(`${rpcName}: a path component over 255 bytes is InvalidArgument naming ${field}`, async (t) => {
+      const { handlers, exec } = await driverThatMustNotRun(t);
+      const [handler, request] = call(handlers, `/var/lib/kubelet/pods/${longComponent}/mount`);
+      await assert.rejects(invoke(handler, request), {
+        code: status.INVALID_ARGUMENT,
+        details: `${field}: path component "${longComponent}" is 256 bytes, longer than the 255 bytes a file name may have`,
+      });
+      assert.deepEqual(exec.calls, []);
+    });
+
+    test(`${rpcName}: a path of 4096 bytes is InvalidArgument naming ${field}`, async (t) => {
+      const { handlers, exec } = await driverThatMustNotRun(t);
+      const path = `/var/lib/kubelet${"/d".repeat(2040)}`;
+      assert.equal(Buffer.byteLength(path), 4096);
+      const [handler, request] = call(handlers, path);
+      await assert.rejects(invoke(handler, request), {
+        code: status.INVALID_ARGUMENT,
+        details: `${field}: path is 4096 bytes, the kernel takes at most 4095 (PATH_MAX 4096 with its terminating NUL)`,
+      });
+      assert.deepEqual(exec.calls, []);
+    });
+  }
 
   test("NodeUnstageVolume: missing volume_id", async (t) => {
     const { handlers, exec } = await driverThatMustNotRun(t);
