@@ -215,7 +215,7 @@ describe("controller driver against the reference cloud", () => {
 
     assert.equal(health.status, 200);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { ready: true, checks: { cloud: "ok" } });
+    assert.deepEqual(await ready.json(), { ready: true, checks: { csi: "ok", cloud: "ok" } });
     await health.body?.cancel();
   });
 });
@@ -253,7 +253,7 @@ describe("controller driver whose cloud is down", () => {
     assert.equal(ready.status, 503);
     assert.deepEqual(await ready.json(), {
       ready: false,
-      checks: { cloud: "block-storage API not reachable" },
+      checks: { csi: "ok", cloud: "block-storage API not reachable" },
     });
     assert.equal(health.status, 200);
     await health.body?.cancel();
@@ -296,6 +296,17 @@ describe("node driver", () => {
     assert.equal(metrics.has("ballast_node_volumes_staged"), true);
     assert.equal(metrics.has("ballast_process_resident_memory_bytes"), true);
     assert.equal(ready.status, 200);
-    await ready.body?.cancel();
+    assert.deepEqual(await ready.json(), { ready: true, checks: { csi: "ok" } });
+  });
+
+  test("/readyz answers 503 naming the csi check once the socket is gone", async () => {
+    const socket = join(dir, "node.sock");
+    await rm(socket);
+    const ready = await fetch(`${driver.observability?.url}/readyz`);
+
+    assert.equal(ready.status, 503);
+    const body = (await ready.json()) as { ready: boolean; checks: { csi: string } };
+    assert.equal(body.ready, false);
+    assert.match(body.checks.csi, new RegExp(`^CSI endpoint unix://${socket} refuses connections: .*ENOENT`));
   });
 });
