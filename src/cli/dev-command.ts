@@ -126,6 +126,11 @@ export function devCommand(): Command {
         process.stdout.write(`cloud token: ${cloud.token}\n`);
         process.stdout.write(`metrics: ${driver.observability?.url}/metrics\n`);
         process.stdout.write("ready\n");
+        if (!cloud.localAttach.available) {
+          process.stderr.write(
+            `ballast dev: volumes can be created but not attached to this machine: ${cloud.localAttach.reason}\n`,
+          );
+        }
       } catch (error) {
         process.stderr.write(`${startupFailureLine(error)}\n`);
         await driver?.stop().catch(() => undefined);

@@ -25,12 +25,20 @@ export class LoopDevices {
   }
 
   async probe(): Promise<LocalAttachProbe> {
-    if (process.getuid?.() !== 0) return { available: false, reason: "loop devices need root" };
+    if (process.getuid?.() !== 0) {
+      return {
+        available: false,
+        reason: "loop devices need root: run it as root (for example sudo npm start)",
+      };
+    }
     try {
       await this.exec("losetup", ["--find"], { timeoutMs: 10_000 });
       return { available: true };
     } catch (error) {
-      return { available: false, reason: `losetup --find failed: ${(error as Error).message}` };
+      return {
+        available: false,
+        reason: `no free loop device (losetup --find: ${(error as Error).message.trim()}): load the loop module with modprobe loop, or detach unused devices with losetup -D`,
+      };
     }
   }
 

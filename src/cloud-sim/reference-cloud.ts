@@ -245,7 +245,10 @@ async function reconcileLocalDevices(
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      const reason = error.code === "EADDRINUSE" ? "address already in use" : error.message;
+      const reason =
+        error.code === "EADDRINUSE"
+          ? "address already in use: stop the process holding it or choose another port (0 picks a free one)"
+          : error.message;
       reject(new ReferenceCloudStartError(`cannot listen on ${host}:${port}: ${reason}`, { cause: error }));
     };
     server.once("error", onError);

@@ -112,7 +112,7 @@ export function cloudBlockStorage(client: BlockStorageClient, now: () => number 
   const call = (options: CallOptions) => ({ deadline: options.deadline ?? now() + DEFAULT_CALL_BUDGET_MS });
   return {
     async createVolume(input, options) {
-      const volume = await client.createVolume(
+      const pending = await client.startCreateVolume(
         {
           name: input.name,
           sizeBytes: input.sizeBytes,
@@ -128,7 +128,13 @@ export function cloudBlockStorage(client: BlockStorageClient, now: () => number 
         },
         { ...call(options), idempotencyKey: options.idempotencyKey },
       );
-      return toVolume(volume);
+      // An operation that was over when the create was answered is an earlier create's, replayed:
+      // its volume is as it was then, and the caller checks the volume as it is now.
+      const replayed = pending.operation.status !== "running";
+      const done = await client.waitForOperation(pending, call(options));
+      if (replayed || done.volume === undefined)
+        return toVolume(await client.getVolume(done.resourceId, call(options)));
+      return toVolume(done.volume);
     },
     async getVolume(id, options) {
       if (!VOLUME_ID.test(id)) return undefined;
@@ -166,6 +172,10 @@ export function cloudBlockStorage(client: BlockStorageClient, now: () => number 
       return toVolume(volume);
     },
     async attachVolume(volumeId, instanceId, readOnly, options) {
+      if (!VOLUME_ID.test(volumeId)) throw new BallastError("NotFound", `volume ${volumeId} does not exist`);
+      if (!INSTANCE_ID.test(instanceId)) {
+        throw new BallastError("NotFound", `instance ${instanceId} does not exist`);
+      }
       const attachment = await client.attachVolume(
         volumeId,
         { instanceId, readOnly },
@@ -179,6 +189,9 @@ export function cloudBlockStorage(client: BlockStorageClient, now: () => number 
       }
     },
     async createSnapshot(input, options) {
+      if (!VOLUME_ID.test(input.sourceVolumeId)) {
+        throw new BallastError("NotFound", `volume ${input.sourceVolumeId} does not exist`);
+      }
       const pending = await client.startCreateSnapshot(
         { name: input.name, sourceVolumeId: input.sourceVolumeId, tags: input.tags },
         { ...call(options), idempotencyKey: options.idempotencyKey },

@@ -23,6 +23,7 @@ import {
   resolveFsType,
 } from "./storage-class-parameters.js";
 import { allowedZones, chooseZone } from "./topology.js";
+import { volumeTypeToContext } from "./volume-context.js";
 import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
 
 interface Source {
@@ -33,11 +34,12 @@ interface Source {
 }
 
 /**
- * CreateVolume: validate everything before touching the cloud, then find-or-create by the CO's
- * name. An existing volume with a compatible spec is the answer (idempotency); an incompatible one
- * is AlreadyExists naming the difference. The create carries an Idempotency-Key derived from the
+ * CreateVolume: validate everything before touching the cloud, then create by the CO's name. An
+ * existing volume with a compatible spec is the answer (idempotency); an incompatible one is
+ * AlreadyExists naming the difference. The create carries an Idempotency-Key derived from the
  * name, so a retry after a lost answer or a crash replays rather than duplicates. The cloud knows
- * the volume by `cloudNameOf(name)`, and every lookup by name goes through that mapping.
+ * the volume by `cloudNameOf(name)`, and every lookup by name goes through that mapping. The
+ * volume context records the tier, so ControllerPublishVolume can attach without reading it.
  */
 export async function createVolume(
   context: ControllerContext,
@@ -104,13 +106,18 @@ export async function createVolume(
       sourceSnapshotId: source?.kind === "snapshot" ? source.id : undefined,
       sourceVolumeId: source?.kind === "volume" ? source.id : undefined,
     };
-    const existing = await context.cloud.findVolumeByName(cloudName, options);
-    const volume = existing ?? (await createOrAdopt(context, input, options));
+    const volume = await createOrAdopt(context, input, options);
     checkCompatible(volume, input, capacity, request);
-    return { volume: toCsiVolume(ready(volume), volumeContext) };
+    return { volume: toCsiVolume(ready(volume), { ...volumeContext, ...volumeTypeToContext(tier.name) }) };
   });
 }
 
+/**
+ * Creates first: the cloud answers a known name with the same spec (or a replayed Idempotency-Key)
+ * with the operation that created it, so the usual call costs no lookup. Only a name taken with a
+ * different spec (409 already_exists, or 422 idempotency_key_mismatch for a retry with other
+ * parameters) is looked up, so the compatibility check decides between OK and AlreadyExists.
+ */
 async function createOrAdopt(
   context: ControllerContext,
   input: CreateVolumeInput,
@@ -120,8 +127,6 @@ async function createOrAdopt(
   try {
     return await context.cloud.createVolume(input, { ...options, idempotencyKey });
   } catch (error) {
-    // Another controller replica (or an earlier attempt with a different spec) got there first:
-    // answer from what exists, so the compatibility check decides between OK and AlreadyExists.
     if (error instanceof BallastError && error.kind === "AlreadyExists") {
       const existing = await context.cloud.findVolumeByName(input.name, options);
       if (existing !== undefined) return existing;

@@ -2,28 +2,43 @@ import type {
   ControllerPublishVolumeRequest,
   ControllerPublishVolumeResponse,
   ControllerUnpublishVolumeRequest,
+  VolumeCapability,
 } from "../generated/csi.js";
 import {
   alreadyExists,
+  BallastError,
   failedPrecondition,
   invalidArgument,
   notFound,
   resourceExhausted,
 } from "../shared/errors.js";
 import { isMultiNode, unsupportedCapabilityReason } from "./access-modes.js";
-import type { Attachment, CallOptions } from "./block-storage.js";
+import type { Attachment, CallOptions, Volume } from "./block-storage.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { operationKey } from "./idempotency-keys.js";
+import { volumeTypeFromContext } from "./volume-context.js";
 import { findVolumeType } from "./volume-type-rules.js";
 
 function publishContext(attachment: Attachment): Record<string, string> {
   return { serial: attachment.serial, byIdPath: attachment.byIdPath };
 }
 
+/** Cloud error kinds that a read of the volume and the node can word more exactly. */
+const EXPLAINABLE_KINDS: readonly string[] = [
+  "NotFound",
+  "AlreadyExists",
+  "FailedPrecondition",
+  "ResourceExhausted",
+  "Aborted",
+];
+
 /**
  * ControllerPublishVolume = attach to the node's instance. Already attached there → the same
  * publish context. Attached elsewhere in a single-node mode → FailedPrecondition naming the node.
- * A full node → ResourceExhausted before asking the cloud (the cloud enforces it too).
+ * A full node → ResourceExhausted. The cloud enforces existence, zones, single attachment and
+ * attach limits itself, so the attach goes first and the volume and node are read only to word a
+ * refusal. The exception is a volume whose tier may attach to several nodes (or is unknown): the
+ * cloud would allow a second attachment there, so a single-node mode is checked on a read first.
  */
 export async function publishVolume(
   context: ControllerContext,
@@ -32,52 +47,111 @@ export async function publishVolume(
 ): Promise<ControllerPublishVolumeResponse> {
   const capability = request.volumeCapability;
   if (capability === undefined) throw invalidArgument("volume_capability: is required");
+  const reason = unsupportedCapabilityReason(capability);
+  if (reason !== undefined) throw invalidArgument(`volume_capability: ${reason}`);
+  const mode = capability.accessMode?.mode;
+  const multiNode = mode !== undefined && isMultiNode(mode);
+  if (multiNode && !request.readonly) {
+    throw invalidArgument("readonly: MULTI_NODE_READER_ONLY volumes are published read-only");
+  }
   return context.locks.run("ControllerPublishVolume", [lockKeys.volumeId(request.volumeId)], async () => {
-    const volume = await context.cloud.getVolume(request.volumeId, options);
-    if (volume === undefined) throw notFound(`volume_id: volume ${request.volumeId} does not exist`);
-    const instance = await context.cloud.getInstance(request.nodeId, options);
-    if (instance === undefined) throw notFound(`node_id: node ${request.nodeId} does not exist`);
-    const tier = findVolumeType("volume type", volume.type, await context.catalog.volumeTypes(options));
-    const reason = unsupportedCapabilityReason(capability, tier);
-    if (reason !== undefined) throw invalidArgument(`volume_capability: ${reason}`);
-    const mode = capability.accessMode?.mode;
-    const multiNode = mode !== undefined && isMultiNode(mode);
-    if (multiNode && !request.readonly) {
-      throw invalidArgument("readonly: MULTI_NODE_READER_ONLY volumes are published read-only");
+    const hinted = volumeTypeFromContext(request.volumeContext);
+    const types = await context.catalog.volumeTypes(options);
+    const singleAttach = !multiNode && types.some((t) => t.name === hinted && !t.multiAttach);
+    if (!singleAttach) {
+      const existing = await checkedBeforeAttach(context, request, capability, multiNode, options);
+      if (existing !== undefined) return { publishContext: publishContext(existing) };
     }
-
-    const here = volume.attachments.find((a) => a.instanceId === instance.id && a.state === "attached");
-    if (here !== undefined) {
-      if (here.readOnly !== request.readonly) {
-        throw alreadyExists(
-          `volume ${volume.id} is already published to node ${instance.id} with readonly ${here.readOnly}`,
-        );
+    try {
+      const attachment = await context.cloud.attachVolume(
+        request.volumeId,
+        request.nodeId,
+        request.readonly,
+        {
+          ...options,
+          idempotencyKey: operationKey(context.driverName, "attach", `${request.volumeId}/${request.nodeId}`),
+        },
+      );
+      return { publishContext: publishContext(attachment) };
+    } catch (error) {
+      if (error instanceof BallastError && EXPLAINABLE_KINDS.includes(error.kind)) {
+        await explainRefusal(context, request, multiNode, options);
       }
-      return { publishContext: publishContext(here) };
+      throw error;
     }
-    const elsewhere = volume.attachments.filter((a) => a.instanceId !== instance.id);
-    if (elsewhere.length > 0 && !multiNode) {
-      throw failedPrecondition(
-        `volume ${volume.id} is published to node ${elsewhere.map((a) => a.instanceId).join(", ")}; its access mode allows one node`,
-      );
-    }
-    if (volume.zone !== instance.zone) {
-      throw failedPrecondition(
-        `volume ${volume.id} is in zone ${volume.zone} and node ${instance.id} in zone ${instance.zone}`,
-      );
-    }
-    const attachedHere = volume.attachments.some((a) => a.instanceId === instance.id);
-    if (!attachedHere && instance.attachedVolumeIds.length >= instance.maxAttachedVolumes) {
-      throw resourceExhausted(
-        `node ${instance.id} already has ${instance.attachedVolumeIds.length} of ${instance.maxAttachedVolumes} volumes attached`,
-      );
-    }
-    const attachment = await context.cloud.attachVolume(volume.id, instance.id, request.readonly, {
-      ...options,
-      idempotencyKey: operationKey(context.driverName, "attach", `${volume.id}/${instance.id}`),
-    });
-    return { publishContext: publishContext(attachment) };
   });
+}
+
+/**
+ * The checks the cloud cannot make for a volume whose tier allows several attachments: the tier's
+ * support for the capability, and a single-node mode's one node. Returns the attachment when the
+ * volume is already published to this node as asked.
+ */
+async function checkedBeforeAttach(
+  context: ControllerContext,
+  request: ControllerPublishVolumeRequest,
+  capability: VolumeCapability,
+  multiNode: boolean,
+  options: CallOptions,
+): Promise<Attachment | undefined> {
+  const volume = await context.cloud.getVolume(request.volumeId, options);
+  if (volume === undefined) throw notFound(`volume_id: volume ${request.volumeId} does not exist`);
+  const tier = findVolumeType("volume type", volume.type, await context.catalog.volumeTypes(options));
+  const reason = unsupportedCapabilityReason(capability, tier);
+  if (reason !== undefined) throw invalidArgument(`volume_capability: ${reason}`);
+  const here = attachedHere(volume, request);
+  if (here !== undefined) return here;
+  refuseOtherNodes(volume, request, multiNode);
+  return undefined;
+}
+
+/**
+ * Words the cloud's refusal of an attach as the CSI spec asks, from the volume and node as they
+ * are now; returns when they do not explain it, so the cloud's own error stands.
+ */
+async function explainRefusal(
+  context: ControllerContext,
+  request: ControllerPublishVolumeRequest,
+  multiNode: boolean,
+  options: CallOptions,
+): Promise<void> {
+  const volume = await context.cloud.getVolume(request.volumeId, options);
+  if (volume === undefined) throw notFound(`volume_id: volume ${request.volumeId} does not exist`);
+  const instance = await context.cloud.getInstance(request.nodeId, options);
+  if (instance === undefined) throw notFound(`node_id: node ${request.nodeId} does not exist`);
+  attachedHere(volume, request);
+  refuseOtherNodes(volume, request, multiNode);
+  if (volume.zone !== instance.zone) {
+    throw failedPrecondition(
+      `volume ${volume.id} is in zone ${volume.zone} and node ${instance.id} in zone ${instance.zone}`,
+    );
+  }
+  const onThisNode = volume.attachments.some((a) => a.instanceId === instance.id);
+  if (!onThisNode && instance.attachedVolumeIds.length >= instance.maxAttachedVolumes) {
+    throw resourceExhausted(
+      `node ${instance.id} already has ${instance.attachedVolumeIds.length} of ${instance.maxAttachedVolumes} volumes attached`,
+    );
+  }
+}
+
+/** The volume's attachment to the node when it is attached as asked; AlreadyExists when readonly differs. */
+function attachedHere(volume: Volume, request: ControllerPublishVolumeRequest): Attachment | undefined {
+  const here = volume.attachments.find((a) => a.instanceId === request.nodeId && a.state === "attached");
+  if (here !== undefined && here.readOnly !== request.readonly) {
+    throw alreadyExists(
+      `volume ${volume.id} is already published to node ${request.nodeId} with readonly ${here.readOnly}`,
+    );
+  }
+  return here;
+}
+
+function refuseOtherNodes(volume: Volume, request: ControllerPublishVolumeRequest, multiNode: boolean): void {
+  const elsewhere = volume.attachments.filter((a) => a.instanceId !== request.nodeId);
+  if (elsewhere.length > 0 && !multiNode) {
+    throw failedPrecondition(
+      `volume ${volume.id} is published to node ${elsewhere.map((a) => a.instanceId).join(", ")}; its access mode allows one node`,
+    );
+  }
 }
 
 /**

@@ -55,10 +55,12 @@ function usable(snapshot: Snapshot): Snapshot {
 }
 
 /**
- * CreateSnapshot: find by name or start it, and answer at once. The cloud cuts the snapshot when
- * it accepts the request, so the answer is ready_to_use=false while it is pending and true on a
- * later call: the RPC never waits for the copy, let alone past its deadline. The cloud knows the
- * snapshot by `cloudNameOf(name)`, and every lookup by name goes through that mapping.
+ * CreateSnapshot: start it, and answer at once. The cloud cuts the snapshot when it accepts the
+ * request, so the answer is ready_to_use=false while it is pending and true on a later call: the
+ * RPC never waits for the copy, let alone past its deadline. The cloud answers a known name of the
+ * same volume with the snapshot it made, so only a refusal (another volume, or a retry with other
+ * parameters) looks the name up to word the answer. The cloud knows the snapshot by
+ * `cloudNameOf(name)`, and every lookup by name goes through that mapping.
  */
 export async function createSnapshot(
   context: ControllerContext,
@@ -68,22 +70,22 @@ export async function createSnapshot(
   const cloudName = cloudNameOf(checkedCoName("name", request.name));
   const tags = snapshotTags(context, request);
   return context.locks.run("CreateSnapshot", [lockKeys.snapshotName(cloudName)], async () => {
-    const existing = await context.cloud.findSnapshotByName(cloudName, options);
-    if (existing !== undefined) return { snapshot: toCsiSnapshot(usable(sameSnapshot(existing, request))) };
-    const volume = await context.cloud.getVolume(request.sourceVolumeId, options);
-    if (volume === undefined)
-      throw notFound(`source_volume_id: volume ${request.sourceVolumeId} does not exist`);
     const idempotencyKey = creationKey(context.driverName, "snapshot", cloudName);
     try {
       const snapshot = await context.cloud.createSnapshot(
-        { name: cloudName, sourceVolumeId: volume.id, tags },
+        { name: cloudName, sourceVolumeId: request.sourceVolumeId, tags },
         { ...options, idempotencyKey },
       );
-      return { snapshot: toCsiSnapshot(usable(snapshot)) };
+      return { snapshot: toCsiSnapshot(usable(sameSnapshot(snapshot, request))) };
     } catch (error) {
       if (error instanceof BallastError && error.kind === "AlreadyExists") {
-        const raced = await context.cloud.findSnapshotByName(cloudName, options);
-        if (raced !== undefined) return { snapshot: toCsiSnapshot(usable(sameSnapshot(raced, request))) };
+        const existing = await context.cloud.findSnapshotByName(cloudName, options);
+        if (existing !== undefined) {
+          return { snapshot: toCsiSnapshot(usable(sameSnapshot(existing, request))) };
+        }
+      }
+      if (error instanceof BallastError && error.kind === "NotFound") {
+        throw notFound(`source_volume_id: volume ${request.sourceVolumeId} does not exist`);
       }
       throw error;
     }

@@ -18,7 +18,7 @@ import { unary } from "./unary.js";
 const Mode = VolumeCapability_AccessMode_Mode;
 
 /**
- * The modes a node serves; they match what the controller accepts (docs/driver.md, "Access
+ * The modes a node serves; they match what the controller accepts (README, "Access
  * modes"). MULTI_NODE_READER_ONLY is the one multi-node mode: the controller allows it on tiers
  * that attach to several nodes at once, so each node mounts the volume read-only.
  */

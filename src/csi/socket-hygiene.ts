@@ -35,7 +35,9 @@ export async function prepareSocketPath(path: string, probeTimeoutMs = 1000): Pr
     throw failedPrecondition(`--endpoint: ${path} exists and is not a socket; refusing to replace it`);
   }
   if (await answers(path, probeTimeoutMs)) {
-    throw failedPrecondition(`--endpoint: another server is already listening on ${path}`);
+    throw failedPrecondition(
+      `--endpoint: another server is already listening on ${path}: stop it, or choose another --endpoint`,
+    );
   }
   await unlink(path);
 }

@@ -66,7 +66,7 @@ function listen(server: Server, host: string, port: number, shown: string): Prom
     const onError = (error: NodeJS.ErrnoException) => {
       const why =
         error.code === "EADDRINUSE"
-          ? "the port is already in use"
+          ? "the port is already in use: stop the process holding it or choose another port (0 picks a free one)"
           : error.code === "EADDRNOTAVAIL"
             ? "the address is not on this machine"
             : error.code === "EACCES"

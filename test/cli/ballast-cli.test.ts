@@ -162,7 +162,10 @@ describe("ballast CLI", () => {
       BALLAST_CLOUD_TOKEN: cloud.token,
     });
     assert.equal(result.code, 2);
-    assert.equal(result.stderr.trim(), `ballast: --endpoint: another server is already listening on ${path}`);
+    assert.equal(
+      result.stderr.trim(),
+      `ballast: --endpoint: another server is already listening on ${path}: stop it, or choose another --endpoint`,
+    );
   });
 
   test("the controller replaces a stale socket, serves, and exits 0 on SIGTERM removing it", async () => {

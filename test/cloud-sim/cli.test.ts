@@ -31,7 +31,10 @@ test("a port in use is a one-line error with exit code 2", async (t) => {
   const port = (blocker.address() as { port: number }).port;
   const result = await runCloudCli(["--listen", `127.0.0.1:${port}`, "--data-dir", dir, "--no-local-attach"]);
   assert.equal(result.code, 2);
-  assert.equal(result.stderr, `ballast cloud: cannot listen on 127.0.0.1:${port}: address already in use\n`);
+  assert.equal(
+    result.stderr,
+    `ballast cloud: cannot listen on 127.0.0.1:${port}: address already in use: stop the process holding it or choose another port (0 picks a free one)\n`,
+  );
 });
 
 test("a malformed --listen is a one-line error with exit code 2", async (t) => {

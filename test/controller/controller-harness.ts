@@ -108,6 +108,28 @@ export async function startHarness(
   };
 }
 
+/**
+ * Calls the reference cloud received per contract operation since the last call (the request log
+ * is reset after reading), for tests that pin what an RPC costs in API calls.
+ */
+export async function takeApiCalls(h: Harness): Promise<Record<string, number>> {
+  const admin = async (method: "GET" | "DELETE"): Promise<Response> => {
+    const response = await fetch(`${h.cloud.url}/admin/requests`, {
+      method,
+      headers: { authorization: `Bearer ${h.cloud.token}` },
+    });
+    if (!response.ok) throw new Error(`${method} /admin/requests answered ${response.status}`);
+    return response;
+  };
+  const log = (await (await admin("GET")).json()) as { counters: { operationId: string; count: number }[] };
+  await admin("DELETE");
+  const counts: Record<string, number> = {};
+  for (const counter of log.counters) {
+    counts[counter.operationId] = (counts[counter.operationId] ?? 0) + counter.count;
+  }
+  return counts;
+}
+
 type Unary<Req, Res> = (
   request: Req,
   metadata: Metadata,

@@ -13,6 +13,7 @@ import {
   mountCapability,
   rpc,
   startHarness,
+  takeApiCalls,
 } from "./controller-harness.js";
 
 const ZONE_KEY = "topology.block.csi.ballast.dev/zone";
@@ -30,6 +31,9 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume against the refe
     await h.close();
   });
 
+  /** Volume contexts CreateVolume answered, passed on by `publish` as the external-attacher does. */
+  const contexts = new Map<string, Record<string, string>>();
+
   async function volumeIn(zone: string, name: string, type = "balanced", mode = Mode.SINGLE_NODE_WRITER) {
     const { volume } = await rpc(
       h.controller,
@@ -41,6 +45,7 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume against the refe
         accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: zone } }], preferred: [] },
       }),
     );
+    contexts.set(volume?.volumeId ?? "", volume?.volumeContext ?? {});
     return volume?.volumeId ?? "";
   }
 
@@ -51,9 +56,15 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume against the refe
       volumeCapability: mountCapability(),
       readonly: false,
       secrets: {},
-      volumeContext: {},
+      volumeContext: contexts.get(request.volumeId ?? "") ?? {},
       ...request,
     });
+
+  /** API calls other than operation polls, whose number follows timing. */
+  async function callsBesidePolls(): Promise<Record<string, number>> {
+    const { getOperation: _polls, ...calls } = await takeApiCalls(h);
+    return calls;
+  }
   const unpublish = (volumeId: string, nodeId: string) =>
     rpc(h.controller, h.controller.controllerUnpublishVolume, { volumeId, nodeId, secrets: {} });
 
@@ -90,6 +101,29 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume against the refe
     );
   });
 
+  test("publish of a volume whose context names a single-attach tier makes one attach and no reads", async () => {
+    const volumeId = await volumeIn("ref-1b", "pub-cost");
+    await takeApiCalls(h);
+    await publish({ volumeId, nodeId: nodeB });
+    assert.deepEqual(await callsBesidePolls(), { attachVolume: 1 });
+  });
+
+  test("publish of a volume without a tier in its context reads the volume once before attaching", async () => {
+    const volumeId = await volumeIn("ref-1b", "pub-no-hint");
+    await takeApiCalls(h);
+    const response = await publish({ volumeId, nodeId: nodeB, volumeContext: {} });
+    assert.equal(response.publishContext.serial, volumeId);
+    assert.deepEqual(await callsBesidePolls(), { getVolume: 1, attachVolume: 1 });
+  });
+
+  test("publish of an unknown volume whose context names a tier is NotFound naming the volume", async () => {
+    await assert.rejects(
+      publish({ volumeId: "vol-00000000feedbeef", nodeId: nodeB, volumeContext: { volumeType: "balanced" } }),
+      (error: { code: number; details: string }) =>
+        error.code === status.NOT_FOUND && error.details.includes("volume_id: volume vol-00000000feedbeef"),
+    );
+  });
+
   test("publish of an unknown volume is NotFound", async () => {
     assert.equal(
       await codeOf(publish({ volumeId: "vol-00000000deadbeef", nodeId: nodeB })),
@@ -97,9 +131,22 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume against the refe
     );
   });
 
-  test("publish to an unknown node is NotFound", async () => {
+  test("publish to an unknown node is NotFound naming the node", async () => {
     const volumeId = await volumeIn("ref-1b", "pub-nonode");
-    assert.equal(await codeOf(publish({ volumeId, nodeId: "i-00000000deadbeef" })), status.NOT_FOUND);
+    await assert.rejects(
+      publish({ volumeId, nodeId: "i-00000000deadbeef" }),
+      (error: { code: number; details: string }) =>
+        error.code === status.NOT_FOUND && error.details.includes("node_id: node i-00000000deadbeef"),
+    );
+  });
+
+  test("publish to a node id of a shape the cloud never issues is NotFound naming the node", async () => {
+    const volumeId = await volumeIn("ref-1b", "pub-badnode");
+    await assert.rejects(
+      publish({ volumeId, nodeId: "node-b" }),
+      (error: { code: number; details: string }) =>
+        error.code === status.NOT_FOUND && error.details.includes("node_id: node node-b"),
+    );
   });
 
   test("publish without a node id is InvalidArgument", async () => {
@@ -115,9 +162,15 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume against the refe
     );
   });
 
-  test("publish to a node in another zone is FailedPrecondition", async () => {
+  test("publish to a node in another zone is FailedPrecondition naming both zones", async () => {
     const volumeId = await volumeIn("ref-1b", "pub-zone");
-    assert.equal(await codeOf(publish({ volumeId, nodeId: nodeC })), status.FAILED_PRECONDITION);
+    await assert.rejects(
+      publish({ volumeId, nodeId: nodeC }),
+      (error: { code: number; details: string }) =>
+        error.code === status.FAILED_PRECONDITION &&
+        error.details.includes("in zone ref-1b") &&
+        error.details.includes("in zone ref-1c"),
+    );
   });
 
   test("unpublish detaches and ControllerGetVolume shows no node", async () => {

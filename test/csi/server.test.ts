@@ -154,7 +154,7 @@ describe("CSI server", () => {
       startCsiServer({ endpoint: { kind: "unix", path }, identity: identity(true), logger }),
       {
         kind: "FailedPrecondition",
-        message: `--endpoint: another server is already listening on ${path}`,
+        message: `--endpoint: another server is already listening on ${path}: stop it, or choose another --endpoint`,
       },
     );
   });

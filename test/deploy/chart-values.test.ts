@@ -119,7 +119,7 @@ describe("chart values", () => {
     );
   });
 
-  for (const doc of ["deploy/helm/ballast-csi/README.md", "docs/install.md"]) {
+  for (const doc of ["deploy/helm/ballast-csi/README.md", "README.md"]) {
     test(`${doc} documents every value in its values table`, () => {
       const text = readFileSync(path.resolve(chartDir, "../../..", doc), "utf8");
       const rows = new Set([...text.matchAll(/^\| `([^`]+)` *\|/gm)].map((m) => m[1]));

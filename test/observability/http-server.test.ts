@@ -139,7 +139,7 @@ describe("startObservabilityServer", () => {
         error instanceof BallastError &&
         error.kind === "InvalidArgument" &&
         error.message ===
-          `metrics address 127.0.0.1:${port}: cannot listen: the port is already in use (EADDRINUSE)`,
+          `metrics address 127.0.0.1:${port}: cannot listen: the port is already in use: stop the process holding it or choose another port (0 picks a free one) (EADDRINUSE)`,
     );
   });
 
