@@ -177,6 +177,8 @@ function driverPhase(options: StormOptions): Promise<{ phase: StormPhase; memory
     const idle = await readMemory(driver.pid, driver.metricsUrl);
     const sampler = new MemorySampler(driver.pid, driver.metricsUrl, MEMORY_SAMPLE_MS);
     const { controller } = driver.csi;
+    // The external-attacher passes the PV's volume attributes, which CreateVolume answered.
+    const contexts = new Map<string, Record<string, string>>();
     const phase = await runPhase(
       options,
       environment.cloud,
@@ -189,11 +191,18 @@ function driverPhase(options: StormOptions): Promise<{ phase: StormPhase; memory
           );
           const volumeId = response.volume?.volumeId;
           if (volumeId === undefined) throw new Error(`CreateVolume ${name} answered no volume`);
+          contexts.set(volumeId, response.volume?.volumeContext ?? {});
           return volumeId;
         },
         async publish(volumeId, nodeId) {
           await controller.controllerPublishVolume(
-            { volumeId, nodeId, volumeCapability: MOUNT_EXT4, readonly: false },
+            {
+              volumeId,
+              nodeId,
+              volumeCapability: MOUNT_EXT4,
+              readonly: false,
+              volumeContext: contexts.get(volumeId) ?? {},
+            },
             { timeoutMs: CALL_TIMEOUT_MS },
           );
         },

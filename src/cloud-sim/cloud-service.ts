@@ -57,6 +57,8 @@ export interface CloudServiceDependencies {
   save: () => Promise<void>;
   /** Starts the asynchronous work of a running operation. */
   schedule: (operation: OperationRecord) => void;
+  /** How long an operation's work takes once it starts at its due time; 0 when not known. */
+  expectedRunMs?: (kind: string) => number;
   localAttach: () => LocalAttachProbe;
   byIdPath: (serial: string) => string;
   now?: () => number;
@@ -586,8 +588,11 @@ export class CloudService {
     return this.operation(operationId);
   }
 
+  /** The expected time until a running operation is over: its work starts at `dueAt`, then runs. */
   remainingMs(operation: OperationRecord): number {
-    return operation.status === "running" ? Math.max(0, operation.dueAt - this.now()) : 0;
+    if (operation.status !== "running") return 0;
+    const expectedEnd = operation.dueAt + (this.deps.expectedRunMs?.(operation.kind) ?? 0);
+    return Math.max(0, expectedEnd - this.now());
   }
 
   // ---- helpers ----

@@ -26,8 +26,13 @@ export interface OperationRunnerDependencies {
  * resulting state, persisted. Every step is idempotent, so operations found running after a restart
  * are simply run again.
  */
+/** How much of the longest recent run of a kind its estimate keeps after each later run. */
+const RUN_ESTIMATE_DECAY = 0.9;
+
 export class OperationRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** A decaying high-water mark of how long the work of each kind took, state save included. */
+  private readonly runEstimatesMs = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
   private readonly now: () => number;
@@ -38,15 +43,25 @@ export class OperationRunner {
 
   schedule(operation: OperationRecord): void {
     if (this.closed) return;
+    // The estimate counts from when the work should start, so a busy event loop's lateness is in it.
+    const startsAt = Math.max(operation.dueAt, this.now());
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
-        const work = this.run(operation).finally(() => this.running.delete(work));
+        const work = this.run(operation, startsAt).finally(() => this.running.delete(work));
         this.running.add(work);
       },
       Math.max(0, operation.dueAt - this.now()),
     );
     this.timers.add(timer);
+  }
+
+  /**
+   * How long the work of an operation of this kind is expected to take once it starts at its due
+   * time. Polling hints point past it: an operation is still running until its work is saved.
+   */
+  expectedRunMs(kind: string): number {
+    return this.runEstimatesMs.get(kind) ?? 0;
   }
 
   /** Stops starting work and waits for work in progress; unstarted operations resume on the next start. */
@@ -57,7 +72,7 @@ export class OperationRunner {
     await Promise.all([...this.running]);
   }
 
-  private async run(operation: OperationRecord): Promise<void> {
+  private async run(operation: OperationRecord, startsAt: number): Promise<void> {
     try {
       await this.perform(operation);
       operation.status = "succeeded";
@@ -83,6 +98,9 @@ export class OperationRunner {
         "cannot persist a finished operation",
       );
     }
+    const tookMs = Math.max(0, this.now() - startsAt);
+    const estimate = this.runEstimatesMs.get(operation.kind) ?? 0;
+    this.runEstimatesMs.set(operation.kind, Math.max(tookMs, estimate * RUN_ESTIMATE_DECAY));
   }
 
   private async perform(operation: OperationRecord): Promise<void> {

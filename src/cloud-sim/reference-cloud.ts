@@ -91,6 +91,7 @@ export async function startReferenceCloud(
     state,
     save,
     schedule: (operation) => runner.schedule(operation),
+    expectedRunMs: (kind) => runner.expectedRunMs(kind),
     localAttach: () => localAttach,
     byIdPath: (serial) => loops.byIdPath(serial),
   });

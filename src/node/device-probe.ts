@@ -14,22 +14,19 @@ const PROBE_BYTES = 1024 * 1024;
  * Decides whether a device is provably blank. blkid finding nothing (exit 2) is not proof on its
  * own: an absent, empty or unreadable device also has "nothing" on it. So the device must be
  * readable for its first MiB, wipefs must list no signature, and that first MiB must be zeros —
- * a volume fresh from the cloud reads as zeros; anything else is somebody's data.
+ * a volume fresh from the cloud reads as zeros; anything else is somebody's data. The three reads
+ * only look, so they run at once; their answers are weighed in that order, as if one after another.
  */
 export async function probeDevice(exec: Exec, device: string): Promise<DeviceContents> {
-  const head = await readHead(device);
-
-  let blkidOutput: string | undefined;
-  try {
-    blkidOutput = (await exec.run("blkid", ["-p", "-o", "export", device], { expectedExitCodes: [2] }))
-      .stdout;
-  } catch (error) {
-    if (!(error instanceof ExecError && error.exitCode === 2)) {
-      throw internal(`probing ${device} with blkid failed: ${(error as Error).message}`, error);
-    }
-  }
-  if (blkidOutput !== undefined) {
-    const fields = parseExport(blkidOutput);
+  const [head, blkid, wipefs] = await Promise.allSettled([
+    readHead(device),
+    blkidExport(exec, device),
+    wipefsSignatures(exec, device),
+  ]);
+  if (head.status === "rejected") throw head.reason;
+  if (blkid.status === "rejected") throw blkid.reason;
+  if (blkid.value !== undefined) {
+    const fields = parseExport(blkid.value);
     if (fields.TYPE !== undefined && (fields.USAGE ?? "filesystem") === "filesystem") {
       return { kind: "filesystem", fsType: fields.TYPE };
     }
@@ -39,13 +36,8 @@ export async function probeDevice(exec: Exec, device: string): Promise<DeviceCon
       return { kind: "other", description: `a ${fields.TYPE} signature (${fields.USAGE})` };
   }
 
-  let signatures: { type?: string; offset?: string }[];
-  try {
-    const { stdout } = await exec.run("wipefs", ["--no-act", "--json", device]);
-    signatures = stdout.trim() === "" ? [] : ((JSON.parse(stdout).signatures ?? []) as typeof signatures);
-  } catch (error) {
-    throw internal(`probing ${device} with wipefs failed: ${(error as Error).message}`, error);
-  }
+  if (wipefs.status === "rejected") throw wipefs.reason;
+  const signatures = wipefs.value;
   const first = signatures[0];
   if (first !== undefined) {
     return {
@@ -53,10 +45,29 @@ export async function probeDevice(exec: Exec, device: string): Promise<DeviceCon
       description: `a ${first.type ?? "unknown"} signature at offset ${first.offset ?? "?"}`,
     };
   }
-  if (!head.every((byte) => byte === 0)) {
+  if (!head.value.every((byte) => byte === 0)) {
     return { kind: "other", description: "data that blkid and wipefs do not recognise in its first MiB" };
   }
   return { kind: "blank" };
+}
+
+/** blkid's export output, or undefined when it finds nothing (exit 2). */
+async function blkidExport(exec: Exec, device: string): Promise<string | undefined> {
+  try {
+    return (await exec.run("blkid", ["-p", "-o", "export", device], { expectedExitCodes: [2] })).stdout;
+  } catch (error) {
+    if (error instanceof ExecError && error.exitCode === 2) return undefined;
+    throw internal(`probing ${device} with blkid failed: ${(error as Error).message}`, error);
+  }
+}
+
+async function wipefsSignatures(exec: Exec, device: string): Promise<{ type?: string; offset?: string }[]> {
+  try {
+    const { stdout } = await exec.run("wipefs", ["--no-act", "--json", device]);
+    return stdout.trim() === "" ? [] : (JSON.parse(stdout).signatures ?? []);
+  } catch (error) {
+    throw internal(`probing ${device} with wipefs failed: ${(error as Error).message}`, error);
+  }
 }
 
 async function readHead(device: string): Promise<Buffer> {

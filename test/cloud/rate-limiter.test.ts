@@ -40,6 +40,57 @@ describe("RequestRateLimiter", () => {
     await assert.rejects(waiting, /rpc cancelled/);
   });
 
+  test("serves waiting callers in the order they arrived", async () => {
+    const limiter = new RequestRateLimiter({ qps: 100, burst: 1 });
+    const deadline = Date.now() + 5_000;
+    const served: number[] = [];
+    await Promise.all(
+      [0, 1, 2, 3, 4].map((caller) => limiter.acquire(deadline).then(() => served.push(caller))),
+    );
+    assert.deepEqual(served, [0, 1, 2, 3, 4]);
+  });
+
+  test("a hundred waiting callers set one timer each", async (t) => {
+    const limiter = new RequestRateLimiter({ qps: 1000, burst: 1 });
+    const deadline = Date.now() + 5_000;
+    const timers = t.mock.method(globalThis, "setTimeout");
+    await Promise.all(Array.from({ length: 100 }, () => limiter.acquire(deadline)));
+    assert.equal(timers.mock.callCount(), 99);
+  });
+
+  test("a caller refused for its deadline takes no slot from the next caller", async () => {
+    const limiter = new RequestRateLimiter({ qps: 10, burst: 1 });
+    await limiter.acquire(Date.now() + 5_000);
+    await assert.rejects(limiter.acquire(Date.now() + 50), { kind: "DeadlineExceeded" });
+    await limiter.acquire(Date.now() + 150);
+  });
+
+  test("the slot of the last waiting caller that gives up goes to the next caller", async () => {
+    const limiter = new RequestRateLimiter({ qps: 10, burst: 1 });
+    await limiter.acquire(Date.now() + 5_000);
+    const controller = new AbortController();
+    const giving = limiter.acquire(Date.now() + 5_000, controller.signal);
+    controller.abort(new Error("rpc cancelled"));
+    await assert.rejects(giving, /rpc cancelled/);
+    await limiter.acquire(Date.now() + 150);
+  });
+
+  test("the slot of a waiting caller that gives up ahead of others goes to the next caller", async () => {
+    const limiter = new RequestRateLimiter({ qps: 10, burst: 1 });
+    await limiter.acquire(Date.now() + 5_000);
+    const controller = new AbortController();
+    const giving = limiter.acquire(Date.now() + 5_000, controller.signal);
+    const behind = limiter.acquire(Date.now() + 5_000);
+    controller.abort(new Error("rpc cancelled"));
+    await assert.rejects(giving, /rpc cancelled/);
+    const served: string[] = [];
+    await Promise.all([
+      behind.then(() => served.push("behind")),
+      limiter.acquire(Date.now() + 150).then(() => served.push("newcomer")),
+    ]);
+    assert.deepEqual(served, ["newcomer", "behind"]);
+  });
+
   test("rejects a non-positive qps naming the field", () => {
     assert.throws(
       () => new RequestRateLimiter({ qps: 0, burst: 1 }),

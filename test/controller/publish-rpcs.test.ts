@@ -5,6 +5,7 @@ import {
   type ControllerPublishVolumeRequest,
   CreateVolumeRequest,
   VolumeCapability_AccessMode_Mode as Mode,
+  type Volume,
 } from "../../src/generated/csi.js";
 import {
   blockCapability,
@@ -223,6 +224,7 @@ describe("ControllerPublishVolume with custom instances", () => {
         instances: [
           { name: "local", zone: "ref-1a", maxAttachedVolumes: 4, local: true },
           { name: "small", zone: "ref-1b", maxAttachedVolumes: 1 },
+          { name: "small-2", zone: "ref-1a", maxAttachedVolumes: 1 },
           { name: "reader-1", zone: "ref-1c", maxAttachedVolumes: 8 },
           { name: "reader-2", zone: "ref-1c", maxAttachedVolumes: 8 },
         ],
@@ -260,6 +262,76 @@ describe("ControllerPublishVolume with custom instances", () => {
       rpc(h.controller, h.controller.controllerPublishVolume, { ...request, volumeId: ids[1] ?? "" }),
     );
     assert.equal(code, status.RESOURCE_EXHAUSTED);
+  });
+
+  test("publishing beyond the limit with the tier in the volume context is ResourceExhausted naming the node", async () => {
+    const node = (await h.api.findInstanceByName("small-2", { deadline: Date.now() + 5000 }))?.id ?? "";
+    const volumes: (Volume | undefined)[] = [];
+    for (const name of ["hinted-limit-1", "hinted-limit-2"]) {
+      const { volume } = await rpc(
+        h.controller,
+        h.controller.createVolume,
+        CreateVolumeRequest.fromPartial({
+          name,
+          volumeCapabilities: [mountCapability()],
+          accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: "ref-1a" } }], preferred: [] },
+        }),
+      );
+      volumes.push(volume);
+    }
+    const publishTo = (index: number) =>
+      rpc(h.controller, h.controller.controllerPublishVolume, {
+        volumeId: volumes[index]?.volumeId ?? "",
+        nodeId: node,
+        volumeCapability: mountCapability(),
+        readonly: false,
+        secrets: {},
+        volumeContext: volumes[index]?.volumeContext ?? {},
+      });
+    await publishTo(0);
+    await assert.rejects(
+      publishTo(1),
+      (error: { code: number; details: string }) =>
+        error.code === status.RESOURCE_EXHAUSTED &&
+        error.details === `node ${node} already has 1 of 1 volumes attached`,
+    );
+  });
+
+  test("a SINGLE_NODE_WRITER volume of the multi-attach tier on one node is FailedPrecondition on a second", async () => {
+    const deadline = { deadline: Date.now() + 5000 };
+    const readers = await Promise.all(
+      ["reader-1", "reader-2"].map((n) => h.api.findInstanceByName(n, deadline)),
+    );
+    const capability = blockCapability(Mode.SINGLE_NODE_WRITER);
+    const { volume } = await rpc(
+      h.controller,
+      h.controller.createVolume,
+      CreateVolumeRequest.fromPartial({
+        name: "multi-tier-single-writer",
+        parameters: { type: "performance" },
+        volumeCapabilities: [capability],
+        accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: "ref-1c" } }], preferred: [] },
+      }),
+    );
+    const publishTo = (nodeId: string) =>
+      rpc(h.controller, h.controller.controllerPublishVolume, {
+        volumeId: volume?.volumeId ?? "",
+        nodeId,
+        volumeCapability: capability,
+        readonly: false,
+        secrets: {},
+        volumeContext: volume?.volumeContext ?? {},
+      });
+    await publishTo(readers[0]?.id ?? "");
+    await assert.rejects(
+      publishTo(readers[1]?.id ?? ""),
+      (error: { code: number; details: string }) =>
+        error.code === status.FAILED_PRECONDITION && error.details.includes(readers[0]?.id ?? "-"),
+    );
+    const got = await rpc(h.controller, h.controller.controllerGetVolume, {
+      volumeId: volume?.volumeId ?? "",
+    });
+    assert.deepEqual(got.status?.publishedNodeIds, [readers[0]?.id]);
   });
 
   test("a MULTI_NODE_READER_ONLY volume publishes read-only to two nodes", async () => {

@@ -3,7 +3,15 @@ import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { cloudNameOf } from "../../src/controller/cloud-names.js";
 import { CreateVolumeRequest } from "../../src/generated/csi.js";
-import { codeOf, GiB, type Harness, mountCapability, rpc, startHarness } from "./controller-harness.js";
+import {
+  codeOf,
+  GiB,
+  type Harness,
+  mountCapability,
+  rpc,
+  startHarness,
+  takeApiCalls,
+} from "./controller-harness.js";
 
 describe("Controller snapshot RPCs against the reference cloud", () => {
   let h: Harness;
@@ -59,6 +67,13 @@ describe("Controller snapshot RPCs against the reference cloud", () => {
     assert.equal(response.snapshot?.readyToUse, false);
   });
 
+  test("CreateSnapshot of a new name makes one create and one read of the snapshot, with no lookups", async () => {
+    const source = await volume("snap-src-cost");
+    await takeApiCalls(h);
+    await snapshot("snapshot-cost", source);
+    assert.deepEqual(await takeApiCalls(h), { createSnapshot: 1, getSnapshot: 1 });
+  });
+
   test("CreateSnapshot of the same name from another volume is AlreadyExists", async () => {
     const a = await volume("snap-src-a");
     const b = await volume("snap-src-b");
@@ -83,8 +98,17 @@ describe("Controller snapshot RPCs against the reference cloud", () => {
     assert.equal(await codeOf(snapshot("snapshot\ttab", source)), status.INVALID_ARGUMENT);
   });
 
-  test("CreateSnapshot of an unknown volume is NotFound", async () => {
-    assert.equal(await codeOf(snapshot("snapshot-orphan", "vol-00000000deadbeef")), status.NOT_FOUND);
+  test("CreateSnapshot of an unknown volume is NotFound naming the source volume", async () => {
+    await assert.rejects(
+      snapshot("snapshot-orphan", "vol-00000000deadbeef"),
+      (error: { code: number; details: string }) =>
+        error.code === status.NOT_FOUND &&
+        error.details === "source_volume_id: volume vol-00000000deadbeef does not exist",
+    );
+  });
+
+  test("CreateSnapshot of a volume id of a shape the cloud never issues is NotFound", async () => {
+    assert.equal(await codeOf(snapshot("snapshot-bad-source", "volume-1")), status.NOT_FOUND);
   });
 
   test("CreateSnapshot without a name is InvalidArgument", async () => {

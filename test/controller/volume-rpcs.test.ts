@@ -16,6 +16,7 @@ import {
   mountCapability,
   rpc,
   startHarness,
+  takeApiCalls,
 } from "./controller-harness.js";
 
 const ZONE_KEY = "topology.block.csi.ballast.dev/zone";
@@ -55,6 +56,28 @@ describe("Controller volume RPCs against the reference cloud", () => {
     assert.equal(second.volume?.volumeId, first.volume?.volumeId);
     const all = await h.api.listVolumes({ name: "pvc-twice" }, { deadline: Date.now() + 5000 });
     assert.equal(all.items.length, 1);
+  });
+
+  test("CreateVolume of a new name makes one create and polls its operation, with no lookup by name", async () => {
+    await create({ name: "pvc-cost-warm-up" });
+    await takeApiCalls(h);
+    await create({ name: "pvc-cost" });
+    const { getOperation: _polls, ...calls } = await takeApiCalls(h);
+    assert.deepEqual(calls, { createVolume: 1 });
+  });
+
+  test("CreateVolume retried after ControllerExpandVolume answers the volume at its current size", async () => {
+    const request = { name: "pvc-grown", capacityRange: { requiredBytes: GiB, limitBytes: 0n } };
+    const first = await create(request);
+    await rpc(h.controller, h.controller.controllerExpandVolume, {
+      volumeId: first.volume?.volumeId ?? "",
+      capacityRange: { requiredBytes: 2n * GiB, limitBytes: 0n },
+      secrets: {},
+      volumeCapability: mountCapability(),
+    });
+    const again = await create(request);
+    assert.equal(again.volume?.volumeId, first.volume?.volumeId);
+    assert.equal(again.volume?.capacityBytes, 2n * GiB);
   });
 
   test("CreateVolume with the same name and a bigger size is AlreadyExists", async () => {
