@@ -401,6 +401,16 @@ export class CloudService {
           { resourceId: volume.id, instanceIds },
         );
       }
+      // Checked in the same synchronous step that pushes the new attachment below, so a concurrent
+      // exclusive attach to another instance sees this one (still attaching) and is refused.
+      if (volume.attachments.length > 0 && request.exclusive === true) {
+        const instanceIds = volume.attachments.map((a) => a.instanceId);
+        throw problem(
+          "volume_in_use",
+          `volume ${volume.id} is attached to instance ${instanceIds.join(", ")} and the attach to ${instance.id} asked to be exclusive`,
+          { resourceId: volume.id, instanceIds },
+        );
+      }
       if (volume.attachments.length >= MULTI_ATTACH_LIMIT) {
         throw problem(
           "attach_limit_exceeded",

@@ -15,6 +15,7 @@ import {
 } from "./call-runner.js";
 import type {
   Attachment,
+  AttachVolumeRequest,
   Capacity,
   CreateSnapshotRequest,
   CreateVolumeRequest,
@@ -286,10 +287,14 @@ export class BlockStorageClient {
 
   // Attachments
 
-  /** Attaches and waits until attached; the attachment names the device serial and by-id path. */
+  /**
+   * Attaches and waits until attached; the attachment names the device serial and by-id path.
+   * `exclusive` makes the cloud refuse (FailedPrecondition, `volume_in_use`) while the volume has
+   * an attachment to another instance, whatever its type allows.
+   */
   async attachVolume(
     volumeId: string,
-    request: { instanceId: string; readOnly?: boolean },
+    request: AttachVolumeRequest,
     options: MutationOptions,
   ): Promise<Attachment> {
     const pending = await this.mutate("attachVolume", "POST", options, (signal) =>

@@ -13,6 +13,11 @@ export function modeName(mode: Mode): string {
   return Mode[mode] ?? String(mode);
 }
 
+/** Whether a volume in this mode may be attached to one node only. */
+export function isSingleNode(mode: Mode): boolean {
+  return SINGLE_NODE_MODES.includes(mode);
+}
+
 /** Whether a volume in this mode may be attached to more than one node at a time. */
 export function isMultiNode(mode: Mode): boolean {
   return mode === Mode.MULTI_NODE_READER_ONLY;

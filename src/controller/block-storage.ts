@@ -105,6 +105,15 @@ export interface ModifyVolumeInput {
   throughput?: number | undefined;
 }
 
+export interface AttachInput {
+  readOnly: boolean;
+  /**
+   * Refuse while the volume is attached to any other instance, whatever its tier allows: the
+   * cloud's check is atomic with the attach, so it holds against concurrent attaches and a stale tier.
+   */
+  exclusive: boolean;
+}
+
 export interface CreateSnapshotInput {
   name: string;
   sourceVolumeId: string;
@@ -139,7 +148,7 @@ export interface BlockStorage {
   attachVolume(
     volumeId: string,
     instanceId: string,
-    readOnly: boolean,
+    input: AttachInput,
     options: MutationOptions,
   ): Promise<Attachment>;
   /** Detaches and waits until detached; not attached is success. */

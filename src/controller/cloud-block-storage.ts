@@ -171,14 +171,14 @@ export function cloudBlockStorage(client: BlockStorageClient, now: () => number 
       );
       return toVolume(volume);
     },
-    async attachVolume(volumeId, instanceId, readOnly, options) {
+    async attachVolume(volumeId, instanceId, input, options) {
       if (!VOLUME_ID.test(volumeId)) throw new BallastError("NotFound", `volume ${volumeId} does not exist`);
       if (!INSTANCE_ID.test(instanceId)) {
         throw new BallastError("NotFound", `instance ${instanceId} does not exist`);
       }
       const attachment = await client.attachVolume(
         volumeId,
-        { instanceId, readOnly },
+        { instanceId, readOnly: input.readOnly, exclusive: input.exclusive },
         { ...call(options), idempotencyKey: options.idempotencyKey },
       );
       return toAttachment(attachment);

@@ -12,7 +12,7 @@ import {
   notFound,
   resourceExhausted,
 } from "../shared/errors.js";
-import { isMultiNode, unsupportedCapabilityReason } from "./access-modes.js";
+import { isMultiNode, isSingleNode, unsupportedCapabilityReason } from "./access-modes.js";
 import type { Attachment, CallOptions, Volume } from "./block-storage.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { operationKey } from "./idempotency-keys.js";
@@ -35,10 +35,12 @@ const EXPLAINABLE_KINDS: readonly string[] = [
 /**
  * ControllerPublishVolume = attach to the node's instance. Already attached there → the same
  * publish context. Attached elsewhere in a single-node mode → FailedPrecondition naming the node.
- * A full node → ResourceExhausted. The cloud enforces existence, zones, single attachment and
- * attach limits itself, so the attach goes first and the volume and node are read only to word a
- * refusal. The exception is a volume whose tier may attach to several nodes (or is unknown): the
- * cloud would allow a second attachment there, so a single-node mode is checked on a read first.
+ * A full node → ResourceExhausted. The cloud enforces existence, zones and attach limits itself,
+ * and a single-node mode's attach is exclusive, so the cloud also refuses it while the volume is
+ * attached to another node, whatever its tier is now: that keeps the attach-first path safe when
+ * the volumeType hint is stale. The volume and node are read only to word a refusal, except when
+ * the hint does not name a single-attach tier (a static PV, a multi-attach tier) or the mode is
+ * MULTI_NODE_READER_ONLY: then the volume is read first to check the capability against its tier.
  */
 export async function publishVolume(
   context: ControllerContext,
@@ -66,7 +68,7 @@ export async function publishVolume(
       const attachment = await context.cloud.attachVolume(
         request.volumeId,
         request.nodeId,
-        request.readonly,
+        { readOnly: request.readonly, exclusive: mode !== undefined && isSingleNode(mode) },
         {
           ...options,
           idempotencyKey: operationKey(context.driverName, "attach", `${request.volumeId}/${request.nodeId}`),
@@ -83,8 +85,9 @@ export async function publishVolume(
 }
 
 /**
- * The checks the cloud cannot make for a volume whose tier allows several attachments: the tier's
- * support for the capability, and a single-node mode's one node. Returns the attachment when the
+ * The checks made on a read for a volume whose tier may allow several attachments: the tier's
+ * support for the capability, and a single-node mode's one node (which the exclusive attach
+ * enforces again, atomically, against a concurrent publish). Returns the attachment when the
  * volume is already published to this node as asked.
  */
 async function checkedBeforeAttach(

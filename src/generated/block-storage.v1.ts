@@ -194,11 +194,14 @@ export interface paths {
         /**
          * Attach a volume to an instance
          * @description Starts attaching the volume to an instance in the same zone (otherwise 422 `zone_mismatch`).
-         *     Attaching to the instance it is already attached to answers with a succeeded operation
-         *     carrying the attachment. A volume whose type is not multi-attach and that is attached
-         *     elsewhere is 409 `volume_in_use` naming that instance; an instance at its
-         *     `maxAttachedVolumes` is 409 `attach_limit_exceeded`; a volume that is not `available` or
-         *     `in-use` is 409 `conflict`. The reference cloud answers 422 `local_attach_unavailable`
+         *     Attaching to the instance it is already attached to (with the same `readOnly`) answers with
+         *     the operation that attached it, whatever `exclusive` says. Otherwise a volume whose type is
+         *     not multi-attach and that is attached elsewhere is 409 `volume_in_use` naming that instance;
+         *     with `exclusive: true` so is a volume of any type with an attachment (in any state) to
+         *     another instance. The check and the new attachment are one atomic step: of concurrent
+         *     exclusive attaches to different instances at most one succeeds. An instance at
+         *     its `maxAttachedVolumes` is 409 `attach_limit_exceeded`; a volume that is not `available`
+         *     or `in-use` is 409 `conflict`. The reference cloud answers 422 `local_attach_unavailable`
          *     when the instance is the local machine and loop devices cannot be made.
          */
         post: operations["attachVolume"];
@@ -941,11 +944,21 @@ export interface components {
          * @example {
          *       "instanceId": "i-00000000000000a1"
          *     }
+         * @example {
+         *       "instanceId": "i-00000000000000a1",
+         *       "exclusive": true
+         *     }
          */
         AttachVolumeRequest: {
             instanceId: components["schemas"]["InstanceId"];
             /** @description Attach the device read-only. Default false. */
             readOnly?: boolean;
+            /**
+             * @description Refuse with 409 `volume_in_use` naming the instances when the volume has an attachment
+             *     to any other instance, whatever its type's `multiAttach`. Default false. For callers
+             *     whose own rules allow one instance (e.g. a single-node access mode).
+             */
+            exclusive?: boolean;
         };
         /**
          * @description Snapshot lifecycle pending → available, deleting; error when copying failed.
