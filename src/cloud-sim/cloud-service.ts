@@ -625,7 +625,7 @@ export class CloudService {
           );
         }
         // The first request may still be waiting for its write; a replay is acknowledged only once durable.
-        await this.deps.save();
+        await this.persistAndStart();
         return { operation: this.operation(remembered.operationId), replayed: true };
       }
     }
@@ -637,10 +637,24 @@ export class CloudService {
         at: this.now(),
       };
     }
-    const started = this.started.splice(0);
-    await this.deps.save();
-    for (const work of started) this.deps.schedule(work);
+    await this.persistAndStart();
     return { operation, replayed: false };
+  }
+
+  /**
+   * Saves, then starts the work of the operations recorded before the save began. When the save
+   * fails the work stays queued for the next save that succeeds, which holds it too: dropped, its
+   * operations would stay running, and their resources busy, until a restart.
+   */
+  private async persistAndStart(): Promise<void> {
+    const started = this.started.splice(0);
+    try {
+      await this.deps.save();
+    } catch (error) {
+      this.started.unshift(...started);
+      throw error;
+    }
+    for (const work of started) this.deps.schedule(work);
   }
 
   /** Records a new running operation; its work starts once the state holding it is durable. */

@@ -48,8 +48,8 @@ export interface OperationWaiterDependencies<Op extends OperationLike> {
 
 /**
  * Waits for async cloud work: polls GET /v1/operations/{id} until it is no longer running. The
- * server's hint decides the next poll when there is one (it knows how long the work takes);
- * otherwise the delay grows with jitter. Never waits past the deadline. A failed operation
+ * server's hint decides the next poll when there is one (it knows how long the work takes), up to
+ * the policy's longest delay; otherwise the delay grows with jitter. Never waits past the deadline. A failed operation
  * becomes the BallastError its problem maps to.
  */
 export class OperationWaiter<Op extends OperationLike> {
@@ -90,7 +90,11 @@ export class OperationWaiter<Op extends OperationLike> {
         throw new OperationFailedError(mapped.kind, mapped.message, { cause: mapped.cause });
       }
       const backoff = fullJitterDelayMs(this.deps.policy, pollNumber, this.random);
-      const delay = Math.max(MIN_POLL_DELAY_MS, current.pollHintMs ?? backoff);
+      // A hint past the policy's longest delay is cut to it: a server that says "come back in ten
+      // minutes" (by mistake or hostile) must not make a finished operation look like a timeout.
+      const hint = current.pollHintMs;
+      const hinted = hint === undefined ? undefined : Math.min(hint, this.deps.policy.maxDelayMs);
+      const delay = Math.max(MIN_POLL_DELAY_MS, hinted ?? backoff);
       const left = remainingMs(options.deadline, this.now());
       if (left <= 0) {
         throw deadlineExceeded(`waiting for operation ${operation.id} (${operation.kind})`, "still running");

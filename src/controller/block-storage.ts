@@ -53,6 +53,8 @@ export interface Snapshot {
   zone?: string | undefined;
   status: SnapshotStatus;
   readyToUse: boolean;
+  /** As its source volume was; volumes restored from it are encrypted too. */
+  encrypted: boolean;
   createdAt: string;
   tags: Record<string, string>;
 }
@@ -120,6 +122,12 @@ export interface CreateSnapshotInput {
   tags: Record<string, string>;
 }
 
+export interface PoolCapacity {
+  availableBytes: number;
+  /** The largest single volume the pool can take now; undefined when the cloud does not say. */
+  maximumVolumeSizeBytes?: number | undefined;
+}
+
 export interface Page<T> {
   items: T[];
   nextPageToken?: string | undefined;
@@ -167,5 +175,5 @@ export interface BlockStorage {
   getInstance(id: string, options: CallOptions): Promise<Instance | undefined>;
   listZones(options: CallOptions): Promise<string[]>;
   listVolumeTypes(options: CallOptions): Promise<VolumeType[]>;
-  getCapacity(zone: string, type: string, options: CallOptions): Promise<number>;
+  getCapacity(zone: string, type: string, options: CallOptions): Promise<PoolCapacity>;
 }

@@ -85,6 +85,7 @@ function toSnapshot(s: CloudSnapshot): Snapshot {
     sizeBytes: s.sizeBytes,
     status: s.status,
     readyToUse: s.readyToUse,
+    encrypted: s.encrypted,
     createdAt: s.createdAt,
     tags: s.tags,
   };
@@ -239,7 +240,11 @@ export function cloudBlockStorage(client: BlockStorageClient, now: () => number 
       return (await client.listVolumeTypes(call(options))).map(toVolumeType);
     },
     async getCapacity(zone, type, options) {
-      return (await client.getCapacity({ zone, type }, call(options))).availableBytes;
+      const capacity = await client.getCapacity({ zone, type }, call(options));
+      return {
+        availableBytes: capacity.availableBytes,
+        maximumVolumeSizeBytes: capacity.maximumVolumeSizeBytes,
+      };
     },
   };
 }

@@ -31,6 +31,8 @@ interface Source {
   id: string;
   sizeBytes: number;
   zone?: string | undefined;
+  /** The cloud encrypts a copy of an encrypted source whatever the request says. */
+  encrypted: boolean;
 }
 
 /**
@@ -107,7 +109,12 @@ export async function createVolume(
       sourceVolumeId: source?.kind === "volume" ? source.id : undefined,
     };
     const volume = await createOrAdopt(context, input, options);
-    checkCompatible(volume, input, capacity, request);
+    checkCompatible(
+      volume,
+      { ...input, encrypted: input.encrypted || source?.encrypted === true },
+      capacity,
+      request,
+    );
     return { volume: toCsiVolume(ready(volume), { ...volumeContext, ...volumeTypeToContext(tier.name) }) };
   });
 }
@@ -131,8 +138,38 @@ async function createOrAdopt(
       const existing = await context.cloud.findVolumeByName(input.name, options);
       if (existing !== undefined) return existing;
     }
+    if (error instanceof BallastError && error.kind === "Internal") {
+      await deleteFailedCreate(context, input, error, options);
+    }
     throw error;
   }
+}
+
+/**
+ * A create whose cloud operation failed leaves a volume in `error` under the name, and the cloud
+ * answers every retry with that failed operation: the CO would retry forever while the broken
+ * volume holds quota. It never held data, so it is deleted (the cloud then forgets the name's
+ * Idempotency-Key) and the error says the next retry starts over.
+ */
+async function deleteFailedCreate(
+  context: ControllerContext,
+  input: CreateVolumeInput,
+  error: BallastError,
+  options: CallOptions,
+): Promise<void> {
+  let failed: Volume | undefined;
+  try {
+    failed = await context.cloud.findVolumeByName(input.name, options);
+    if (failed?.status !== "error" || failed.tags[CSI_NAME_TAG] !== input.tags[CSI_NAME_TAG]) return;
+    await context.cloud.deleteVolume(failed.id, options);
+  } catch {
+    // The create's own error says more; the next retry finds the volume and tries again.
+    return;
+  }
+  throw internal(
+    `${error.message}; the failed volume ${failed.id} was deleted, a retry creates it anew`,
+    error,
+  );
 }
 
 async function findSource(
@@ -150,14 +187,20 @@ async function findSource(
       throw notFound(`volume_content_source.snapshot.snapshot_id: snapshot ${id} does not exist`);
     if (!snapshot.readyToUse)
       throw unavailable(`snapshot ${id} is ${snapshot.status}, not ready to restore yet`);
-    return { kind: "snapshot", id, sizeBytes: snapshot.sizeBytes, zone: snapshot.zone };
+    return {
+      kind: "snapshot",
+      id,
+      sizeBytes: snapshot.sizeBytes,
+      zone: snapshot.zone,
+      encrypted: snapshot.encrypted,
+    };
   }
   const id = source.value.volumeId;
   if (id === "") throw invalidArgument("volume_content_source.volume.volume_id: is required");
   const volume = await context.cloud.getVolume(id, options);
   if (volume === undefined)
     throw notFound(`volume_content_source.volume.volume_id: volume ${id} does not exist`);
-  return { kind: "volume", id, sizeBytes: volume.sizeBytes, zone: volume.zone };
+  return { kind: "volume", id, sizeBytes: volume.sizeBytes, zone: volume.zone, encrypted: volume.encrypted };
 }
 
 function checkCompatible(

@@ -49,9 +49,24 @@ function sameSnapshot(snapshot: Snapshot, request: CreateSnapshotRequest): Snaps
   return snapshot;
 }
 
-function usable(snapshot: Snapshot): Snapshot {
-  if (snapshot.status === "error") throw internal(`snapshot ${snapshot.id} failed in the cloud`);
-  return snapshot;
+/**
+ * A snapshot whose copy failed would answer every retry of its name with the same failure, for
+ * ever: it holds nothing, so it is deleted (the cloud then forgets the name's Idempotency-Key) and
+ * the error says the next retry starts over.
+ */
+async function usable(
+  context: ControllerContext,
+  snapshot: Snapshot,
+  options: CallOptions,
+): Promise<Snapshot> {
+  if (snapshot.status !== "error") return snapshot;
+  try {
+    await context.cloud.deleteSnapshot(snapshot.id, options);
+  } catch {
+    // The next retry finds it again and tries the delete again.
+    throw internal(`snapshot ${snapshot.id} failed in the cloud`);
+  }
+  throw internal(`snapshot ${snapshot.id} failed in the cloud; it was deleted, a retry creates it anew`);
 }
 
 /**
@@ -76,12 +91,12 @@ export async function createSnapshot(
         { name: cloudName, sourceVolumeId: request.sourceVolumeId, tags },
         { ...options, idempotencyKey },
       );
-      return { snapshot: toCsiSnapshot(usable(sameSnapshot(snapshot, request))) };
+      return { snapshot: toCsiSnapshot(await usable(context, sameSnapshot(snapshot, request), options)) };
     } catch (error) {
       if (error instanceof BallastError && error.kind === "AlreadyExists") {
         const existing = await context.cloud.findSnapshotByName(cloudName, options);
         if (existing !== undefined) {
-          return { snapshot: toCsiSnapshot(usable(sameSnapshot(existing, request))) };
+          return { snapshot: toCsiSnapshot(await usable(context, sameSnapshot(existing, request), options)) };
         }
       }
       if (error instanceof BallastError && error.kind === "NotFound") {

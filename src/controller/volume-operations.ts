@@ -23,7 +23,7 @@ import { chooseVolumeSize } from "./capacity-range.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { publishedNodeIds, toCsiVolume, volumeCondition } from "./csi-mapping.js";
 import { operationKey } from "./idempotency-keys.js";
-import { MANAGED_BY_TAG, parseMutableParameters } from "./storage-class-parameters.js";
+import { MANAGED_BY_TAG, parseMutableParameters, parseVolumeParameters } from "./storage-class-parameters.js";
 import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
 
 /** The most entries one list call asks the cloud for (the contract's page limit). */
@@ -192,6 +192,8 @@ export async function validateVolumeCapabilities(
     if (reason !== undefined)
       return { confirmed: undefined, message: `volume_capabilities[${index}]: ${reason}` };
   }
+  const mismatch = parametersMismatch(request, volume);
+  if (mismatch !== undefined) return { confirmed: undefined, message: mismatch };
   return {
     confirmed: {
       volumeContext: request.volumeContext,
@@ -201,4 +203,27 @@ export async function validateVolumeCapabilities(
     },
     message: "",
   };
+}
+
+/**
+ * Why the request's parameters do not describe this volume (invalid, another tier, encryption it
+ * lacks), or undefined when they do: `confirmed` echoes them as validated, so they must be.
+ */
+function parametersMismatch(request: ValidateVolumeCapabilitiesRequest, volume: Volume): string | undefined {
+  try {
+    const parameters = parseVolumeParameters(request.parameters);
+    const mutable = parseMutableParameters(request.mutableParameters);
+    const type = mutable.type ?? parameters.type;
+    if (type !== undefined && type !== volume.type) {
+      const field = mutable.type === undefined ? "parameters.type" : "mutable_parameters.type";
+      return `${field}: volume ${volume.id} is of type ${volume.type}, not ${type}`;
+    }
+    if (parameters.encrypted && !volume.encrypted) {
+      return `parameters.encrypted: volume ${volume.id} is not encrypted`;
+    }
+    return undefined;
+  } catch (error) {
+    if (error instanceof BallastError && error.kind === "InvalidArgument") return error.message;
+    throw error;
+  }
 }

@@ -22,11 +22,9 @@ export function pluginCapabilities(controller: boolean): PluginCapability[] {
         { type: { $case: "service", value: { type: ServiceType.VOLUME_ACCESSIBILITY_CONSTRAINTS } } },
       ]
     : [];
-  return [
-    ...services,
-    { type: { $case: "volumeExpansion", value: { type: ExpansionType.ONLINE } } },
-    { type: { $case: "volumeExpansion", value: { type: ExpansionType.OFFLINE } } },
-  ];
+  // ONLINE alone: published volumes grow in place (ControllerExpandVolume on an attached volume).
+  // OFFLINE would add that published volumes SHALL NOT be expanded, contradicting it.
+  return [...services, { type: { $case: "volumeExpansion", value: { type: ExpansionType.ONLINE } } }];
 }
 
 export function createIdentityHandlers(options: IdentityOptions): IdentityServer {

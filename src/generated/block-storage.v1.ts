@@ -1510,8 +1510,8 @@ export interface components {
         PageToken: string;
         /**
          * @description Client-chosen key that makes the POST safe to retry: a replay with the same body gets the first
-         *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. Keys are kept for
-         *     at least 24 hours.
+         *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. A key is kept for
+         *     as long as the resource its request acted on exists, and forgotten when that is deleted.
          */
         IdempotencyKey: string;
         /** @description The volume's id. */
@@ -1672,8 +1672,8 @@ export interface operations {
             header?: {
                 /**
                  * @description Client-chosen key that makes the POST safe to retry: a replay with the same body gets the first
-                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. Keys are kept for
-                 *     at least 24 hours.
+                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. A key is kept for
+                 *     as long as the resource its request acted on exists, and forgotten when that is deleted.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1758,8 +1758,8 @@ export interface operations {
             header?: {
                 /**
                  * @description Client-chosen key that makes the POST safe to retry: a replay with the same body gets the first
-                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. Keys are kept for
-                 *     at least 24 hours.
+                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. A key is kept for
+                 *     as long as the resource its request acted on exists, and forgotten when that is deleted.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1793,8 +1793,8 @@ export interface operations {
             header?: {
                 /**
                  * @description Client-chosen key that makes the POST safe to retry: a replay with the same body gets the first
-                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. Keys are kept for
-                 *     at least 24 hours.
+                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. A key is kept for
+                 *     as long as the resource its request acted on exists, and forgotten when that is deleted.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1828,8 +1828,8 @@ export interface operations {
             header?: {
                 /**
                  * @description Client-chosen key that makes the POST safe to retry: a replay with the same body gets the first
-                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. Keys are kept for
-                 *     at least 24 hours.
+                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. A key is kept for
+                 *     as long as the resource its request acted on exists, and forgotten when that is deleted.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1957,8 +1957,8 @@ export interface operations {
             header?: {
                 /**
                  * @description Client-chosen key that makes the POST safe to retry: a replay with the same body gets the first
-                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. Keys are kept for
-                 *     at least 24 hours.
+                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. A key is kept for
+                 *     as long as the resource its request acted on exists, and forgotten when that is deleted.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };

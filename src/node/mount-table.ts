@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 
 /** One line of /proc/self/mountinfo (see proc(5)), with octal escapes decoded. */
 export interface MountEntry {
@@ -56,9 +56,17 @@ export class MountTable {
     return parseMountInfo(await readFile(this.mountInfoPath, "utf8"));
   }
 
-  /** Mounts at exactly this path, oldest first; the last one is what the path shows. */
+  /**
+   * Mounts at exactly this path, oldest first; the last one is what the path shows. The kernel
+   * records mount points with symlinks resolved, and kubelet's directory may sit behind one
+   * (/var/lib/kubelet → /data/kubelet), so the path is resolved too; when it cannot be (gone, or
+   * a mount whose device went away) it is taken as given.
+   */
   async at(path: string): Promise<MountEntry[]> {
-    return (await this.entries()).filter((entry) => entry.mountPoint === path);
+    const resolved = await realpath(path).catch(() => path);
+    return (await this.entries()).filter(
+      (entry) => entry.mountPoint === resolved || entry.mountPoint === path,
+    );
   }
 
   async top(path: string): Promise<MountEntry | undefined> {

@@ -203,6 +203,12 @@ export class NodeService {
               `volume ${request.volumeId} is staged at ${request.stagingPath} as ${existing.fsType}, not ${access.fsType}`,
             );
           }
+          const wantReadOnly = request.readOnly || access.mountOptions.includes("ro");
+          if (isReadOnly(existing) !== wantReadOnly) {
+            throw alreadyExists(
+              `volume ${request.volumeId} is staged at ${request.stagingPath} ${isReadOnly(existing) ? "read-only" : "read-write"}, not ${wantReadOnly ? "read-only" : "read-write"} as requested`,
+            );
+          }
           return;
         }
         if (verdict === "foreign") {
@@ -218,6 +224,9 @@ export class NodeService {
       const options = [...access.mountOptions];
       if (access.fsType === "xfs" && !options.includes("nouuid")) options.push("nouuid");
       if (request.readOnly && !options.includes("ro")) options.push("ro");
+      // A read-only mount still replays a dirty journal, which writes to the device; other nodes
+      // may be reading it at the same time, so a shared volume is mounted without recovery.
+      if (request.sharedReadOnly) options.push(access.fsType === "xfs" ? "norecovery" : "noload");
       await this.mounter.mountFilesystem(device.path, request.stagingPath, access.fsType, options);
       this.logger.info(
         {
@@ -425,9 +434,18 @@ export class NodeService {
       const deviceBytes = await this.requireDeviceSize(volumeId, deviceNumbers, request.requiredBytes);
       const fsBytes = await this.resizer.filesystemBytes(fsType, devicePath, volumePath);
       if (this.resizer.needsGrowth(fsBytes, deviceBytes)) {
-        this.logger.info({ volumeId, fsType, fsBytes, deviceBytes }, "growing filesystem online");
+        const writable = await this.writableMountOf(mounted, request.stagingPath);
+        if (writable === undefined) {
+          throw failedPrecondition(
+            `volume ${volumeId} is mounted only read-only on this node (${volumePath}), so its ${fsType} filesystem cannot be grown here; it grows where it is mounted read-write`,
+          );
+        }
+        this.logger.info(
+          { volumeId, fsType, fsBytes, deviceBytes, mountPoint: writable },
+          "growing filesystem online",
+        );
         if (fsType === "ext4") await this.resizer.growExt4Online(devicePath);
-        else await this.resizer.growXfs(volumePath);
+        else await this.resizer.growXfs(writable);
       }
       return { capacityBytes: deviceBytes };
     });
@@ -622,6 +640,25 @@ export class NodeService {
     while ((await this.mounts.top(path)) !== undefined) {
       await this.mounter.unmount(path);
     }
+  }
+
+  /**
+   * A read-write mount point of the filesystem mounted at `entry`, the staging path first. The
+   * kernel refuses to grow a filesystem through a read-only mount (EROFS), and a volume published
+   * read-only is a read-only bind of a staging mount that is usually read-write.
+   */
+  private async writableMountOf(
+    entry: MountEntry,
+    stagingPath: string | undefined,
+  ): Promise<string | undefined> {
+    const candidates = (await this.mounts.entries()).filter(
+      (other) => sameDevice(other, entry) && !isReadOnly(other),
+    );
+    const staged = stagingPath === undefined ? undefined : await this.mounts.top(stagingPath);
+    const preferred = [staged, entry].find(
+      (mount) => mount !== undefined && candidates.some((other) => other.mountId === mount.mountId),
+    );
+    return (preferred ?? candidates[0])?.mountPoint;
   }
 
   private async deviceBytes(device: { major: number; minor: number; path?: string }): Promise<bigint> {

@@ -66,6 +66,20 @@ describe("operation waiter over real HTTP", () => {
     );
   });
 
+  test("a poll hint longer than the poll policy's longest delay is cut to it, so the work is seen done in time", async () => {
+    const hostile = { "retry-after": "600", "poll-after-ms": "600000" };
+    server.script(
+      json(202, operation("running"), hostile),
+      json(200, operation("succeeded", { volume: { ...VOLUME, status: "available" } })),
+    );
+    const volume = await client.createVolume(
+      { name: "pvc-1", zone: "ref-1a", sizeBytes: 1073741824 },
+      { deadline: Date.now() + 3_000, idempotencyKey: "k1" },
+    );
+    assert.equal(volume.status, "available");
+    assert.equal(server.requests.length, 2);
+  });
+
   test("polls with its own backoff when the server gives no hint", async () => {
     server.script(
       json(202, operation("running")),

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { rename } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { status } from "@grpc/grpc-js";
+import { type ServiceError, status } from "@grpc/grpc-js";
 import { cloudNameOf } from "../../src/controller/cloud-names.js";
 import { CreateVolumeRequest } from "../../src/generated/csi.js";
 import {
@@ -105,6 +107,33 @@ describe("Controller snapshot RPCs against the reference cloud", () => {
         error.code === status.NOT_FOUND &&
         error.details === "source_volume_id: volume vol-00000000deadbeef does not exist",
     );
+  });
+
+  test("CreateSnapshot whose copy failed in the cloud deletes the failed snapshot, so a retry creates it anew", async () => {
+    const source = await volume("snap-src-copy-fails");
+    const volumeFile = join(h.cloud.dataDir, "volumes", `${source}.img`);
+    await rename(volumeFile, `${volumeFile}.away`);
+    const first = await snapshot("snapshot-copy-fails", source);
+    const failedId = first.snapshot?.snapshotId ?? "";
+    let failure: ServiceError | undefined;
+    while (failure === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      failure = await snapshot("snapshot-copy-fails", source).then(
+        (answer) => {
+          assert.equal(answer.snapshot?.readyToUse, false);
+          return undefined;
+        },
+        (error: ServiceError) => error,
+      );
+    }
+    assert.equal(failure.code, status.INTERNAL);
+    assert.equal(
+      failure.details,
+      `snapshot ${failedId} failed in the cloud; it was deleted, a retry creates it anew`,
+    );
+    await rename(`${volumeFile}.away`, volumeFile);
+    const ready = await readySnapshot("snapshot-copy-fails", source);
+    assert.notEqual(ready.snapshotId, failedId);
   });
 
   test("CreateSnapshot of a volume id of a shape the cloud never issues is NotFound", async () => {

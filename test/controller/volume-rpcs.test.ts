@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { rename } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { status } from "@grpc/grpc-js";
+import { type ServiceError, status } from "@grpc/grpc-js";
 import { cloudNameOf } from "../../src/controller/cloud-names.js";
 import {
   CreateVolumeRequest,
@@ -37,6 +39,14 @@ describe("Controller volume RPCs against the reference cloud", () => {
       CreateVolumeRequest.fromPartial({ volumeCapabilities: [mountCapability()], ...request }),
       deadlineMs,
     );
+
+  async function waitForSnapshotReady(snapshotId: string): Promise<void> {
+    for (;;) {
+      const { snapshot } = await rpc(h.controller, h.controller.getSnapshot, { snapshotId, secrets: {} });
+      if (snapshot?.readyToUse) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 
   test("CreateVolume rounds the size up to the tier granularity and reports the zone", async () => {
     const { volume } = await create({
@@ -257,6 +267,81 @@ describe("Controller volume RPCs against the reference cloud", () => {
     });
   });
 
+  test("CreateVolume cloning an encrypted volume without parameters.encrypted answers the encrypted clone, twice", async () => {
+    const source = await create({ name: "pvc-encrypted-src", parameters: { encrypted: "true" } });
+    const request = {
+      name: "pvc-encrypted-clone",
+      volumeContentSource: {
+        type: { $case: "volume" as const, value: { volumeId: source.volume?.volumeId ?? "" } },
+      },
+    };
+    const clone = await create(request);
+    const again = await create(request);
+    assert.equal(again.volume?.volumeId, clone.volume?.volumeId);
+    const cloud = await h.api.getVolume(clone.volume?.volumeId ?? "", { deadline: Date.now() + 5000 });
+    assert.equal(cloud.encrypted, true);
+  });
+
+  test("CreateVolume restoring an encrypted volume's snapshot without parameters.encrypted answers the restored volume", async () => {
+    const source = await create({ name: "pvc-encrypted-snap-src", parameters: { encrypted: "true" } });
+    const { snapshot } = await rpc(h.controller, h.controller.createSnapshot, {
+      name: "snap-encrypted",
+      sourceVolumeId: source.volume?.volumeId ?? "",
+      secrets: {},
+      parameters: {},
+    });
+    const snapshotId = snapshot?.snapshotId ?? "";
+    await waitForSnapshotReady(snapshotId);
+    const restored = await create({
+      name: "pvc-encrypted-restore",
+      volumeContentSource: { type: { $case: "snapshot", value: { snapshotId } } },
+    });
+    const cloud = await h.api.getVolume(restored.volume?.volumeId ?? "", { deadline: Date.now() + 5000 });
+    assert.equal(cloud.encrypted, true);
+    assert.equal(cloud.sourceSnapshotId, snapshotId);
+  });
+
+  test("CreateVolume whose cloud create failed deletes the failed volume, so a retry creates it anew", async () => {
+    const source = await create({ name: "pvc-broken-snap-src" });
+    const { snapshot } = await rpc(h.controller, h.controller.createSnapshot, {
+      name: "snap-broken",
+      sourceVolumeId: source.volume?.volumeId ?? "",
+      secrets: {},
+      parameters: {},
+    });
+    const snapshotId = snapshot?.snapshotId ?? "";
+    await waitForSnapshotReady(snapshotId);
+    const snapshotFile = join(h.cloud.dataDir, "snapshots", `${snapshotId}.img`);
+    await rename(snapshotFile, `${snapshotFile}.away`);
+    const request = {
+      name: "pvc-restore-fails-once",
+      volumeContentSource: { type: { $case: "snapshot" as const, value: { snapshotId } } },
+    };
+    const failure = await create(request).then(
+      () => assert.fail("the restore of a snapshot without its data succeeded"),
+      (error: ServiceError) => error,
+    );
+    assert.equal(failure.code, status.INTERNAL);
+    assert.match(failure.details, /the failed volume vol-[0-9a-f]{16} was deleted, a retry creates it anew$/);
+    const left = await h.api.findVolumeByName("pvc-restore-fails-once", { deadline: Date.now() + 5000 });
+    assert.equal(left, undefined);
+    await rename(`${snapshotFile}.away`, snapshotFile);
+    const retried = await create(request);
+    const cloud = await h.api.getVolume(retried.volume?.volumeId ?? "", { deadline: Date.now() + 5000 });
+    assert.equal(cloud.status, "available");
+  });
+
+  test("CreateVolume cloning an unencrypted volume with parameters.encrypted true makes an encrypted clone", async () => {
+    const source = await create({ name: "pvc-plain-src" });
+    const clone = await create({
+      name: "pvc-plain-to-encrypted",
+      parameters: { encrypted: "true" },
+      volumeContentSource: { type: { $case: "volume", value: { volumeId: source.volume?.volumeId ?? "" } } },
+    });
+    const cloud = await h.api.getVolume(clone.volume?.volumeId ?? "", { deadline: Date.now() + 5000 });
+    assert.equal(cloud.encrypted, true);
+  });
+
   test("CreateVolume cloning into a requisite zone other than the source's is ResourceExhausted", async () => {
     const source = await create({ name: "pvc-clone-src2" });
     const code = await codeOf(
@@ -404,6 +489,51 @@ describe("Controller volume RPCs against the reference cloud", () => {
       mutableParameters: {},
     });
     assert.deepEqual(response.confirmed?.volumeCapabilities, [mountCapability()]);
+  });
+
+  test("ValidateVolumeCapabilities confirms the parameters the volume was made with", async () => {
+    const { volume } = await create({ name: "pvc-validate-params", parameters: { type: "standard" } });
+    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
+      volumeId: volume?.volumeId ?? "",
+      volumeContext: {},
+      volumeCapabilities: [mountCapability()],
+      parameters: { type: "standard" },
+      secrets: {},
+      mutableParameters: {},
+    });
+    assert.deepEqual(response.confirmed?.parameters, { type: "standard" });
+    assert.equal(response.message, "");
+  });
+
+  test("ValidateVolumeCapabilities leaves parameters of another tier unconfirmed, naming both tiers", async () => {
+    const { volume } = await create({ name: "pvc-validate-tier", parameters: { type: "standard" } });
+    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
+      volumeId: volume?.volumeId ?? "",
+      volumeContext: {},
+      volumeCapabilities: [mountCapability()],
+      parameters: { type: "performance" },
+      secrets: {},
+      mutableParameters: {},
+    });
+    assert.equal(response.confirmed, undefined);
+    assert.equal(
+      response.message,
+      `parameters.type: volume ${volume?.volumeId} is of type standard, not performance`,
+    );
+  });
+
+  test("ValidateVolumeCapabilities leaves an unknown parameter unconfirmed, naming it", async () => {
+    const { volume } = await create({ name: "pvc-validate-unknown" });
+    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
+      volumeId: volume?.volumeId ?? "",
+      volumeContext: {},
+      volumeCapabilities: [mountCapability()],
+      parameters: { replicas: "3" },
+      secrets: {},
+      mutableParameters: {},
+    });
+    assert.equal(response.confirmed, undefined);
+    assert.match(response.message, /^parameters\.replicas: /);
   });
 
   test("ValidateVolumeCapabilities leaves an unsupported mode unconfirmed with a message", async () => {

@@ -131,16 +131,13 @@ describe("chart rendering", () => {
       assert.ok(args.includes("--leader-election-namespace=kube-system"), name);
     }
     const provisioner = containerOf(objects, "Deployment", "ballast-csi-controller", "csi-provisioner");
+    // No --feature-gates: Topology is GA and on by default since csi-provisioner v5, and naming a
+    // gate a later release removes makes the sidecar exit at start.
     assert.deepEqual(
       provisioner?.args?.filter((a) =>
         /^--(feature-gates|default-fstype|extra-create-metadata|worker-threads)/.test(a),
       ),
-      [
-        "--worker-threads=100",
-        "--feature-gates=Topology=true",
-        "--default-fstype=ext4",
-        "--extra-create-metadata",
-      ],
+      ["--worker-threads=100", "--default-fstype=ext4", "--extra-create-metadata"],
     );
   });
 
@@ -274,6 +271,21 @@ describe("chart rendering", () => {
       spec.endpoints.map((e) => e.port),
       ["metrics"],
     );
+  });
+
+  test("the controller PodDisruptionBudget lets a drain evict a controller that is not ready", () => {
+    const budget = named(render(withValues({})), "PodDisruptionBudget", "ballast-csi-controller");
+    assert.deepEqual(budget.spec, {
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+      selector: {
+        matchLabels: {
+          "app.kubernetes.io/name": "ballast-csi",
+          "app.kubernetes.io/instance": "ballast-csi",
+          "app.kubernetes.io/component": "controller",
+        },
+      },
+    });
   });
 
   test("the minimal values drop the snapshotter and every optional object", () => {

@@ -126,6 +126,16 @@ describe("kustomize base", () => {
     assert.equal(node.securityContext.privileged, true);
   });
 
+  test("the controller PodDisruptionBudget lets a drain evict a controller that is not ready", async (t) => {
+    const objects = await render(t, "base");
+    if (objects === undefined) return;
+    const budget = objectNamed(objects, "PodDisruptionBudget", (n) => n === "ballast-controller");
+    assert.equal(
+      (budget.spec as { unhealthyPodEvictionPolicy?: string }).unhealthyPodEvictionPolicy,
+      "AlwaysAllow",
+    );
+  });
+
   test("no container of the controller runs privileged or as root", async (t) => {
     const objects = await render(t, "base");
     if (objects === undefined) return;
@@ -206,6 +216,30 @@ describe("kustomize overlay reference-cloud", () => {
       }
     ).instances;
     assert.ok(instances.length > 0 && instances.every((i) => /^ref-1[abc]$/.test(i.zone)));
+  });
+
+  test("a new trial token renames its Secret and every pod follows the new name", async (t) => {
+    const objects = await render(t, "overlays/reference-cloud");
+    if (objects === undefined) return;
+    const secret = objectNamed(objects, "Secret", (n) => n.startsWith("ballast-cloud-token"));
+    assert.match(secret.metadata.name, /^ballast-cloud-token-[a-z0-9]{10}$/);
+    const cloud = containerOf(objects, "Deployment", "ballast-cloud", "cloud");
+    const tokenEnv = cloud?.env?.find((e) => e.name === "BALLAST_CLOUD_TOKEN");
+    assert.equal(tokenEnv?.valueFrom?.secretKeyRef?.name, secret.metadata.name);
+    for (const [kind, name] of [
+      ["Deployment", "ballast-controller"],
+      ["DaemonSet", "ballast-node"],
+    ] as const) {
+      const workload = objectNamed(objects, kind, (n) => n === name);
+      const volumes = (
+        workload.spec as { template: { spec: { volumes: { secret?: { secretName: string } }[] } } }
+      ).template.spec.volumes;
+      assert.deepEqual(
+        volumes.flatMap((v) => (v.secret ? [v.secret.secretName] : [])),
+        [secret.metadata.name],
+        name,
+      );
+    }
   });
 
   test("points the driver at the in-cluster cloud Service", async (t) => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import type { NodeExpandVolumeResponse, NodeGetVolumeStatsResponse } from "../../src/generated/csi.js";
-import { VolumeUsage_Unit } from "../../src/generated/csi.js";
+import { VolumeCapability_AccessMode_Mode, VolumeUsage_Unit } from "../../src/generated/csi.js";
 import { requireRoot } from "../helpers/root.js";
 import { checksumOf, DeviceLab, invoke, labDriver, sh, writeChecksummed } from "./device-lab.js";
 import { blockCapability, mountCapability, publishRequest, stageRequest } from "./requests.js";
@@ -62,6 +62,60 @@ describe("expansion and stats", { concurrency: true }, () => {
     const grownBy = (bytesTotal(after) ?? 0n) - (bytesTotal(before) ?? 0n);
     assert.ok(grownBy >= 150n * MiB, `xfs grew by only ${grownBy} bytes`);
     assert.equal(after.volumeCondition?.abnormal, false);
+  });
+
+  test("xfs published only read-only grows through its read-write staging mount", async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await DeviceLab.create();
+    t.after(() => lab.cleanup());
+    const { handlers } = await labDriver(lab);
+    const volume = await lab.addVolume(320);
+    const staging = lab.path("staging");
+    const target = lab.path("target");
+    await invoke(handlers.nodeStageVolume, stageRequest(volume, staging, mountCapability("xfs")));
+    await invoke(
+      handlers.nodePublishVolume,
+      publishRequest(volume, staging, target, mountCapability("xfs"), true),
+    );
+    await lab.grow(volume, 480);
+    const expanded = await invoke<unknown, NodeExpandVolumeResponse>(handlers.nodeExpandVolume, {
+      volumeId: volume.volumeId,
+      volumePath: target,
+      capacityRange: { requiredBytes: 480n * MiB, limitBytes: 0n },
+      stagingTargetPath: staging,
+      secrets: {},
+    });
+    assert.equal(expanded.capacityBytes, 480n * MiB);
+    const info = await sh("xfs_info", staging);
+    const [, blockSize, blocks] = info.match(/^data\s+=\s+bsize=(\d+)\s+blocks=(\d+)/m) ?? [];
+    assert.ok(BigInt(blockSize ?? 0) * BigInt(blocks ?? 0) > 470n * MiB, `xfs_info says: ${info}`);
+  });
+
+  test("a filesystem mounted only read-only on the node is not grown: FailedPrecondition saying so", async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await DeviceLab.create();
+    t.after(() => lab.cleanup());
+    const { handlers } = await labDriver(lab);
+    const volume = await lab.addVolume(320);
+    const staging = lab.path("staging");
+    const target = lab.path("target");
+    const readerOnly = mountCapability("xfs", [], VolumeCapability_AccessMode_Mode.SINGLE_NODE_READER_ONLY);
+    await invoke(handlers.nodeStageVolume, stageRequest(volume, staging, readerOnly));
+    await invoke(handlers.nodePublishVolume, publishRequest(volume, staging, target, readerOnly));
+    await lab.grow(volume, 480);
+    await assert.rejects(
+      invoke(handlers.nodeExpandVolume, {
+        volumeId: volume.volumeId,
+        volumePath: target,
+        capacityRange: { requiredBytes: 480n * MiB, limitBytes: 0n },
+        stagingTargetPath: staging,
+        secrets: {},
+      }),
+      {
+        code: status.FAILED_PRECONDITION,
+        details: `volume ${volume.volumeId} is mounted only read-only on this node (${target}), so its xfs filesystem cannot be grown here; it grows where it is mounted read-write`,
+      },
+    );
   });
 
   test("ext4 grows online where CAP_SYS_RESOURCE is held, otherwise the error names the capability", async (t) => {

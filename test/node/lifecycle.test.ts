@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { open, readFile, stat, writeFile } from "node:fs/promises";
 import { describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { VolumeCapability_AccessMode_Mode } from "../../src/generated/csi.js";
 import { requireRoot } from "../helpers/root.js";
 import { checksumOf, DeviceLab, invoke, labDriver, sh, writeChecksummed } from "./device-lab.js";
 import { blockCapability, mountCapability, publishRequest, stageRequest } from "./requests.js";
@@ -126,6 +127,26 @@ describe("node lifecycle on loop devices", { concurrency: true }, () => {
       { code: status.ALREADY_EXISTS },
     );
     assert.equal((await readFile("/proc/self/mountinfo", "utf8")).split(` ${target} `).length, 2);
+  });
+
+  test("staging read-write where the volume is already staged read-only is AlreadyExists", async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await DeviceLab.create();
+    t.after(() => lab.cleanup());
+    const { handlers } = await labDriver(lab);
+    const volume = await lab.addVolume(64);
+    const staging = lab.path("staging");
+    const readerOnly = mountCapability("ext4", [], VolumeCapability_AccessMode_Mode.SINGLE_NODE_READER_ONLY);
+    await invoke(handlers.nodeStageVolume, stageRequest(volume, staging, readerOnly));
+    await invoke(handlers.nodeStageVolume, stageRequest(volume, staging, readerOnly));
+    await assert.rejects(
+      invoke(handlers.nodeStageVolume, stageRequest(volume, staging, mountCapability("ext4"))),
+      {
+        code: status.ALREADY_EXISTS,
+        details: `volume ${volume.volumeId} is staged at ${staging} read-only, not read-write as requested`,
+      },
+    );
+    assert.deepEqual(await lab.mountsUnder(), [staging]);
   });
 
   test("an xfs clone mounts beside its source (same filesystem UUID)", async (t) => {

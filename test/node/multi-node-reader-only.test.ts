@@ -22,11 +22,15 @@ import { blockCapability, mountCapability, publishRequest, stageRequest } from "
 /** Commands that write to a device; none may run for a volume other nodes may be reading. */
 const WRITING_COMMANDS = ["mkfs.ext4", "mkfs.xfs", "e2fsck", "resize2fs", "xfs_growfs"];
 
-async function mountOptionsOf(path: string): Promise<string[]> {
+async function mountAt(path: string) {
   const entries = parseMountInfo(await readFile("/proc/self/mountinfo", "utf8"));
   const entry = entries.findLast((candidate) => candidate.mountPoint === path);
   assert.ok(entry, `nothing is mounted at ${path}`);
-  return entry.mountOptions;
+  return entry;
+}
+
+async function mountOptionsOf(path: string): Promise<string[]> {
+  return (await mountAt(path)).mountOptions;
 }
 
 /** A volume holding a file, written once by a single-node writer, as a CO would populate it. */
@@ -66,6 +70,8 @@ describe("MULTI_NODE_READER_ONLY on the node", { concurrency: true }, () => {
         await invoke(handlers.nodePublishVolume, publishRequest(volume, staging, target, capability, true));
         assert.ok((await mountOptionsOf(staging)).includes("ro"));
         assert.ok((await mountOptionsOf(target)).includes("ro"));
+        // Neither ext4 (noload) nor xfs replays its journal on a device other nodes read.
+        assert.ok((await mountAt(staging)).superOptions.includes("norecovery"));
         assert.equal(await checksumOf(`${target}/data.bin`), sum);
         await assert.rejects(writeFile(`${target}/other.bin`, "x"), { code: "EROFS" });
       }
