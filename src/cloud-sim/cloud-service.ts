@@ -4,20 +4,21 @@ import { newId } from "./ids.js";
 import type { LocalAttachProbe } from "./loop-devices.js";
 import { type Page, paginate } from "./page-token.js";
 import { problem } from "./problems.js";
-import type {
-  Attachment,
-  AttachmentRecord,
-  CloudState,
-  Instance,
-  InstanceRecord,
-  Operation,
-  OperationInput,
-  OperationRecord,
-  Snapshot,
-  SnapshotRecord,
-  Volume,
-  VolumeRecord,
-  VolumeSpec,
+import {
+  type Attachment,
+  type AttachmentRecord,
+  type CloudState,
+  type Instance,
+  type InstanceRecord,
+  type Operation,
+  type OperationInput,
+  type OperationRecord,
+  pruneFinishedOperations,
+  type Snapshot,
+  type SnapshotRecord,
+  type Volume,
+  type VolumeRecord,
+  type VolumeSpec,
 } from "./state.js";
 
 type Schemas = components["schemas"];
@@ -647,6 +648,7 @@ export class CloudService {
    * operations would stay running, and their resources busy, until a restart.
    */
   private async persistAndStart(): Promise<void> {
+    pruneFinishedOperations(this.state, this.now());
     const started = this.started.splice(0);
     try {
       await this.deps.save();

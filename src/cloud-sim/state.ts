@@ -98,3 +98,25 @@ export function forgetIdempotencyKeysOf(state: CloudState, resourceId: string): 
     if (state.operations[record.operationId]?.resourceId === resourceId) delete state.idempotency[key];
   }
 }
+
+/**
+ * How long a finished operation of a deleted resource stays readable: long past any poller of it,
+ * short enough that a cloud whose volumes come and go keeps a state file of its live resources.
+ */
+export const FINISHED_OPERATION_RETENTION_MS = 60 * 60 * 1000;
+
+/**
+ * Drops the finished operations of resources that no longer exist once they are older than the
+ * retention. Nothing refers to them any more (deletion forgot their Idempotency-Keys), and the
+ * whole state is rewritten on every mutation, so keeping them would slow every write for ever.
+ */
+export function pruneFinishedOperations(state: CloudState, now: number): void {
+  const remembered = new Set(Object.values(state.idempotency).map((record) => record.operationId));
+  for (const [id, operation] of Object.entries(state.operations)) {
+    if (operation.status === "running" || remembered.has(id)) continue;
+    if (state.volumes[operation.resourceId] !== undefined) continue;
+    if (state.snapshots[operation.resourceId] !== undefined) continue;
+    if (now - Date.parse(operation.updatedAt) < FINISHED_OPERATION_RETENTION_MS) continue;
+    delete state.operations[id];
+  }
+}

@@ -273,6 +273,22 @@ describe("chart rendering", () => {
     );
   });
 
+  test("an unreachable cloud makes the controller not ready but never restarts it", () => {
+    const objects = render(withValues({}));
+    const driver = containerOf(objects, "Deployment", "ballast-csi-controller", "ballast") as unknown as {
+      ports: { name: string; containerPort: number }[];
+      livenessProbe: { httpGet: { path: string; port: string } };
+      readinessProbe: { httpGet: { path: string; port: string } };
+    };
+    const sidecar = containerOf(objects, "Deployment", "ballast-csi-controller", "liveness-probe");
+    // The driver's own /healthz answers while the process lives; CSI Probe (ready=false while
+    // the API does not answer) reaches the kubelet only through the sidecar, as readiness.
+    assert.deepEqual(driver.livenessProbe.httpGet, { path: "/healthz", port: "metrics" });
+    assert.deepEqual(driver.readinessProbe.httpGet, { path: "/healthz", port: "healthz" });
+    const healthz = driver.ports.find((p) => p.name === "healthz")?.containerPort;
+    assert.ok(sidecar?.args?.includes(`--http-endpoint=:${healthz}`));
+  });
+
   test("the controller PodDisruptionBudget lets a drain evict a controller that is not ready", () => {
     const budget = named(render(withValues({})), "PodDisruptionBudget", "ballast-csi-controller");
     assert.deepEqual(budget.spec, {
