@@ -22,6 +22,8 @@ export interface NodeConfig {
   byIdDir: string;
   maxVolumesPerNode?: number | undefined;
   deviceWaitMs: number;
+  /** Undefined reports it (the default). */
+  reportStandardZoneKey?: boolean | undefined;
 }
 
 export interface DriverConfig {
@@ -53,6 +55,12 @@ function positiveInteger(flag: string, value: string): number {
   const n = positiveNumber(flag, value);
   if (!Number.isInteger(n)) throw invalidArgument(`${flag}: "${value}" is not a whole number`);
   return n;
+}
+
+function booleanFlag(flag: string, value: string): boolean {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw invalidArgument(`${flag}: "${value}" is not true or false`);
 }
 
 async function readable(flag: string, path: string): Promise<string> {
@@ -112,6 +120,7 @@ export async function resolveDriverConfig(
           ? undefined
           : positiveInteger("--max-volumes-per-node", raw.maxVolumesPerNode),
       deviceWaitMs: positiveNumber("--device-wait", raw.deviceWait ?? "30") * 1000,
+      reportStandardZoneKey: booleanFlag("--report-standard-zone-key", raw.reportStandardZoneKey ?? "true"),
     };
   }
   const nodeKnowsItself =

@@ -73,6 +73,12 @@ export function addDriverOptions(command: Command, mode: DriverMode): Command {
       )
       .addOption(
         option("--device-wait <seconds>", "how long staging waits for a device to appear").default("30"),
+      )
+      .addOption(
+        option(
+          "--report-standard-zone-key <true|false>",
+          "also report the zone as topology.kubernetes.io/zone; turn off when the nodes' own label of that key differs from the cloud's zone name (the kubelet refuses to register a driver whose value collides)",
+        ).default("true"),
       );
   }
   return command;
@@ -97,4 +103,5 @@ export interface RawDriverOptions {
   byIdDir?: string;
   maxVolumesPerNode?: string;
   deviceWait?: string;
+  reportStandardZoneKey?: string;
 }

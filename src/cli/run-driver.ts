@@ -80,6 +80,7 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
           nodeId: nodeConfig.nodeId,
           zone: config.zone,
           maxVolumesPerNode: nodeConfig.maxVolumesPerNode,
+          reportStandardZoneKey: nodeConfig.reportStandardZoneKey,
           lookup: client && instanceLookup(client, config.driverName),
         },
         byIdDir: nodeConfig.byIdDir,

@@ -9,7 +9,6 @@ import { checkedDeviceHint } from "../node/device-discovery.js";
 import { checkedFsType } from "../node/filesystem-type.js";
 import { checkedMkfsOptions } from "../node/mkfs-options.js";
 import { checkedMountOptions } from "../node/mount-options.js";
-import { KUBERNETES_ZONE_KEY, TOPOLOGY_ZONE_KEY } from "../node/node-identity.js";
 import type { NodeService, VolumeAccess } from "../node/node-service.js";
 import { checkedPath } from "../node/paths.js";
 import { failedPrecondition, invalidArgument } from "../shared/errors.js";
@@ -205,9 +204,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
       return {
         nodeId: identity.nodeId,
         maxVolumesPerNode: BigInt(identity.maxVolumesPerNode),
-        accessibleTopology: {
-          segments: { [TOPOLOGY_ZONE_KEY]: identity.zone, [KUBERNETES_ZONE_KEY]: identity.zone },
-        },
+        accessibleTopology: { segments: identity.topology },
       };
     }),
   };

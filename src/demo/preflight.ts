@@ -6,13 +6,14 @@ const run = promisify(execFile);
 
 /**
  * The problems a newcomer meets first, each as one sentence that says what to do. Returns the
- * sentence for the first problem found, or undefined when the machine can run the demo.
+ * sentence for the first problem found, or undefined when the machine can run the demo. The
+ * sentence carries no program name: the CLI prefixes it with `ballast: `.
  */
 export async function preflightProblem(
   getuid: (() => number) | undefined = process.getuid,
 ): Promise<string | undefined> {
   if (getuid?.() !== 0) {
-    return "ballast demo mounts filesystems and makes loop devices, so it needs root: run it again with sudo (or as root).";
+    return "the demo mounts filesystems and makes loop devices, so it needs root: run it again with sudo (or as root).";
   }
   const hasLoopControl = await access("/dev/loop-control").then(
     () => true,

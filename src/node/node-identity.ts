@@ -29,18 +29,33 @@ export interface NodeIdentityConfig {
   zone?: string;
   maxVolumesPerNode?: number;
   lookup?: InstanceLookup;
+  /**
+   * Whether the topology also carries `topology.kubernetes.io/zone` (the
+   * `--report-standard-zone-key` flag; default true). The kubelet refuses to register the driver
+   * when the node's own label of that key holds another value, so clusters whose zone labels
+   * differ from the cloud's zone names turn it off.
+   */
+  reportStandardZoneKey?: boolean | undefined;
 }
 
 export interface NodeIdentity {
   nodeId: string;
   zone: string;
   maxVolumesPerNode: number;
+  /** NodeGetInfo's accessible topology segments. */
+  topology: Record<string, string>;
+}
+
+function topologyOf(zone: string, config: NodeIdentityConfig): Record<string, string> {
+  return (config.reportStandardZoneKey ?? true)
+    ? { [TOPOLOGY_ZONE_KEY]: zone, [KUBERNETES_ZONE_KEY]: zone }
+    : { [TOPOLOGY_ZONE_KEY]: zone };
 }
 
 export async function resolveNodeIdentity(config: NodeIdentityConfig): Promise<NodeIdentity> {
   const { nodeId, zone, maxVolumesPerNode } = config;
   if (nodeId !== undefined && zone !== undefined && maxVolumesPerNode !== undefined) {
-    return { nodeId, zone, maxVolumesPerNode };
+    return { nodeId, zone, maxVolumesPerNode, topology: topologyOf(zone, config) };
   }
   if (config.lookup === undefined || !config.nodeName) {
     throw failedPrecondition(
@@ -55,9 +70,11 @@ export async function resolveNodeIdentity(config: NodeIdentityConfig): Promise<N
       `instance ${instance.id} allows ${instance.maxAttachedVolumes} attached volumes and ${instance.unmanagedAttachedVolumeIds.length} are taken by volumes this driver does not manage (${instance.unmanagedAttachedVolumeIds.join(", ")}); no room for Ballast volumes`,
     );
   }
+  const resolvedZone = zone ?? instance.zone;
   return {
     nodeId: nodeId ?? instance.id,
-    zone: zone ?? instance.zone,
+    zone: resolvedZone,
     maxVolumesPerNode: maxVolumesPerNode ?? available,
+    topology: topologyOf(resolvedZone, config),
   };
 }

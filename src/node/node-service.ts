@@ -131,7 +131,15 @@ export async function createNodeService(deps: NodeServiceDeps): Promise<NodeServ
       }
     }
   }
-  return new NodeService(deps, udevadmPath);
+  const service = new NodeService(deps, udevadmPath);
+  // A restarted node plugin must report the volumes already staged and published at once, not
+  // after the next per-volume call.
+  await service
+    .refreshGauges()
+    .catch((error: unknown) =>
+      deps.logger.warn({ err: error }, "refreshing volume gauges from the mount table failed"),
+    );
+  return service;
 }
 
 type MountVerdict = "ours" | "stale" | "foreign";

@@ -38,7 +38,8 @@ function setByStatus(gauge: Gauge<"status">, byStatus: Record<string, number>): 
  * Keeps the inventory gauges (`ballast_managed_volumes`, `ballast_managed_snapshots`,
  * `ballast_attachments`) current from a background timer, off the RPC path and off the scrape
  * path. A failed listing keeps the previous values of that gauge and is logged, never thrown;
- * `ballast_inventory_last_success_timestamp_seconds` tells how old the values are.
+ * `ballast_inventory_last_success_timestamp_seconds` tells how old the values are and
+ * `ballast_inventory_refreshes_total{result}` counts refreshes that completed or failed.
  */
 export function startInventoryRefresher(options: InventoryRefresherOptions): InventoryRefresher {
   const { source, metrics, logger } = options;
@@ -46,6 +47,10 @@ export function startInventoryRefresher(options: InventoryRefresherOptions): Inv
   const timeoutMs = options.timeoutMs ?? 30_000;
   let running: Promise<void> | undefined;
   let stopped = false;
+  // Both series exist from the start, so `increase()` sees the first failure and an alert can
+  // tell "never succeeded" from "no controller".
+  metrics.inventoryRefreshes.inc({ result: "success" }, 0);
+  metrics.inventoryRefreshes.inc({ result: "failure" }, 0);
 
   const refreshOnce = async (): Promise<void> => {
     const [volumes, snapshots] = await Promise.allSettled([
@@ -66,14 +71,18 @@ export function startInventoryRefresher(options: InventoryRefresherOptions): Inv
     }
     if (volumes.status === "fulfilled" && snapshots.status === "fulfilled") {
       metrics.inventoryLastSuccess.set(Date.now() / 1000);
+      metrics.inventoryRefreshes.inc({ result: "success" });
+    } else {
+      metrics.inventoryRefreshes.inc({ result: "failure" });
     }
   };
 
   const refresh = (): Promise<void> => {
     running ??= refreshOnce()
-      .catch((error: unknown) =>
-        logger.warn({ err: error }, "inventory: refresh failed; keeping the last values"),
-      )
+      .catch((error: unknown) => {
+        if (!stopped) metrics.inventoryRefreshes.inc({ result: "failure" });
+        logger.warn({ err: error }, "inventory: refresh failed; keeping the last values");
+      })
       .finally(() => {
         running = undefined;
       });

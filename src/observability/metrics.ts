@@ -38,6 +38,7 @@ export class Metrics {
   readonly managedSnapshots: Gauge<"status">;
   readonly attachments: Gauge;
   readonly inventoryLastSuccess: Gauge;
+  readonly inventoryRefreshes: Counter<"result">;
 
   constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
     this.registry = new Registry();
@@ -48,6 +49,9 @@ export class Metrics {
     const rpcBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
     const fastBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     const slowBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+    // The node waits up to 30 s for a device by default (configurable); buckets past that keep a
+    // timed-out wait apart from a slow one.
+    const deviceWaitBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 45, 60, 90, 120];
 
     this.csiOperations = new Counter({
       name: "ballast_csi_operations_total",
@@ -135,7 +139,7 @@ export class Metrics {
       name: "ballast_node_device_wait_seconds",
       help: "Time NodeStageVolume waited for the volume's device to appear, by result (found, timeout, mismatch).",
       labelNames: ["result"],
-      buckets: fastBuckets,
+      buckets: deviceWaitBuckets,
       registers,
     });
     this.nodeFormatDuration = new Histogram({
@@ -201,6 +205,14 @@ export class Metrics {
     this.inventoryLastSuccess = new Gauge({
       name: "ballast_inventory_last_success_timestamp_seconds",
       help: "Unix time of the controller's last complete inventory refresh (managed volumes, snapshots, attachments).",
+      registers,
+    });
+    // Labelled, so node processes (which never refresh) export no series: alerts on it concern
+    // controllers only, including one that has never completed a refresh.
+    this.inventoryRefreshes = new Counter({
+      name: "ballast_inventory_refreshes_total",
+      help: "Controller inventory refreshes, by result (success: volumes and snapshots both listed; failure: either listing failed).",
+      labelNames: ["result"],
       registers,
     });
   }

@@ -11,6 +11,7 @@ import { createIdentityHandlers } from "../../src/csi/identity-handlers.js";
 import { startCsiServer } from "../../src/csi/server.js";
 import { IdentityClient, type ProbeResponse } from "../../src/generated/csi.js";
 import { createLogger } from "../../src/observability/logger.js";
+import { requireRoot } from "../helpers/root.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAIN = join(ROOT, "src/cli/main.ts");
@@ -134,6 +135,7 @@ describe("ballast CLI", () => {
   for (const [mode, flag] of [
     ["controller", "--default-volume-type"],
     ["node", "--by-id-dir"],
+    ["node", "--report-standard-zone-key"],
     ["all", "--node-name"],
     ["dev", "--state-dir"],
   ] as const) {
@@ -144,6 +146,24 @@ describe("ballast CLI", () => {
       assert.ok(result.stdout.includes(flag), `${flag} in help`);
     });
   }
+
+  test("demo run by a user other than root says why in one line with one prefix and exits 2", async (t) => {
+    if (!requireRoot(t)) return;
+    const nobody = 65534;
+    const result = await finish(
+      spawn(process.execPath, ["--import", "tsx", MAIN, "demo"], {
+        cwd: ROOT,
+        env: cleanEnv({ HOME: dir }),
+        uid: nobody,
+        gid: nobody,
+      }),
+    );
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      "ballast: the demo mounts filesystems and makes loop devices, so it needs root: run it again with sudo (or as root).\n",
+    );
+  });
 
   test("a live server on the socket makes the start fail with exit 2", async (t) => {
     const path = join(dir, "taken.sock");

@@ -52,6 +52,22 @@ describe("resolveDriverConfig", () => {
     assert.equal(config.node, undefined);
   });
 
+  test("a node reports the standard zone key unless told otherwise", async () => {
+    const config = await resolveDriverConfig("node", base, env);
+    assert.equal(config.node?.reportStandardZoneKey, true);
+  });
+
+  test("--report-standard-zone-key false turns the standard zone key off", async () => {
+    const config = await resolveDriverConfig("node", { ...base, reportStandardZoneKey: "false" }, env);
+    assert.equal(config.node?.reportStandardZoneKey, false);
+  });
+
+  test("--report-standard-zone-key other than true or false is refused", async () => {
+    await assert.rejects(resolveDriverConfig("node", { ...base, reportStandardZoneKey: "no" }, env), {
+      message: '--report-standard-zone-key: "no" is not true or false',
+    });
+  });
+
   test("numbers are converted and seconds become milliseconds", async () => {
     const config = await resolveDriverConfig("all", { ...base, cloudQps: "2.5", deviceWait: "4" }, env);
     assert.equal(config.cloud?.qps, 2.5);

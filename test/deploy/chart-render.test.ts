@@ -165,6 +165,17 @@ describe("chart rendering", () => {
     assert.equal(socket?.value, "/var/lib/kubelet/plugins/block.csi.ballast.dev/csi.sock");
   });
 
+  test("the node plugin reports the standard zone key by default and not when turned off", () => {
+    const flagOf = (values: Values) =>
+      containerOf(render(values), "DaemonSet", "ballast-csi-node", "ballast")?.args?.filter((a) =>
+        a.startsWith("--report-standard-zone-key"),
+      );
+    assert.deepEqual(flagOf(withValues({})), ["--report-standard-zone-key=true"]);
+    assert.deepEqual(flagOf(withValues({ node: { reportStandardZoneKey: false } })), [
+      "--report-standard-zone-key=false",
+    ]);
+  });
+
   test("without node-name lookup the node plugin gets neither the API URL nor the token", () => {
     const objects = render(withValues({ node: { nodeNameLookup: false } }));
     const node = containerOf(objects, "DaemonSet", "ballast-csi-node", "ballast");

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { Ajv } from "ajv";
+import { LOG_LEVELS } from "../../src/observability/logger.js";
 import {
   chartDir,
   ciValueFiles,
@@ -84,6 +85,28 @@ describe("chart values", () => {
     ]);
   });
 
+  test("the schema takes node.reportStandardZoneKey as a boolean only", () => {
+    const off = mergeValues(defaultValues(), { node: { reportStandardZoneKey: false } });
+    const quoted = mergeValues(defaultValues(), { node: { reportStandardZoneKey: "false" } });
+    assert.deepEqual(schemaErrors(off), []);
+    assert.deepEqual(schemaErrors(quoted), [
+      '/node/reportStandardZoneKey must be boolean {"type":"boolean"}',
+    ]);
+  });
+
+  test("logLevel takes exactly the driver's --log-level values, and its docs name them all", () => {
+    const logLevel = (schema as { properties: { logLevel: { enum: string[] } } }).properties.logLevel;
+    assert.deepEqual([...logLevel.enum].sort(), [...LOG_LEVELS].sort());
+    const values = readFileSync(path.join(chartDir, "values.yaml"), "utf8");
+    const readme = readFileSync(path.join(chartDir, "README.md"), "utf8");
+    const comment = /# -- (.*)\nlogLevel:/.exec(values)?.[1] ?? "";
+    const row = /^\| `logLevel` .*$/m.exec(readme)?.[0] ?? "";
+    for (const level of LOG_LEVELS) {
+      assert.equal(comment.includes(level), true, `values.yaml comment lacks ${level}`);
+      assert.equal(row.includes(level), true, `README row lacks ${level}`);
+    }
+  });
+
   test("the schema rejects a tier the driver does not know", () => {
     const errors = schemaErrors(withStorageClass({ name: "gold", type: "gold" }));
     assert.deepEqual(errors, [
@@ -108,6 +131,21 @@ describe("chart values", () => {
       tagSpecification_1: "owner={{ .PVCNamespace }}",
     };
     assert.deepEqual(schemaErrors(withStorageClass({ name: "tuned", type: "standard", parameters })), []);
+  });
+
+  test("the schema rejects VolumeSnapshotClass parameters, which the driver or the snapshotter refuses", () => {
+    const withSnapshotParameters = (parameters: Values) =>
+      mergeValues(defaultValues(), { volumeSnapshotClasses: [{ name: "tagged", parameters }] });
+    assert.deepEqual(schemaErrors(withSnapshotParameters({})), []);
+    assert.deepEqual(schemaErrors(withSnapshotParameters({ tagSpecification_1: "team=storage" })), [
+      '/volumeSnapshotClasses/0/parameters must NOT have more than 0 properties {"limit":0}',
+    ]);
+    assert.deepEqual(
+      schemaErrors(
+        withSnapshotParameters({ "csi.storage.k8s.io/snapshotter-secret-name": "ballast-cloud-token" }),
+      ),
+      ['/volumeSnapshotClasses/0/parameters must NOT have more than 0 properties {"limit":0}'],
+    );
   });
 
   test("the schema rejects a VolumeAttributesClass that changes nothing", () => {

@@ -65,6 +65,18 @@ describe("NodeGetInfo", () => {
     assert.equal(info.accessibleTopology?.segments["topology.block.csi.ballast.dev/zone"], "zone-c");
   });
 
+  test("with the standard zone key off, only the driver's own zone key is reported", async () => {
+    const info = await nodeInfo({
+      nodeId: "i-0000000000000003",
+      zone: "zone-a",
+      maxVolumesPerNode: 5,
+      reportStandardZoneKey: false,
+    });
+    assert.deepEqual(info.accessibleTopology, {
+      segments: { "topology.block.csi.ballast.dev/zone": "zone-a" },
+    });
+  });
+
   test("complete flags need no cloud", async () => {
     const info = await nodeInfo({ nodeId: "i-0000000000000002", zone: "zone-a", maxVolumesPerNode: 5 });
     assert.equal(info.maxVolumesPerNode, 5n);

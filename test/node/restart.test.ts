@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { credentials } from "@grpc/grpc-js";
 import { NodeClient } from "../../src/generated/csi.js";
 import { requireRoot } from "../helpers/root.js";
-import { checksumOf, DeviceLab, writeChecksummed } from "./device-lab.js";
+import { checksumOf, DeviceLab, invoke, labDriver, writeChecksummed } from "./device-lab.js";
 import { mountCapability, publishRequest, stageRequest } from "./requests.js";
 
 const entry = fileURLToPath(new URL("./driver-entry.ts", import.meta.url));
@@ -86,5 +86,25 @@ describe("driver restart", () => {
     await call(client2, "nodeUnpublishVolume", { volumeId: volume.volumeId, targetPath: target });
     await call(client2, "nodeUnstageVolume", { volumeId: volume.volumeId, stagingTargetPath: staging });
     assert.deepEqual(await lab.mountsUnder(), []);
+  });
+
+  test("a node service started over staged and published volumes reports them before any call", async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = await DeviceLab.create();
+    t.after(() => lab.cleanup());
+    const volume = await lab.addVolume(64);
+    const staging = lab.path("staging");
+    const capability = mountCapability("ext4");
+    const before = await labDriver(lab);
+    await invoke(before.handlers.nodeStageVolume, stageRequest(volume, staging, capability));
+    for (const pod of ["a", "b"]) {
+      const target = lab.path("pods", pod, "mount");
+      await invoke(before.handlers.nodePublishVolume, publishRequest(volume, staging, target, capability));
+    }
+
+    const { metrics } = await labDriver(lab);
+
+    assert.equal((await metrics.nodeVolumesStaged.get()).values[0]?.value, 1);
+    assert.equal((await metrics.nodeVolumesPublished.get()).values[0]?.value, 2);
   });
 });

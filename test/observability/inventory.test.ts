@@ -99,6 +99,61 @@ describe("startInventoryRefresher", () => {
     );
   });
 
+  test("a complete refresh counts one success and no failure", async (t) => {
+    const source = new ScriptedSource();
+    const { metrics, refresher } = setup(source);
+    t.after(() => refresher.stop());
+    await refresher.refresh();
+
+    await refresher.refresh();
+
+    assert.equal(await seriesValue(metrics, "ballast_inventory_refreshes_total", { result: "success" }), 2);
+    assert.equal(await seriesValue(metrics, "ballast_inventory_refreshes_total", { result: "failure" }), 0);
+  });
+
+  test("a refresh with a failed snapshot listing counts a failure, not a success", async (t) => {
+    const source = new ScriptedSource();
+    source.snapshots = new Error("GET /v1/snapshots: 500 internal");
+    const { metrics, refresher } = setup(source);
+    t.after(() => refresher.stop());
+
+    await refresher.refresh();
+
+    assert.equal(await seriesValue(metrics, "ballast_inventory_refreshes_total", { result: "failure" }), 1);
+    assert.equal(await seriesValue(metrics, "ballast_inventory_refreshes_total", { result: "success" }), 0);
+  });
+
+  test("a refresh that throws while applying the answer counts a failure", async (t) => {
+    const source = new ScriptedSource();
+    source.volumes = { byStatus: { available: Number.NaN }, attachments: "x" as unknown as number };
+    const { metrics, refresher } = setup(source);
+    t.after(() => refresher.stop());
+
+    await refresher.refresh();
+
+    assert.equal(await seriesValue(metrics, "ballast_inventory_refreshes_total", { result: "failure" }), 1);
+  });
+
+  test("both refresh series are exported at 0 before the first refresh completes", async (t) => {
+    const source = new ScriptedSource();
+    let answer: (volumes: Volumes) => void = () => {};
+    const listing = new Promise<Volumes>((resolve) => {
+      answer = resolve;
+    });
+    source.countVolumes = () => listing;
+    const { metrics, refresher } = setup(source);
+    t.after(async () => {
+      answer({ byStatus: {}, attachments: 0 });
+      await refresher.refresh();
+      refresher.stop();
+    });
+
+    const text = await metrics.registry.metrics();
+
+    assert.equal(text.includes('ballast_inventory_refreshes_total{result="success"} 0'), true);
+    assert.equal(text.includes('ballast_inventory_refreshes_total{result="failure"} 0'), true);
+  });
+
   test("a refresh asked while one runs joins it instead of listing again", async (t) => {
     const source = new ScriptedSource();
     const { refresher } = setup(source);

@@ -74,6 +74,20 @@ describe("prometheus-rules.yaml", () => {
     assert.deepEqual(problems, []);
   });
 
+  test("BallastInventoryStale fires on failed refreshes without success, a series nodes do not export", () => {
+    const rule = rules.find((candidate) => candidate.alert === "BallastInventoryStale");
+    const { selectors } = analysePromql(rule?.expr ?? "");
+
+    assert.deepEqual(selectors, [
+      { metric: "ballast_inventory_refreshes_total", labels: ["result"] },
+      { metric: "ballast_inventory_refreshes_total", labels: ["result"] },
+    ]);
+    assert.match(
+      rule?.expr ?? "",
+      /result="failure".*\n\s*unless on \(namespace, job, pod\)\n.*result="success"/,
+    );
+  });
+
   test("every alert has a severity, a for duration, a summary and a description", () => {
     const problems: string[] = [];
     for (const rule of rules.filter((candidate) => candidate.alert !== undefined)) {
