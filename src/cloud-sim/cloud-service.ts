@@ -98,9 +98,11 @@ export class CloudService {
     const quotaLeft = Math.max(0, this.config.quotas.maxVolumeBytes - this.usedBytes());
     let available = 0;
     let largestPool = 0;
+    const open = new Set(this.config.zones.filter((z) => z.status === "available").map((z) => z.name));
     for (const z of zones) {
       for (const t of types) {
-        const free = Math.max(0, this.config.poolCapacityBytes - this.usedBytes(z, t));
+        // An unavailable zone takes no new volumes, so none of its room can be provisioned.
+        const free = open.has(z) ? Math.max(0, this.config.poolCapacityBytes - this.usedBytes(z, t)) : 0;
         available += free;
         largestPool = Math.max(largestPool, free);
       }

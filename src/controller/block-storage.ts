@@ -67,6 +67,12 @@ export interface Instance {
   attachedVolumeIds: string[];
 }
 
+export interface Zone {
+  name: string;
+  /** False when the zone accepts no new volumes (existing ones keep working). */
+  available: boolean;
+}
+
 export interface Bounds {
   min: number;
   max: number;
@@ -173,7 +179,7 @@ export interface BlockStorage {
   deleteSnapshot(id: string, options: CallOptions): Promise<void>;
 
   getInstance(id: string, options: CallOptions): Promise<Instance | undefined>;
-  listZones(options: CallOptions): Promise<string[]>;
+  listZones(options: CallOptions): Promise<Zone[]>;
   listVolumeTypes(options: CallOptions): Promise<VolumeType[]>;
   getCapacity(zone: string, type: string, options: CallOptions): Promise<PoolCapacity>;
 }

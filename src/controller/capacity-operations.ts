@@ -25,13 +25,15 @@ export async function getCapacity(
     (c) => unsupportedCapabilityReason(c, tier) !== undefined,
   );
   if (unsupported) return { availableCapacity: 0n, maximumVolumeSize: 0n, minimumVolumeSize };
-  const zones = await context.catalog.zoneNames(options);
+  const zones = await context.catalog.zoneList(options);
   const zone = capacityZone(request.accessibleTopology);
-  if (zone !== undefined && !zones.includes(zone)) {
-    throw invalidArgument(`accessible_topology: zone ${zone} does not exist (known: ${zones.join(", ")})`);
+  if (zone !== undefined && !zones.some((z) => z.name === zone)) {
+    const known = zones.map((z) => z.name).join(", ");
+    throw invalidArgument(`accessible_topology: zone ${zone} does not exist (known: ${known})`);
   }
-  const counted = zone === undefined ? zones : [zone];
-  const pools = await Promise.all(counted.map((z) => context.cloud.getCapacity(z, tier.name, options)));
+  // A zone that accepts no new volumes has no capacity for them, whatever room its pools have.
+  const counted = zones.filter((z) => z.available && (zone === undefined || z.name === zone));
+  const pools = await Promise.all(counted.map((z) => context.cloud.getCapacity(z.name, tier.name, options)));
   return {
     availableCapacity: pools.reduce((sum, pool) => sum + BigInt(pool.availableBytes), 0n),
     maximumVolumeSize: largestVolume(pools, tier.maxSizeBytes),

@@ -234,7 +234,10 @@ export function cloudBlockStorage(client: BlockStorageClient, now: () => number 
       );
     },
     async listZones(options) {
-      return (await client.listZones(call(options))).map((zone) => zone.name);
+      return (await client.listZones(call(options))).map((zone) => ({
+        name: zone.name,
+        available: zone.status === "available",
+      }));
     },
     async listVolumeTypes(options) {
       return (await client.listVolumeTypes(call(options))).map(toVolumeType);

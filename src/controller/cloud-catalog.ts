@@ -1,4 +1,4 @@
-import type { BlockStorage, CallOptions, VolumeType } from "./block-storage.js";
+import type { BlockStorage, CallOptions, VolumeType, Zone } from "./block-storage.js";
 
 interface Cached<T> {
   value: T;
@@ -11,9 +11,9 @@ interface Cached<T> {
  */
 export class CloudCatalog {
   private types?: Cached<VolumeType[]>;
-  private zones?: Cached<string[]>;
+  private zones?: Cached<Zone[]>;
   private typesInFlight?: Promise<VolumeType[]>;
-  private zonesInFlight?: Promise<string[]>;
+  private zonesInFlight?: Promise<Zone[]>;
 
   constructor(
     private readonly cloud: Pick<BlockStorage, "listVolumeTypes" | "listZones">,
@@ -31,7 +31,7 @@ export class CloudCatalog {
     return value;
   }
 
-  async zoneNames(options: CallOptions): Promise<string[]> {
+  async zoneList(options: CallOptions): Promise<Zone[]> {
     if (this.zones !== undefined && this.zones.expiresAt > this.now()) return this.zones.value;
     this.zonesInFlight ??= this.cloud.listZones(options).finally(() => {
       this.zonesInFlight = undefined;

@@ -8,7 +8,7 @@ export interface ControllerContext {
   catalog: CloudCatalog;
   locks: InFlightLocks;
   driverName: string;
-  /** Zone for volumes created without topology requirements; the cloud's first zone when unset. */
+  /** Zone for volumes created without topology requirements; the cloud's first open zone when unset. */
   defaultZone?: string | undefined;
   /** Tier for StorageClasses without a `type`. */
   defaultVolumeType: string;

@@ -135,6 +135,6 @@ export class ControllerService {
 
   /** For Probe: the cloud answers a cheap (cached) call. */
   async probeCloud(options: CallOptions): Promise<void> {
-    await this.context.catalog.zoneNames(options);
+    await this.context.catalog.zoneList(options);
   }
 }

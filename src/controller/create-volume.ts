@@ -87,10 +87,10 @@ export async function createVolume(
         : capacity,
       tier,
     );
-    const cloudZones = await context.catalog.zoneNames(options);
+    const zones = await context.catalog.zoneList(options);
     const zone = chooseZone({
       requirement: request.accessibilityRequirements,
-      cloudZones,
+      openZones: zones.filter((z) => z.available).map((z) => z.name),
       defaultZone: context.defaultZone,
       sourceZone: source?.zone,
       sourceDescription: source && `source ${source.kind} ${source.id}`,

@@ -51,13 +51,15 @@ export function allowedZones(requirement: TopologyRequirement | undefined): stri
 /**
  * Picks the zone for a new volume. With a source (snapshot or volume) the zone is the source's,
  * and it must be allowed. Without constraints: the default zone (the controller's --zone) or
- * the cloud's first zone. Zones the cloud does not know are skipped. A well-formed requirement
- * that no zone can meet is ResourceExhausted, the spec's "unable to provision in
- * accessible_topology": the request is valid, this cloud just cannot serve it there.
+ * the cloud's first zone that accepts new volumes. Zones the cloud does not know, or that accept
+ * no new volumes, are skipped. A well-formed requirement that no zone can meet is
+ * ResourceExhausted, the spec's "unable to provision in accessible_topology": the request is
+ * valid, this cloud just cannot serve it there.
  */
 export function chooseZone(options: {
   requirement: TopologyRequirement | undefined;
-  cloudZones: string[];
+  /** The cloud's zones that accept new volumes. */
+  openZones: string[];
   defaultZone?: string | undefined;
   sourceZone?: string | undefined;
   sourceDescription?: string | undefined;
@@ -72,17 +74,19 @@ export function chooseZone(options: {
     return options.sourceZone;
   }
   if (allowed === undefined) {
-    const fallback = options.defaultZone ?? options.cloudZones[0];
-    if (fallback === undefined) throw invalidArgument("accessibility_requirements: the cloud lists no zones");
+    const fallback = options.defaultZone ?? options.openZones[0];
+    if (fallback === undefined) {
+      throw resourceExhausted("accessibility_requirements: no zone of the cloud accepts new volumes");
+    }
     return fallback;
   }
-  const known = allowed.find((zone) => options.cloudZones.includes(zone));
-  if (known === undefined) {
+  const open = allowed.find((zone) => options.openZones.includes(zone));
+  if (open === undefined) {
     throw resourceExhausted(
-      `accessibility_requirements: none of the zones ${allowed.join(", ")} exists (known: ${options.cloudZones.join(", ")})`,
+      `accessibility_requirements: none of the zones ${allowed.join(", ")} exists and accepts new volumes (those that do: ${options.openZones.join(", ")})`,
     );
   }
-  return known;
+  return open;
 }
 
 /** The zone named by GetCapacity's accessible_topology, or undefined when none was given. */

@@ -51,8 +51,10 @@ describe("RequestRateLimiter", () => {
   });
 
   test("a hundred waiting callers set one timer each", async (t) => {
-    const limiter = new RequestRateLimiter({ qps: 1000, burst: 1 });
-    const deadline = Date.now() + 5_000;
+    // A frozen clock: a millisecond passing while the callers queue up would spare one its wait.
+    const frozen = Date.now();
+    const limiter = new RequestRateLimiter({ qps: 1000, burst: 1, now: () => frozen });
+    const deadline = frozen + 5_000;
     const timers = t.mock.method(globalThis, "setTimeout");
     await Promise.all(Array.from({ length: 100 }, () => limiter.acquire(deadline)));
     assert.equal(timers.mock.callCount(), 99);

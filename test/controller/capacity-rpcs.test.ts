@@ -53,3 +53,67 @@ describe("GetCapacity against a reference cloud with 100 GiB pools", () => {
     assert.equal(response.maximumVolumeSize, 0n);
   });
 });
+
+describe("zones that accept no new volumes", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({
+      cloud: {
+        poolCapacityBytes: Number(POOL_BYTES),
+        zones: [
+          { name: "ref-1a", region: "ref-1", status: "unavailable" },
+          { name: "ref-1b", region: "ref-1", status: "available" },
+          { name: "ref-1c", region: "ref-1", status: "available" },
+        ],
+      },
+    });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const create = (
+    name: string,
+    accessibilityRequirements?: CreateVolumeRequest["accessibilityRequirements"],
+  ) =>
+    rpc(
+      h.controller,
+      h.controller.createVolume,
+      CreateVolumeRequest.fromPartial({
+        name,
+        volumeCapabilities: [mountCapability()],
+        parameters: { type: "standard" },
+        accessibilityRequirements,
+      }),
+    );
+  const segment = (zone: string) => ({ segments: { [ZONE_KEY]: zone } });
+
+  test("CreateVolume without topology goes to the first zone that accepts volumes", async () => {
+    const { volume } = await create("pvc-no-topology");
+    assert.deepEqual(volume?.accessibleTopology, [segment("ref-1b")]);
+  });
+
+  test("CreateVolume skips a preferred zone that accepts no volumes for the next allowed one", async () => {
+    const { volume } = await create("pvc-preferred-closed", {
+      requisite: [segment("ref-1a"), segment("ref-1c")],
+      preferred: [segment("ref-1a")],
+    });
+    assert.deepEqual(volume?.accessibleTopology, [segment("ref-1c")]);
+  });
+
+  test("GetCapacity of a zone that accepts no volumes is 0, from the driver and from the cloud", async () => {
+    const response = await rpc(h.controller, h.controller.getCapacity, {
+      volumeCapabilities: [mountCapability()],
+      parameters: { type: "standard" },
+      accessibleTopology: segment("ref-1a"),
+    });
+    assert.equal(response.availableCapacity, 0n);
+    assert.equal(response.maximumVolumeSize, 0n);
+    const cloud = await h.api.getCapacity(
+      { zone: "ref-1a", type: "standard" },
+      { deadline: Date.now() + 5000 },
+    );
+    assert.equal(cloud.availableBytes, 0);
+    assert.equal(cloud.maximumVolumeSizeBytes, 0);
+  });
+});
