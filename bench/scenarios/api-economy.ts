@@ -1,11 +1,11 @@
 import type { BackoffPolicy, BlockStorageClient } from "../../src/cloud/index.js";
-import type { BenchDriver } from "../harness/bench-driver.js";
 import { createDirectClient } from "../harness/direct-client.js";
 import { type Environment, withEnvironment } from "../harness/environment.js";
 import { startHintStrippingProxy } from "../harness/hint-stripping-proxy.js";
 import { runPool } from "../harness/pool.js";
+import { type Calls, directCalls, driverCalls } from "../harness/provisioning-calls.js";
 import { countError, type ErrorCounts, elapsedMs, ratio } from "../harness/stats.js";
-import { CALL_TIMEOUT_MS, directCreateRequest, errorLabel, GiB, MOUNT_EXT4 } from "../harness/workload.js";
+import { errorLabel } from "../harness/workload.js";
 
 export interface EconomyOptions {
   volumes: number;
@@ -67,60 +67,6 @@ export interface EconomyResult {
 }
 
 const CREATE_TARGET = 2;
-
-interface Calls {
-  create(name: string): Promise<string>;
-  attach(volumeId: string, instanceId: string): Promise<void>;
-}
-
-function directCalls(client: BlockStorageClient): Calls {
-  return {
-    async create(name) {
-      const volume = await client.createVolume(directCreateRequest(name), {
-        deadline: Date.now() + CALL_TIMEOUT_MS,
-        idempotencyKey: `bench-create-${name}`,
-      });
-      return volume.id;
-    },
-    async attach(volumeId, instanceId) {
-      await client.attachVolume(
-        volumeId,
-        { instanceId, readOnly: false },
-        { deadline: Date.now() + CALL_TIMEOUT_MS, idempotencyKey: `bench-attach-${volumeId}-${instanceId}` },
-      );
-    },
-  };
-}
-
-function driverCalls(driver: BenchDriver): Calls {
-  const { controller } = driver.csi;
-  // The external-attacher passes the PV's volume attributes, which CreateVolume answered.
-  const contexts = new Map<string, Record<string, string>>();
-  return {
-    async create(name) {
-      const response = await controller.createVolume(
-        { name, capacityRange: { requiredBytes: BigInt(GiB) }, volumeCapabilities: [MOUNT_EXT4] },
-        { timeoutMs: CALL_TIMEOUT_MS },
-      );
-      const volumeId = response.volume?.volumeId;
-      if (volumeId === undefined) throw new Error(`CreateVolume ${name} answered no volume`);
-      contexts.set(volumeId, response.volume?.volumeContext ?? {});
-      return volumeId;
-    },
-    async attach(volumeId, nodeId) {
-      await controller.controllerPublishVolume(
-        {
-          volumeId,
-          nodeId,
-          volumeCapability: MOUNT_EXT4,
-          readonly: false,
-          volumeContext: contexts.get(volumeId) ?? {},
-        },
-        { timeoutMs: CALL_TIMEOUT_MS },
-      );
-    },
-  };
-}
 
 async function measurePhase(
   environment: Environment,

@@ -4,6 +4,7 @@ import { type EnvironmentOptions, withEnvironment } from "../harness/environment
 import { type MemoryPeaks, type MemoryReading, MemorySampler, readMemory } from "../harness/memory.js";
 import { runPool } from "../harness/pool.js";
 import { cpuSeconds } from "../harness/process-cpu.js";
+import { type Calls, directCalls, driverCalls } from "../harness/provisioning-calls.js";
 import {
   countError,
   type ErrorCounts,
@@ -12,15 +13,7 @@ import {
   ratio,
   summarize,
 } from "../harness/stats.js";
-import {
-  auditVolumes,
-  CALL_TIMEOUT_MS,
-  directCreateRequest,
-  errorLabel,
-  GiB,
-  MOUNT_EXT4,
-  type ProvisioningAudit,
-} from "../harness/workload.js";
+import { auditVolumes, errorLabel, type ProvisioningAudit } from "../harness/workload.js";
 
 export interface StormOptions {
   volumes: number;
@@ -64,11 +57,6 @@ export interface StormResult {
 
 const MEMORY_SAMPLE_MS = 500;
 
-interface Workload {
-  create(name: string): Promise<string>;
-  publish(volumeId: string, instanceId: string): Promise<void>;
-}
-
 function attachLimit(options: StormOptions): number {
   return Math.ceil(options.volumes / options.instances) + 1;
 }
@@ -90,7 +78,7 @@ async function runPhase(
   options: StormOptions,
   cloud: BenchCloud,
   prefix: string,
-  workload: Workload,
+  workload: Calls,
   driverPid?: number,
 ): Promise<StormPhase> {
   const createMs: number[] = [];
@@ -107,7 +95,7 @@ async function runPhase(
       const volumeId = await workload.create(`${prefix}${index}`);
       createMs.push(elapsedMs(createStarted));
       const publishStarted = process.hrtime.bigint();
-      await workload.publish(volumeId, instanceId);
+      await workload.attach(volumeId, instanceId);
       publishMs.push(elapsedMs(publishStarted));
     } catch (error) {
       countError(errors, errorLabel(error));
@@ -145,25 +133,7 @@ function directPhase(options: StormOptions): Promise<StormPhase> {
       burst: options.burst,
     });
     try {
-      return await runPhase(options, cloud, "pvc-storm-", {
-        async create(name) {
-          const volume = await client.createVolume(directCreateRequest(name), {
-            deadline: Date.now() + CALL_TIMEOUT_MS,
-            idempotencyKey: `bench-create-${name}`,
-          });
-          return volume.id;
-        },
-        async publish(volumeId, instanceId) {
-          await client.attachVolume(
-            volumeId,
-            { instanceId, readOnly: false },
-            {
-              deadline: Date.now() + CALL_TIMEOUT_MS,
-              idempotencyKey: `bench-attach-${volumeId}-${instanceId}`,
-            },
-          );
-        },
-      });
+      return await runPhase(options, cloud, "pvc-storm-", directCalls(client));
     } finally {
       await client.close();
     }
@@ -176,39 +146,7 @@ function driverPhase(options: StormOptions): Promise<{ phase: StormPhase; memory
     await new Promise((resolve) => setTimeout(resolve, options.idleSettleMs));
     const idle = await readMemory(driver.pid, driver.metricsUrl);
     const sampler = new MemorySampler(driver.pid, driver.metricsUrl, MEMORY_SAMPLE_MS);
-    const { controller } = driver.csi;
-    // The external-attacher passes the PV's volume attributes, which CreateVolume answered.
-    const contexts = new Map<string, Record<string, string>>();
-    const phase = await runPhase(
-      options,
-      environment.cloud,
-      "pvc-storm-",
-      {
-        async create(name) {
-          const response = await controller.createVolume(
-            { name, capacityRange: { requiredBytes: BigInt(GiB) }, volumeCapabilities: [MOUNT_EXT4] },
-            { timeoutMs: CALL_TIMEOUT_MS },
-          );
-          const volumeId = response.volume?.volumeId;
-          if (volumeId === undefined) throw new Error(`CreateVolume ${name} answered no volume`);
-          contexts.set(volumeId, response.volume?.volumeContext ?? {});
-          return volumeId;
-        },
-        async publish(volumeId, nodeId) {
-          await controller.controllerPublishVolume(
-            {
-              volumeId,
-              nodeId,
-              volumeCapability: MOUNT_EXT4,
-              readonly: false,
-              volumeContext: contexts.get(volumeId) ?? {},
-            },
-            { timeoutMs: CALL_TIMEOUT_MS },
-          );
-        },
-      },
-      driver.pid,
-    );
+    const phase = await runPhase(options, environment.cloud, "pvc-storm-", driverCalls(driver), driver.pid);
     return { phase, memory: { idle, peak: await sampler.stop() } };
   });
 }
