@@ -11,6 +11,7 @@ import {
   startReferenceCloud,
 } from "../cloud-sim/index.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../observability/logger.js";
+import { stopOnSignal } from "./exit.js";
 
 const STARTUP_FAILURE = 2;
 
@@ -100,20 +101,7 @@ export function cloudCommand(): Command {
       try {
         const config = await buildConfig(options, process.env.BALLAST_CLOUD_TOKEN);
         const cloud = await startReferenceCloud({ ...config, logger });
-        if (!cloud.localAttach.available) {
-          logger.warn(`local attach unavailable (${cloud.localAttach.reason}); serving the API without it`);
-        }
-        const stop = () => {
-          cloud.close().then(
-            () => process.exit(0),
-            (error: unknown) => {
-              logger.error({ err: error }, "shutdown failed");
-              process.exit(1);
-            },
-          );
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        stopOnSignal(() => cloud.close());
       } catch (error) {
         const message =
           error instanceof ReferenceCloudStartError || error instanceof StartupError

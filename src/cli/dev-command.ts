@@ -13,7 +13,7 @@ import { Metrics } from "../observability/metrics.js";
 import { invalidArgument } from "../shared/errors.js";
 import type { DriverConfig } from "./driver-config.js";
 import { DEFAULT_DRIVER_NAME, envName } from "./driver-options.js";
-import { EXIT_CONFIG, startupFailureLine } from "./exit.js";
+import { EXIT_CONFIG, startupFailureLine, stopOnSignal } from "./exit.js";
 import { type RunningDriver, startDriver } from "./run-driver.js";
 import { vendorVersion } from "./vendor-version.js";
 
@@ -138,19 +138,9 @@ export function devCommand(): Command {
         process.exit(EXIT_CONFIG);
       }
       const running = { driver, cloud };
-      const shutdown = () => {
-        running.driver
-          .stop()
-          .then(() => running.cloud.close({ detachLocalDevices: true }))
-          .then(
-            () => process.exit(0),
-            (error: unknown) => {
-              process.stderr.write(`${startupFailureLine(error)}\n`);
-              process.exit(1);
-            },
-          );
-      };
-      process.once("SIGTERM", shutdown);
-      process.once("SIGINT", shutdown);
+      stopOnSignal(async () => {
+        await running.driver.stop();
+        await running.cloud.close({ detachLocalDevices: true });
+      });
     });
 }

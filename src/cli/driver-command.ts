@@ -3,7 +3,7 @@ import { createLogger } from "../observability/logger.js";
 import { Metrics } from "../observability/metrics.js";
 import { resolveDriverConfig } from "./driver-config.js";
 import { addDriverOptions, type DriverMode, type RawDriverOptions } from "./driver-options.js";
-import { EXIT_CONFIG, startupFailureLine } from "./exit.js";
+import { EXIT_CONFIG, startupFailureLine, stopOnSignal } from "./exit.js";
 import { startDriver } from "./run-driver.js";
 import { vendorVersion } from "./vendor-version.js";
 
@@ -30,16 +30,6 @@ export function driverCommand(mode: DriverMode): Command {
       process.stderr.write(`${startupFailureLine(error)}\n`);
       process.exit(EXIT_CONFIG);
     }
-    const shutdown = () => {
-      driver.stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          process.stderr.write(`${startupFailureLine(error)}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    process.once("SIGTERM", shutdown);
-    process.once("SIGINT", shutdown);
+    stopOnSignal(() => driver.stop());
   });
 }
