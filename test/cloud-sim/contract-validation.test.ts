@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { parse } from "yaml";
 import { CONTRACT_PATH, Contract } from "../../src/cloud-sim/contract.js";
 import {
   type ContractViolation,
@@ -77,4 +78,27 @@ test("an answer that breaks the contract becomes a 500 and is reported", async (
   assert.equal(reported[0]?.status, 200);
   assert.match(reported[0]?.message ?? "", /\/items\/0\/status: must be equal to one of the allowed values/);
   assert.deepEqual(cloud.contractViolations, reported);
+});
+
+test("every schema of the contract has a description and examples that satisfy it", async () => {
+  const document = parse(await readFile(CONTRACT_PATH, "utf8")) as {
+    components: {
+      schemas: Record<string, { description?: string; examples?: unknown[]; example?: unknown }>;
+    };
+  };
+  const contract = Contract.load();
+  const problems: string[] = [];
+  for (const [name, schema] of Object.entries(document.components.schemas)) {
+    if (!schema.description) problems.push(`${name}: no description`);
+    const examples = schema.examples ?? (schema.example === undefined ? [] : [schema.example]);
+    if (examples.length === 0) problems.push(`${name}: no example`);
+    for (const example of examples) {
+      for (const violation of contract.check(name, example)) {
+        problems.push(
+          `${name}: example ${JSON.stringify(example)} ${violation.pointer} ${violation.message}`,
+        );
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
 });
