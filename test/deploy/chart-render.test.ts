@@ -255,6 +255,32 @@ describe("chart rendering", () => {
     assert.deepEqual((rule.spec as { groups: unknown }).groups, file.groups);
   });
 
+  test("runbookBaseUrl makes every alert's runbook_url absolute, and changes nothing else", () => {
+    const base = "https://github.com/example/ballast/blob/main/";
+    const objects = render(
+      withValues({ metrics: { prometheusRule: { enabled: true, runbookBaseUrl: base } } }),
+    );
+    type Groups = { rules: { alert?: string; annotations?: Record<string, string> }[] }[];
+    const groups = (named(objects, "PrometheusRule", "ballast-csi").spec as { groups: Groups }).groups;
+    const file = parse(readFileSync(path.join(chartDir, "files/prometheus-rules.yaml"), "utf8")) as {
+      groups: Groups;
+    };
+    const alerts = file.groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
+    assert.ok(alerts.length > 0);
+    assert.deepEqual(
+      groups.flatMap((g) => g.rules).map((r) => r.annotations?.runbook_url),
+      file.groups
+        .flatMap((g) => g.rules)
+        .map((r) => r.annotations?.runbook_url && `${base}${r.annotations.runbook_url}`),
+    );
+    const withoutUrls = (gs: Groups) =>
+      gs.map((g) => ({
+        ...g,
+        rules: g.rules.map((r) => ({ ...r, annotations: { ...r.annotations, runbook_url: "" } })),
+      }));
+    assert.deepEqual(withoutUrls(groups), withoutUrls(file.groups));
+  });
+
   test("a ServiceMonitor and a PodMonitor together are refused", () => {
     const values = withValues({
       metrics: { serviceMonitor: { enabled: true }, podMonitor: { enabled: true } },
