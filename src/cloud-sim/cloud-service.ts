@@ -179,6 +179,7 @@ export class CloudService {
 
       let sourceSize = 0;
       let sourceEncrypted = false;
+      let sourceKmsKeyId: string | undefined;
       if (request.sourceSnapshotId !== undefined) {
         const snapshot = this.snapshot(request.sourceSnapshotId, "sourceSnapshotId");
         if (snapshot.status !== "available") {
@@ -190,6 +191,7 @@ export class CloudService {
         }
         sourceSize = snapshot.sizeBytes;
         sourceEncrypted = snapshot.encrypted;
+        sourceKmsKeyId = snapshot.kmsKeyId;
       }
       if (request.sourceVolumeId !== undefined) {
         const source = this.volume(request.sourceVolumeId, "sourceVolumeId");
@@ -203,6 +205,7 @@ export class CloudService {
         }
         sourceSize = source.sizeBytes;
         sourceEncrypted = source.encrypted;
+        sourceKmsKeyId = source.kmsKeyId;
       }
       const sizeBytes = roundUp(requestedSize ?? sourceSize, type.sizeGranularityBytes);
       if (sizeBytes < sourceSize) {
@@ -229,7 +232,7 @@ export class CloudService {
         type: type.name,
         ...performance,
         encrypted,
-        ...(encrypted ? { kmsKeyId: request.kmsKeyId ?? DEFAULT_KMS_KEY_ID } : {}),
+        ...(encrypted ? { kmsKeyId: request.kmsKeyId ?? sourceKmsKeyId ?? DEFAULT_KMS_KEY_ID } : {}),
         tags: { ...spec.tags },
         ...(request.sourceSnapshotId === undefined ? {} : { sourceSnapshotId: request.sourceSnapshotId }),
         ...(request.sourceVolumeId === undefined ? {} : { sourceVolumeId: request.sourceVolumeId }),
@@ -544,6 +547,7 @@ export class CloudService {
         status: "pending",
         readyToUse: false,
         encrypted: volume.encrypted,
+        ...(volume.kmsKeyId === undefined ? {} : { kmsKeyId: volume.kmsKeyId }),
         tags: request.tags ?? {},
         createdAt: operation.createdAt,
         seq: this.nextSeq(),

@@ -892,7 +892,8 @@ export interface components {
             /** @description Encrypt at rest (the type must support it). Default false. */
             encrypted?: boolean;
             /**
-             * @description Key to encrypt with; the cloud's default key when absent.
+             * @description Key to encrypt with. When absent, a restore or clone of an encrypted source keeps the
+             *     source's key and anything else gets the cloud's default key.
              * @example ref-kms-team-a
              */
             kmsKeyId?: string;
@@ -995,6 +996,11 @@ export interface components {
             readyToUse: boolean;
             /** @description Whether the snapshot is encrypted (as its source was). */
             encrypted: boolean;
+            /**
+             * @description Key that encrypts the snapshot, its source volume's (only when encrypted).
+             * @example ref-kms-team-a
+             */
+            kmsKeyId?: string;
             tags: components["schemas"]["Tags"];
             createdAt: components["schemas"]["Timestamp"];
         };

@@ -133,6 +133,30 @@ describe("reference cloud contract", () => {
     assert.equal(volume.iops, undefined);
   });
 
+  test("snapshots, restores and clones of a volume encrypted with its own key keep that key", async () => {
+    const source = await createVolume({ encrypted: true, kmsKeyId: "ref-kms-team-a", type: "standard" });
+    const snapshot = (
+      await c.done("POST", "/v1/snapshots", { name: uniqueName("snap"), sourceVolumeId: source.id })
+    ).snapshot as Schemas["Snapshot"];
+    const restored = await createVolume({ sourceSnapshotId: snapshot.id, type: "standard" });
+    const clone = await createVolume({ sourceVolumeId: source.id, type: "standard" });
+    const rekeyed = await createVolume({
+      sourceVolumeId: source.id,
+      type: "standard",
+      encrypted: true,
+      kmsKeyId: "ref-kms-team-b",
+    });
+    assert.deepEqual(
+      [snapshot, restored, clone, rekeyed].map((r) => [r.encrypted, r.kmsKeyId]),
+      [
+        [true, "ref-kms-team-a"],
+        [true, "ref-kms-team-a"],
+        [true, "ref-kms-team-a"],
+        [true, "ref-kms-team-b"],
+      ],
+    );
+  });
+
   test("createVolume with both sizeBytes and sizeGiB is invalid_argument", async () => {
     const problem = await expectProblem(
       "POST",

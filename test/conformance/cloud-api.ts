@@ -70,6 +70,12 @@ interface Page<T> {
   nextPageToken?: string;
 }
 
+export interface CloudRequestCounter {
+  operationId: string;
+  status: number;
+  count: number;
+}
+
 export class CloudApi {
   constructor(
     readonly url: string,
@@ -131,6 +137,11 @@ export class CloudApi {
 
   setFaults(config: FaultConfig): Promise<FaultConfig> {
     return this.request<FaultConfig>("PUT", "/admin/faults", config);
+  }
+
+  /** How many `/v1` requests the cloud answered, by operation and HTTP status (0: connection dropped). */
+  async requestCounters(): Promise<CloudRequestCounter[]> {
+    return (await this.request<{ counters: CloudRequestCounter[] }>("GET", "/admin/requests")).counters;
   }
 }
 

@@ -26,5 +26,10 @@ test("a CI-sized storm with 20 % cloud faults and 3 controller SIGKILLs loses, l
   assert.deepEqual(report.leaks, { volumes: [], snapshots: [] });
   assert.deepEqual(report.attachmentsLeft, []);
   assert.equal(report.data.identical, DATA_CHECKS);
+  // Without these the storm could pass in calm weather: faults that never fired, a census never taken.
+  for (const [kind, count] of Object.entries(report.faultsServed)) {
+    assert.ok(count > 0, `the cloud served no ${kind} fault, so the storm tested nothing`);
+  }
+  assert.ok(report.census.samples > 0, "the census never sampled the cloud during the storm");
   assert.equal(report.passed, true);
 });

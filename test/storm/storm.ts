@@ -41,6 +41,8 @@ export interface StormReport {
   attachmentsLeft: string[];
   data: { checks: number; identical: number; failures: string[] };
   census: { samples: number; failedSamples: number };
+  /** Faulted answers the cloud actually served, from its request log: proof the storm blew. */
+  faultsServed: { unavailable: number; rateLimited: number; dropped: number };
   passed: boolean;
 }
 
@@ -313,6 +315,12 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
     await census.stop();
     const inventory = await finalInventory(cloud);
     census.record(inventory);
+    const counters = await cloud.requestCounters();
+    const answered = (status: number) =>
+      counters
+        .filter((counter) => counter.status === status)
+        .reduce((sum, counter) => sum + counter.count, 0);
+    const faultsServed = { unavailable: answered(503), rateLimited: answered(429), dropped: answered(0) };
     const ours = (name: string | undefined) => name?.startsWith(prefix) ?? false;
     const leakedVolumes = inventory.volumes
       .filter((volume) => ours(volume.tags["ballast.dev/csi-name"]))
@@ -357,6 +365,7 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
       attachmentsLeft,
       data,
       census: { samples: census.samples, failedSamples: census.failedSamples },
+      faultsServed,
       passed: false,
     };
     report.passed =
@@ -368,7 +377,8 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
       report.leaks.volumes.length === 0 &&
       report.leaks.snapshots.length === 0 &&
       report.attachmentsLeft.length === 0 &&
-      report.data.identical === options.dataChecks;
+      report.data.identical === options.dataChecks &&
+      (options.errorRate === 0 || Object.values(faultsServed).every((count) => count > 0));
     return report;
   } finally {
     for (const client of clients) client.close();
@@ -410,6 +420,7 @@ export function formatReport(report: StormReport): string[] {
     `  attachments left    ${report.attachmentsLeft.length}${list(report.attachmentsLeft)}`,
     `  data after restore  ${report.data.identical}/${report.data.checks} identical${list(report.data.failures)}`,
     `  cloud census        ${report.census.samples} samples (${report.census.failedSamples} hit a fault and were skipped)`,
+    `  faults served       ${report.faultsServed.unavailable} × 503, ${report.faultsServed.rateLimited} × 429, ${report.faultsServed.dropped} dropped connections`,
     `  result              ${report.passed ? "PASS" : "FAIL"}`,
   ];
 }
