@@ -53,31 +53,31 @@ export async function publishVolume(
   if (reason !== undefined) throw invalidArgument(`volume_capability: ${reason}`);
   const mode = capability.accessMode?.mode;
   const multiNode = mode !== undefined && isMultiNode(mode);
-  if (multiNode && !request.readonly) {
-    throw invalidArgument("readonly: MULTI_NODE_READER_ONLY volumes are published read-only");
-  }
-  return context.locks.run("ControllerPublishVolume", [lockKeys.volumeId(request.volumeId)], async () => {
-    const hinted = volumeTypeFromContext(request.volumeContext);
+  // Kubernetes passes the PV's readOnly (false unless csi-provisioner runs with
+  // --controller-publish-readonly), but this mode only ever reads: attach read-only whatever it says.
+  const asked = multiNode ? { ...request, readonly: true } : request;
+  return context.locks.run("ControllerPublishVolume", [lockKeys.volumeId(asked.volumeId)], async () => {
+    const hinted = volumeTypeFromContext(asked.volumeContext);
     const types = await context.catalog.volumeTypes(options);
     const singleAttach = !multiNode && types.some((t) => t.name === hinted && !t.multiAttach);
     if (!singleAttach) {
-      const existing = await checkedBeforeAttach(context, request, capability, multiNode, options);
+      const existing = await checkedBeforeAttach(context, asked, capability, multiNode, options);
       if (existing !== undefined) return { publishContext: publishContext(existing) };
     }
     try {
       const attachment = await context.cloud.attachVolume(
-        request.volumeId,
-        request.nodeId,
-        { readOnly: request.readonly, exclusive: mode !== undefined && isSingleNode(mode) },
+        asked.volumeId,
+        asked.nodeId,
+        { readOnly: asked.readonly, exclusive: mode !== undefined && isSingleNode(mode) },
         {
           ...options,
-          idempotencyKey: operationKey(context.driverName, "attach", `${request.volumeId}/${request.nodeId}`),
+          idempotencyKey: operationKey(context.driverName, "attach", `${asked.volumeId}/${asked.nodeId}`),
         },
       );
       return { publishContext: publishContext(attachment) };
     } catch (error) {
       if (error instanceof BallastError && EXPLAINABLE_KINDS.includes(error.kind)) {
-        await explainRefusal(context, request, multiNode, options);
+        await explainRefusal(context, asked, multiNode, options);
       }
       throw error;
     }

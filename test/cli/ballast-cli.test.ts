@@ -198,6 +198,7 @@ describe("ballast CLI", () => {
       ]);
       crashed.once("exit", () => resolve());
     });
+    assert.equal((await lstat(path)).isSocket(), true, "the crashed server left no stale socket to replace");
     const tokenFile = join(dir, "token");
     await writeFile(tokenFile, `${cloud.token}\n`);
     const child = start(

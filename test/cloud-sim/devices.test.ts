@@ -114,9 +114,12 @@ test("detach leaves no loop device and no link behind", async (t) => {
   const instance = await localInstance(c);
   const volume = await c.done("POST", "/v1/volumes", { name: uniqueName("vol"), zone: "ref-1a", sizeGiB: 1 });
   const attachment = await attachLocal(c, volume.resourceId, instance);
+  const image = join(c.cloud.dataDir, "volumes", `${volume.resourceId}.img`);
+  // Seen while attached, so "none after detach" is not just a wrong file name.
+  assert.match(await loopsOver(image), new RegExp(`^${await deviceOf(attachment.byIdPath)}: `));
   await c.done("DELETE", `/v1/volumes/${volume.resourceId}/attachments/${instance}`);
   await assert.rejects(run("readlink", [attachment.byIdPath]));
-  assert.equal(await loopsOver(join(c.cloud.dataDir, "volumes", `${volume.resourceId}.img`)), "");
+  assert.equal(await loopsOver(image), "");
 });
 
 test("a restart brings back the loop device of an attached volume", async (t) => {

@@ -26,7 +26,12 @@ describe("reference cloud exclusive attach", () => {
   const cleanup = suiteCleanup();
   after(cleanup.run);
   before(async () => {
-    c = await startTestCloud(cleanup, { instances: INSTANCES, localAttach: false });
+    // Attaches take long enough that a test can act while one is still attaching.
+    c = await startTestCloud(cleanup, {
+      instances: INSTANCES,
+      localAttach: false,
+      operationLatencyMs: { createVolume: 10, attachVolume: 250 },
+    });
     const listed = await c.call<Schemas["InstanceList"]>("GET", "/v1/instances");
     for (const instance of listed.body.items) ids.set(instance.name, instance.id);
   });
@@ -74,6 +79,12 @@ describe("reference cloud exclusive attach", () => {
     const answer = await attach(volume, { instanceId: instanceId("node-2"), exclusive: true });
     assert.equal(answer.status, 409);
     assert.deepEqual((answer.body as Problem).instanceIds, [first]);
+    // Still attaching after the refusal, so it was attaching when the exclusive attach came.
+    const during = await c.call<Volume>("GET", `/v1/volumes/${volume.id}`);
+    assert.deepEqual(
+      during.body.attachments.map((a) => [a.instanceId, a.state]),
+      [[first, "attaching"]],
+    );
     assert.equal((await c.settle((started.body as Operation).id)).status, "succeeded");
   });
 

@@ -44,6 +44,7 @@ test("kill -9 in the middle of a workload loses nothing that was acknowledged", 
   const base = await before.done("POST", "/v1/volumes", { name: "base", zone: "ref-1b", sizeGiB: 1 });
 
   const acknowledged: Acknowledged[] = [];
+  let answered = 0;
   const creates = Array.from({ length: 40 }, async (_, i) => {
     const body = { name: `pv-${i}`, zone: "ref-1a", sizeGiB: 1 + (i % 3) };
     const key = `create-pv-${i}`;
@@ -55,6 +56,7 @@ test("kill -9 in the middle of a workload loses nothing that was acknowledged", 
     } catch {
       // the server was killed under this request: it was never acknowledged
     }
+    answered += 1;
   });
   const resize = (
     await before.call<Operation>("POST", `/v1/volumes/${base.resourceId}/resize`, { sizeGiB: 2 })
@@ -64,7 +66,14 @@ test("kill -9 in the middle of a workload loses nothing that was acknowledged", 
       instanceId: remote.id,
     })
   ).body;
-  while (acknowledged.length < 10) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (acknowledged.length < 10) {
+    // Every create answered without ten acknowledged: the kill would prove nothing, and waiting would hang.
+    assert.ok(
+      answered < creates.length,
+      `only ${acknowledged.length} of ${creates.length} creates acknowledged`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   await killHard(first.child);
   await Promise.all(creates);
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { status } from "@grpc/grpc-js";
@@ -12,6 +13,7 @@ import {
   expectCode,
   GiB,
   inZone,
+  Mode,
   mountCapability,
   repeat,
   uniqueName,
@@ -31,14 +33,18 @@ interface AttachedVolume {
   cleanup: Cleanup;
 }
 
-async function attachedVolume(t: TestContext, system: DevSystem): Promise<AttachedVolume> {
+async function attachedVolume(
+  t: TestContext,
+  system: DevSystem,
+  capability: DeepPartial<VolumeCapability> = CAPABILITY,
+): Promise<AttachedVolume> {
   const cleanup = Cleanup.for(t, system);
   const info = await system.csi.node.nodeGetInfo();
   const zone = info.accessibleTopology?.segments[ZONE_KEY];
   assert.ok(zone);
   const { volume } = await system.csi.controller.createVolume({
     name: uniqueName("node"),
-    volumeCapabilities: [CAPABILITY],
+    volumeCapabilities: [capability],
     capacityRange: { requiredBytes: GiB },
     accessibilityRequirements: inZone(zone),
   });
@@ -48,7 +54,7 @@ async function attachedVolume(t: TestContext, system: DevSystem): Promise<Attach
   const { publishContext } = await system.csi.controller.controllerPublishVolume({
     volumeId: volume.volumeId,
     nodeId: info.nodeId,
-    volumeCapability: CAPABILITY,
+    volumeCapability: capability,
   });
   const podDir = join(system.kubeletDir, volume.volumeId);
   const stagingTargetPath = join(podDir, "globalmount");
@@ -64,13 +70,17 @@ async function attachedVolume(t: TestContext, system: DevSystem): Promise<Attach
   };
 }
 
-async function stage(system: DevSystem, volume: AttachedVolume): Promise<void> {
+async function stage(
+  system: DevSystem,
+  volume: AttachedVolume,
+  capability: DeepPartial<VolumeCapability> = CAPABILITY,
+): Promise<void> {
   volume.cleanup.nodeStage(volume.volumeId, volume.stagingTargetPath);
   await system.csi.node.nodeStageVolume({
     volumeId: volume.volumeId,
     publishContext: volume.publishContext,
     stagingTargetPath: volume.stagingTargetPath,
-    volumeCapability: CAPABILITY,
+    volumeCapability: capability,
   });
 }
 
@@ -89,6 +99,15 @@ async function publish(
     volumeCapability: capability,
     readonly,
   });
+}
+
+/** The host's loop devices and the files behind them. */
+function loopDevices(): Array<{ name: string; "back-file": string | null }> {
+  const listing = execFileSync("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  return listing.trim() === "" ? [] : JSON.parse(listing).loopdevices;
 }
 
 async function mountsAt(path: string): Promise<number> {
@@ -164,6 +183,30 @@ describe("Node service over the dev socket, on loop devices", () => {
     const data = randomBytes(64 * 1024);
     await writeFile(join(volume.targetPath, "data.bin"), data);
     assert.deepEqual(await readFile(join(volume.stagingTargetPath, "data.bin")), data);
+  });
+
+  test("SINGLE_NODE_MULTI_WRITER: two pods on the node each get a writable mount and see each other's writes", async (t) => {
+    if (!requireRoot(t)) return;
+    const capability = mountCapability("xfs", Mode.SINGLE_NODE_MULTI_WRITER);
+    const volume = await attachedVolume(t, system(), capability);
+    await stage(system(), volume, capability);
+    const secondTarget = join(volume.targetPath, "..", "..", "pod-2", "mount");
+    await publish(system(), volume, false, capability);
+    volume.cleanup.nodePublish(volume.volumeId, secondTarget);
+    await system().csi.node.nodePublishVolume({
+      volumeId: volume.volumeId,
+      publishContext: volume.publishContext,
+      stagingTargetPath: volume.stagingTargetPath,
+      targetPath: secondTarget,
+      volumeCapability: capability,
+      readonly: false,
+    });
+    assert.equal(await mountsAt(volume.targetPath), 1);
+    assert.equal(await mountsAt(secondTarget), 1);
+    await writeFile(join(volume.targetPath, "from-pod-1"), "one");
+    await writeFile(join(secondTarget, "from-pod-2"), "two");
+    assert.equal(await readFile(join(secondTarget, "from-pod-1"), "utf8"), "one");
+    assert.equal(await readFile(join(volume.targetPath, "from-pod-2"), "utf8"), "two");
   });
 
   test("NodePublishVolume at a published target with a different readonly flag is AlreadyExists", async (t) => {
@@ -270,6 +313,13 @@ describe("Node service over the dev socket, on loop devices", () => {
   test("ControllerUnpublishVolume after unstaging removes the loop device and the by-id link", async (t) => {
     if (!requireRoot(t)) return;
     const volume = await attachedVolume(t, system());
+    const byIdPath = volume.publishContext.byIdPath;
+    assert.ok(byIdPath);
+    const loop = await realpath(byIdPath);
+    const [backingFile] = loopDevices()
+      .filter((device) => device.name === loop)
+      .map((device) => device["back-file"]);
+    assert.ok(backingFile?.includes(volume.volumeId), `${loop} is backed by ${backingFile}`);
     await stage(system(), volume);
     await system().csi.node.nodeUnstageVolume({
       volumeId: volume.volumeId,
@@ -283,8 +333,11 @@ describe("Node service over the dev socket, on loop devices", () => {
       (candidate) => candidate.id === volume.volumeId,
     );
     assert.deepEqual(cloudVolume?.attachments, []);
-    const byIdPath = volume.publishContext.byIdPath;
-    assert.ok(byIdPath);
+    // By backing file, not by name: a test running beside this one may reuse the loop number.
+    assert.deepEqual(
+      loopDevices().filter((device) => device["back-file"] === backingFile),
+      [],
+    );
     await assert.rejects(readFile(byIdPath), { code: "ENOENT" });
   });
 });

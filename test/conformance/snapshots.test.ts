@@ -101,6 +101,10 @@ describe("Snapshots over the dev socket", () => {
     const sourceVolumeId = await newVolume(system(), cleanup);
     const snapshot = await readySnapshot(system(), cleanup, uniqueName("snapdel"), sourceVolumeId);
     await repeat(10, () => system().csi.controller.deleteSnapshot({ snapshotId: snapshot.snapshotId }));
+    const inCloud = (await system().cloud.snapshots()).filter(
+      (cloudSnapshot) => cloudSnapshot.id === snapshot.snapshotId,
+    );
+    assert.deepEqual(inCloud, []);
     await expectCode(
       system().csi.controller.getSnapshot({ snapshotId: snapshot.snapshotId }),
       status.NOT_FOUND,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { isServiceError } from "../../src/demo/csi-client.js";
+import { VolumeCapability } from "../../src/generated/csi.js";
 import {
   Cleanup,
   expectCode,
@@ -72,7 +73,7 @@ describe("ControllerGetVolume, ValidateVolumeCapabilities, expansion, modificati
       volumeContext: volume.volumeContext,
       volumeCapabilities: [mountCapability()],
     });
-    assert.equal(answer.confirmed?.volumeCapabilities.length, 1);
+    assert.deepEqual(answer.confirmed?.volumeCapabilities, [VolumeCapability.fromPartial(mountCapability())]);
   });
 
   test("ControllerExpandVolume without a capacity range is InvalidArgument", async (t) => {

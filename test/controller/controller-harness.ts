@@ -151,6 +151,35 @@ export function rpc<Req, Res>(
   });
 }
 
+/**
+ * How many requests for `operationId` the cloud has answered with `httpStatus` (0: connection
+ * dropped), or with any status when it is left out.
+ */
+export async function cloudRequestCount(
+  h: Harness,
+  operationId: string,
+  httpStatus?: number,
+): Promise<number> {
+  const response = await fetch(`${h.cloud.url}/admin/requests?operationId=${operationId}`, {
+    headers: { authorization: `Bearer ${h.cloud.token}` },
+  });
+  const log = (await response.json()) as {
+    counters: Array<{ operationId: string; status: number; count: number }>;
+  };
+  return log.counters
+    .filter((c) => c.operationId === operationId && (httpStatus === undefined || c.status === httpStatus))
+    .reduce((sum, c) => sum + c.count, 0);
+}
+
+/** Polls `condition` until it holds; bounded so a broken stack fails the test instead of hanging it. */
+export async function until(what: string, condition: () => Promise<boolean>, attempts = 500): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${what}: still not true after ${attempts} checks`);
+}
+
 /** The gRPC status code a rejected call ended with. */
 export async function codeOf(promise: Promise<unknown>): Promise<number> {
   try {

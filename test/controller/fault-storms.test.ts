@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { CreateVolumeRequest } from "../../src/generated/csi.js";
-import { blockCapability, type Harness, mountCapability, rpc, startHarness } from "./controller-harness.js";
+import {
+  blockCapability,
+  cloudRequestCount,
+  type Harness,
+  mountCapability,
+  rpc,
+  startHarness,
+} from "./controller-harness.js";
 
 const ZONE_KEY = "topology.block.csi.ballast.dev/zone";
 /** Codes the CSI sidecars retry with backoff; anything else ends a storm call as a failure. */
@@ -20,14 +27,6 @@ async function likeSidecar<T>(call: () => Promise<T>, attempts = 60): Promise<T>
   }
 }
 
-async function requestCount(h: Harness, operationId: string): Promise<number> {
-  const response = await fetch(`${h.cloud.url}/admin/requests?operationId=${operationId}`, {
-    headers: { authorization: `Bearer ${h.cloud.token}` },
-  });
-  const log = (await response.json()) as { counters: Array<{ operationId: string; count: number }> };
-  return log.counters.filter((c) => c.operationId === operationId).reduce((sum, c) => sum + c.count, 0);
-}
-
 describe("Controller RPCs under injected cloud faults", () => {
   let h: Harness;
   beforeEach(async () => {
@@ -43,8 +42,9 @@ describe("Controller RPCs under injected cloud faults", () => {
       rules: [
         { operation: "createVolume", kind: "crashAfterCommit", count: 3 },
         { operation: "createVolume", kind: "error", status: 503, probability: 0.3, retryAfterSeconds: 0 },
-        { operation: "listVolumes", kind: "rateLimit", count: 4, retryAfterSeconds: 0 },
-        { operation: "getOperation", kind: "dropConnection", probability: 0.2 },
+        // CreateVolume waits on getVolume (it never lists), so that is where 429s and drops must land.
+        { operation: "getVolume", kind: "rateLimit", count: 4, retryAfterSeconds: 0 },
+        { operation: "getVolume", kind: "dropConnection", count: 2 },
       ],
     });
     const names = ["storm-a", "storm-b", "storm-c", "storm-d", "storm-e"];
@@ -69,6 +69,11 @@ describe("Controller RPCs under injected cloud faults", () => {
     }
     const aborted = await h.metrics.csiAborted.get();
     assert.ok(aborted.values.some((v) => v.labels.method === "CreateVolume" && v.value > 0));
+    // The storm really blew: every counted fault was served (a rule that never fired proves nothing).
+    assert.equal(await cloudRequestCount(h, "createVolume", 0), 3, "crash-after-commit creates");
+    assert.ok((await cloudRequestCount(h, "createVolume", 503)) > 0, "503 answers to createVolume");
+    assert.equal(await cloudRequestCount(h, "getVolume", 429), 4, "429 answers to getVolume");
+    assert.equal(await cloudRequestCount(h, "getVolume", 0), 2, "dropped getVolume connections");
   });
 
   test("a Publish storm with crash-after-commit leaves every volume attached once to its node", async () => {
@@ -120,6 +125,7 @@ describe("Controller RPCs under injected cloud faults", () => {
         assert.equal(response.publishContext.serial, volumeId);
       }
     }
+    assert.equal(await cloudRequestCount(h, "attachVolume", 0), 2, "crash-after-commit attaches");
   });
 
   test("a Delete storm with drops and 5xx leaves no volume behind", async () => {
@@ -154,6 +160,7 @@ describe("Controller RPCs under injected cloud faults", () => {
     for (const volumeId of volumeIds) {
       await assert.rejects(h.api.getVolume(volumeId, { deadline: Date.now() + 5000 }), { kind: "NotFound" });
     }
+    assert.equal(await cloudRequestCount(h, "deleteVolume", 0), 3, "crashed or dropped deletes");
   });
 
   test("retries of a failing cloud call stop when the RPC's deadline passes", async () => {
@@ -171,9 +178,9 @@ describe("Controller RPCs under injected cloud faults", () => {
       rpc(h.controller, h.controller.controllerGetVolume, { volumeId: volume?.volumeId ?? "" }, 400),
       { code: status.DEADLINE_EXCEEDED },
     );
-    const atDeadline = await requestCount(h, "getVolume");
+    const atDeadline = await cloudRequestCount(h, "getVolume");
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.equal(await requestCount(h, "getVolume"), atDeadline);
+    assert.equal(await cloudRequestCount(h, "getVolume"), atDeadline);
     assert.ok(atDeadline >= 1);
   });
 });

@@ -103,6 +103,11 @@ describe("ControllerPublishVolume of a single-node volume whose volumeType hint 
         (error: { code: number; details: string }) =>
           error.code === status.FAILED_PRECONDITION && error.details.includes(`published to node ${nodeA};`),
       );
+      const stored = await h.api.getVolume(volume.volumeId, { deadline: Date.now() + 5000 });
+      assert.deepEqual(
+        stored.attachments.map((a) => a.instanceId),
+        [nodeA],
+      );
     });
   }
 

@@ -363,5 +363,46 @@ describe("ControllerPublishVolume with custom instances", () => {
     }
     const got = await rpc(h.controller, h.controller.controllerGetVolume, { volumeId });
     assert.deepEqual(got.status?.publishedNodeIds.sort(), readers.map((r) => r?.id ?? "").sort());
+    const stored = await h.api.getVolume(volumeId, { deadline: Date.now() + 5000 });
+    assert.deepEqual(
+      stored.attachments.map((a) => [a.instanceId, a.readOnly]).sort(),
+      readers.map((r) => [r?.id ?? "", true]).sort(),
+    );
+  });
+
+  test("a MULTI_NODE_READER_ONLY publish without readonly, as Kubernetes sends it by default, still attaches read-only", async () => {
+    const deadline = { deadline: Date.now() + 5000 };
+    const readers = await Promise.all(
+      ["reader-1", "reader-2"].map((n) => h.api.findInstanceByName(n, deadline)),
+    );
+    const capability = blockCapability(Mode.MULTI_NODE_READER_ONLY);
+    const { volume } = await rpc(
+      h.controller,
+      h.controller.createVolume,
+      CreateVolumeRequest.fromPartial({
+        name: "multi-reader-unflagged",
+        parameters: { type: "performance" },
+        volumeCapabilities: [capability],
+        accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: "ref-1c" } }], preferred: [] },
+      }),
+    );
+    const volumeId = volume?.volumeId ?? "";
+    for (const reader of readers) {
+      await rpc(h.controller, h.controller.controllerPublishVolume, {
+        volumeId,
+        nodeId: reader?.id ?? "",
+        volumeCapability: capability,
+        readonly: false,
+        secrets: {},
+        volumeContext: {},
+      });
+    }
+    const got = await rpc(h.controller, h.controller.controllerGetVolume, { volumeId });
+    assert.deepEqual(got.status?.publishedNodeIds.sort(), readers.map((r) => r?.id ?? "").sort());
+    const stored = await h.api.getVolume(volumeId, { deadline: Date.now() + 5000 });
+    assert.deepEqual(
+      stored.attachments.map((a) => [a.instanceId, a.readOnly]).sort(),
+      readers.map((r) => [r?.id ?? "", true]).sort(),
+    );
   });
 });

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { CreateVolumeRequest } from "../../src/generated/csi.js";
-import { codeOf, type Harness, mountCapability, rpc, startHarness } from "./controller-harness.js";
+import {
+  cloudRequestCount,
+  codeOf,
+  type Harness,
+  mountCapability,
+  rpc,
+  startHarness,
+  until,
+} from "./controller-harness.js";
 
 describe("Controller RPCs at the cloud's quotas", () => {
   let h: Harness;
@@ -26,11 +34,10 @@ describe("Controller RPCs at the cloud's quotas", () => {
     const { volume } = await create("quota-1");
     assert.equal(await codeOf(create("quota-2")), status.RESOURCE_EXHAUSTED);
     const volumeId = volume?.volumeId ?? "";
-    for (;;) {
+    await until("quota-snap-1 is ready", async () => {
       const { snapshot: s } = await snapshot("quota-snap-1", volumeId);
-      if (s?.readyToUse) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return s?.readyToUse === true;
+    });
     assert.equal(await codeOf(snapshot("quota-snap-2", volumeId)), status.RESOURCE_EXHAUSTED);
   });
 });
@@ -48,7 +55,12 @@ describe("Concurrent duplicate Controller RPCs", () => {
   test("a CreateVolume for a name already being created is Aborted and counted", async () => {
     const request = CreateVolumeRequest.fromPartial({ name: "dup", volumeCapabilities: [mountCapability()] });
     const first = rpc(h.controller, h.controller.createVolume, request);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The duplicate must arrive while the first holds the name: once the cloud has accepted the
+    // first create, the first stays in flight for the operation's 500 ms.
+    await until(
+      "the cloud saw the first CreateVolume",
+      async () => (await cloudRequestCount(h, "createVolume")) > 0,
+    );
     assert.equal(await codeOf(rpc(h.controller, h.controller.createVolume, request)), status.ABORTED);
     assert.match((await first).volume?.volumeId ?? "", /^vol-/);
     const conflicts = await h.metrics.csiAborted.get();

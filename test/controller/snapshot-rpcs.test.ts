@@ -41,11 +41,13 @@ describe("Controller snapshot RPCs against the reference cloud", () => {
     rpc(h.controller, h.controller.createSnapshot, { name, sourceVolumeId, secrets: {}, parameters });
 
   async function readySnapshot(name: string, sourceVolumeId: string) {
-    for (;;) {
+    // Bounded, so a snapshot that never becomes ready fails here instead of at the 10-minute test timeout.
+    for (let poll = 0; poll < 400; poll += 1) {
       const { snapshot: s } = await snapshot(name, sourceVolumeId);
       if (s?.readyToUse) return s;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    assert.fail(`snapshot ${name} never became ready`);
   }
 
   test("CreateSnapshot answers not ready at first and ready on a later call with the same id", async () => {
@@ -116,7 +118,8 @@ describe("Controller snapshot RPCs against the reference cloud", () => {
     const first = await snapshot("snapshot-copy-fails", source);
     const failedId = first.snapshot?.snapshotId ?? "";
     let failure: ServiceError | undefined;
-    while (failure === undefined) {
+    for (let poll = 0; failure === undefined; poll += 1) {
+      assert.ok(poll < 400, "the failed copy never surfaced as an error");
       await new Promise((resolve) => setTimeout(resolve, 50));
       failure = await snapshot("snapshot-copy-fails", source).then(
         (answer) => {

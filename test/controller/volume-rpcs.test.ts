@@ -41,11 +41,13 @@ describe("Controller volume RPCs against the reference cloud", () => {
     );
 
   async function waitForSnapshotReady(snapshotId: string): Promise<void> {
-    for (;;) {
+    // Bounded, so a snapshot that never becomes ready fails here instead of at the 10-minute test timeout.
+    for (let poll = 0; poll < 1000; poll += 1) {
       const { snapshot } = await rpc(h.controller, h.controller.getSnapshot, { snapshotId, secrets: {} });
       if (snapshot?.readyToUse) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    assert.fail(`snapshot ${snapshotId} never became ready`);
   }
 
   test("CreateVolume rounds the size up to the tier granularity and reports the zone", async () => {

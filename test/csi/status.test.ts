@@ -5,19 +5,23 @@ import { toGrpcStatus } from "../../src/csi/status.js";
 import { BallastError, type ErrorKind } from "../../src/shared/errors.js";
 
 describe("toGrpcStatus", () => {
-  const cases: Array<[ErrorKind, status]> = [
-    ["InvalidArgument", status.INVALID_ARGUMENT],
-    ["NotFound", status.NOT_FOUND],
-    ["AlreadyExists", status.ALREADY_EXISTS],
-    ["FailedPrecondition", status.FAILED_PRECONDITION],
-    ["OutOfRange", status.OUT_OF_RANGE],
-    ["ResourceExhausted", status.RESOURCE_EXHAUSTED],
-    ["Aborted", status.ABORTED],
-    ["Unavailable", status.UNAVAILABLE],
-    ["DeadlineExceeded", status.DEADLINE_EXCEEDED],
-    ["Internal", status.INTERNAL],
-  ];
-  for (const [kind, code] of cases) {
+  // A Record, so a new ErrorKind does not compile until its gRPC code is pinned here.
+  const cases: Record<ErrorKind, status> = {
+    InvalidArgument: status.INVALID_ARGUMENT,
+    NotFound: status.NOT_FOUND,
+    AlreadyExists: status.ALREADY_EXISTS,
+    FailedPrecondition: status.FAILED_PRECONDITION,
+    OutOfRange: status.OUT_OF_RANGE,
+    ResourceExhausted: status.RESOURCE_EXHAUSTED,
+    Aborted: status.ABORTED,
+    Unavailable: status.UNAVAILABLE,
+    DeadlineExceeded: status.DEADLINE_EXCEEDED,
+    Unimplemented: status.UNIMPLEMENTED,
+    PermissionDenied: status.PERMISSION_DENIED,
+    Unauthenticated: status.UNAUTHENTICATED,
+    Internal: status.INTERNAL,
+  };
+  for (const [kind, code] of Object.entries(cases) as Array<[ErrorKind, status]>) {
     test(`${kind} becomes ${status[code]} with the message`, () => {
       const mapped = toGrpcStatus(new BallastError(kind, `volume_id: "x" ${kind}`));
       assert.equal(mapped.code, code);

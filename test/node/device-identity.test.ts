@@ -128,8 +128,15 @@ describe("device discovery and identity", { concurrency: true }, () => {
     const volume = await lab.addVolume(64);
     await unlink(volume.link);
     const staging = lab.path("staging");
+    let settled = false;
     const staged = invoke(handlers.nodeStageVolume, stageRequest(volume, staging, mountCapability("ext4")));
-    setTimeout(() => void symlink(volume.loop, volume.link), 200);
+    staged.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(settled, false, "the stage ended before the link appeared instead of waiting for it");
+    await symlink(volume.loop, volume.link);
     await staged;
     assert.deepEqual(await lab.mountsUnder(), [staging]);
   });

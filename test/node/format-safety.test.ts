@@ -101,7 +101,7 @@ describe("format safety", { concurrency: true }, () => {
     assert.equal(await checksumOf(join(check, "data.bin")), sum);
   });
 
-  test("a device with unrecognised data is not formatted", async (t) => {
+  test("a device with unrecognised data is refused and left byte for byte as it was", async (t) => {
     if (!requireRoot(t)) return;
     const { lab, exec, handlers } = await labWithSpy();
     t.after(() => lab.cleanup());
@@ -115,6 +115,7 @@ describe("format safety", { concurrency: true }, () => {
       "seek=64",
       "conv=notrunc,fsync",
     );
+    const before = await sh("sha256sum", volume.loop);
     await assert.rejects(
       invoke(handlers.nodeStageVolume, stageRequest(volume, lab.path("staging"), mountCapability("ext4"))),
       {
@@ -123,6 +124,8 @@ describe("format safety", { concurrency: true }, () => {
       },
     );
     assert.deepEqual(exec.calls.filter(isMkfs), []);
+    // Not formatted is not enough: no wipe or partial write may touch a byte of it either.
+    assert.equal(await sh("sha256sum", volume.loop), before);
   });
 
   test("a device that cannot be read is an error and mkfs never runs", async (t) => {

@@ -65,6 +65,7 @@ describe("driver restart", () => {
     children.push(first);
     const client1 = new NodeClient(`unix://${socket}`, credentials.createInsecure());
     await call(client1, "nodeStageVolume", stageRequest(volume, staging, capability));
+    const written = await writeChecksummed(join(staging, "before-kill.bin"));
     client1.close();
     await kill(first);
 
@@ -80,6 +81,7 @@ describe("driver restart", () => {
     const count = (path: string) => mountinfo.split("\n").filter((line) => line.includes(` ${path} `)).length;
     assert.equal(count(staging), 1);
     assert.equal(count(target), 1);
+    assert.equal(await checksumOf(join(target, "before-kill.bin")), written);
     const sum = await writeChecksummed(join(target, "data.bin"));
     assert.equal(await checksumOf(join(staging, "data.bin")), sum);
 

@@ -178,9 +178,12 @@ describe("startInventoryRefresher", () => {
     );
   });
 
-  test("a listing that hangs past the timeout fails that refresh instead of blocking later ones", async (t) => {
+  test("a listing that hangs past the timeout fails that refresh instead of blocking later ones", {
+    timeout: 10_000,
+  }, async (t) => {
     const source = new ScriptedSource();
-    source.countVolumes = () => new Promise<Volumes>(() => {});
+    const hanging = () => new Promise<Volumes>(() => {});
+    source.countVolumes = hanging;
     const metrics = new Metrics({ defaultMetrics: false });
     const log = new CapturedLog();
     const refresher = startInventoryRefresher({
@@ -196,5 +199,12 @@ describe("startInventoryRefresher", () => {
 
     const warning = log.records().find((record) => record.level === "warn");
     assert.equal((warning?.err as { message?: string } | undefined)?.message, "timed out after 20 ms");
+
+    // The hung listing never settles; the next refresh must list anew rather than join it.
+    source.countVolumes = ScriptedSource.prototype.countVolumes;
+    source.volumes = { byStatus: { available: 5 }, attachments: 0 };
+    await refresher.refresh();
+    assert.equal(source.calls, 1);
+    assert.equal(await seriesValue(metrics, "ballast_managed_volumes", { status: "available" }), 5);
   });
 });
