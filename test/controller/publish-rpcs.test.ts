@@ -334,75 +334,41 @@ describe("ControllerPublishVolume with custom instances", () => {
     assert.deepEqual(got.status?.publishedNodeIds, [readers[0]?.id]);
   });
 
-  test("a MULTI_NODE_READER_ONLY volume publishes read-only to two nodes", async () => {
-    const deadline = { deadline: Date.now() + 5000 };
-    const readers = await Promise.all(
-      ["reader-1", "reader-2"].map((n) => h.api.findInstanceByName(n, deadline)),
-    );
-    const capability = blockCapability(Mode.MULTI_NODE_READER_ONLY);
-    const { volume } = await rpc(
-      h.controller,
-      h.controller.createVolume,
-      CreateVolumeRequest.fromPartial({
-        name: "multi-reader",
-        parameters: { type: "performance" },
-        volumeCapabilities: [capability],
-        accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: "ref-1c" } }], preferred: [] },
-      }),
-    );
-    const volumeId = volume?.volumeId ?? "";
-    for (const reader of readers) {
-      await rpc(h.controller, h.controller.controllerPublishVolume, {
-        volumeId,
-        nodeId: reader?.id ?? "",
-        volumeCapability: capability,
-        readonly: true,
-        secrets: {},
-        volumeContext: {},
-      });
-    }
-    const got = await rpc(h.controller, h.controller.controllerGetVolume, { volumeId });
-    assert.deepEqual(got.status?.publishedNodeIds.sort(), readers.map((r) => r?.id ?? "").sort());
-    const stored = await h.api.getVolume(volumeId, { deadline: Date.now() + 5000 });
-    assert.deepEqual(
-      stored.attachments.map((a) => [a.instanceId, a.readOnly]).sort(),
-      readers.map((r) => [r?.id ?? "", true]).sort(),
-    );
-  });
-
-  test("a MULTI_NODE_READER_ONLY publish without readonly, as Kubernetes sends it by default, still attaches read-only", async () => {
-    const deadline = { deadline: Date.now() + 5000 };
-    const readers = await Promise.all(
-      ["reader-1", "reader-2"].map((n) => h.api.findInstanceByName(n, deadline)),
-    );
-    const capability = blockCapability(Mode.MULTI_NODE_READER_ONLY);
-    const { volume } = await rpc(
-      h.controller,
-      h.controller.createVolume,
-      CreateVolumeRequest.fromPartial({
-        name: "multi-reader-unflagged",
-        parameters: { type: "performance" },
-        volumeCapabilities: [capability],
-        accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: "ref-1c" } }], preferred: [] },
-      }),
-    );
-    const volumeId = volume?.volumeId ?? "";
-    for (const reader of readers) {
-      await rpc(h.controller, h.controller.controllerPublishVolume, {
-        volumeId,
-        nodeId: reader?.id ?? "",
-        volumeCapability: capability,
-        readonly: false,
-        secrets: {},
-        volumeContext: {},
-      });
-    }
-    const got = await rpc(h.controller, h.controller.controllerGetVolume, { volumeId });
-    assert.deepEqual(got.status?.publishedNodeIds.sort(), readers.map((r) => r?.id ?? "").sort());
-    const stored = await h.api.getVolume(volumeId, { deadline: Date.now() + 5000 });
-    assert.deepEqual(
-      stored.attachments.map((a) => [a.instanceId, a.readOnly]).sort(),
-      readers.map((r) => [r?.id ?? "", true]).sort(),
-    );
-  });
+  for (const readonly of [true, false]) {
+    test(`a MULTI_NODE_READER_ONLY volume published with readonly ${readonly} attaches read-only to two nodes`, async () => {
+      const deadline = { deadline: Date.now() + 5000 };
+      const readers = await Promise.all(
+        ["reader-1", "reader-2"].map((n) => h.api.findInstanceByName(n, deadline)),
+      );
+      const capability = blockCapability(Mode.MULTI_NODE_READER_ONLY);
+      const { volume } = await rpc(
+        h.controller,
+        h.controller.createVolume,
+        CreateVolumeRequest.fromPartial({
+          name: `multi-reader-${readonly}`,
+          parameters: { type: "performance" },
+          volumeCapabilities: [capability],
+          accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: "ref-1c" } }], preferred: [] },
+        }),
+      );
+      const volumeId = volume?.volumeId ?? "";
+      for (const reader of readers) {
+        await rpc(h.controller, h.controller.controllerPublishVolume, {
+          volumeId,
+          nodeId: reader?.id ?? "",
+          volumeCapability: capability,
+          readonly,
+          secrets: {},
+          volumeContext: {},
+        });
+      }
+      const got = await rpc(h.controller, h.controller.controllerGetVolume, { volumeId });
+      assert.deepEqual(got.status?.publishedNodeIds.sort(), readers.map((r) => r?.id ?? "").sort());
+      const stored = await h.api.getVolume(volumeId, { deadline: Date.now() + 5000 });
+      assert.deepEqual(
+        stored.attachments.map((a) => [a.instanceId, a.readOnly]).sort(),
+        readers.map((r) => [r?.id ?? "", true]).sort(),
+      );
+    });
+  }
 });
