@@ -58,4 +58,12 @@ describe("chart template renderer", () => {
     assert.throws(() => renderOne('{{ required "x is required" .Values.x }}'), /t\.yaml: x is required/);
     assert.throws(() => renderOne('{{ fail "no" }}'), /no/);
   });
+
+  test("a printf verb outside the supported subset fails loudly", () => {
+    assert.throws(() => renderOne('{{ printf "%d" 255 }}'), /printf verb %d is not supported here/);
+  });
+
+  test("a template action, which the chart does not use, fails loudly", () => {
+    assert.throws(() => renderOne('{{ template "greet" . }}'), /function "template" not defined/);
+  });
 });

@@ -6,12 +6,22 @@ import { templates, type Values } from "./chart.js";
 
 /*
  * A renderer for this chart's templates, standing in for `helm template` where no helm binary
- * exists. It implements Go text/template (actions, trim markers, pipelines, variables, if/with/
- * range/define/template, lazy and/or) and the Helm and Sprig functions the chart uses, with
- * Helm's data model (.Values, .Release, .Chart, .Files, .Capabilities, .Template). Where Go and
- * JavaScript differ in ways that reach the output it follows Go: values files hold float64
- * numbers that print as `1e+06` from a million up, `int64` gives integers, a field of a nil value
- * is an error, a missing map key prints nothing. A template using anything else fails loudly.
+ * exists (helm-binary.test.ts runs the real helm when there is one). It implements exactly
+ * what the chart's templates use, and nothing more:
+ * - Go text/template: actions with trim markers, double-quoted strings, pipelines, `$var :=`,
+ *   `if`/`else if`/`else`, `with`/`else`, `range` (lists and maps, `$k, $v :=`, `else`), `define`,
+ *   lazy `and`/`or`, `not`, `print`, `printf` (%s only). No `template` action, `=` assignment or
+ *   raw strings: the chart uses `include`.
+ * - Helm: `include`, `required`, `fail`, `toYaml`, `fromYaml`, `.Files.Get`, `.Capabilities`
+ *   (`APIVersions.Has`, `KubeVersion.Version`), `.Release`, `.Chart`, `.Template`.
+ * - Sprig: `default`, `quote`, `toString`, `int64`, `nindent`, `trunc`, `trimSuffix`, `replace`,
+ *   `contains`, `list`, `dict`, `index`, `first`, `kindIs`, `sha256sum`, `b64enc`,
+ *   `semverCompare` (one `>=` constraint only).
+ * Where Go and JavaScript differ in ways that reach the output it follows Go: values files hold
+ * float64 numbers that print as `1e+06` from a million up, `int64` gives integers, a field of a nil
+ * value is an error, a missing map key prints nothing. Any other function, keyword or syntax throws
+ * a TemplateError naming it, so a template change that needs more fails a test instead of rendering
+ * wrong.
  */
 
 type Value = unknown;
@@ -27,12 +37,10 @@ type Node =
   | { kind: "action"; pipe: Pipeline }
   | { kind: "if"; branches: { pipe: Pipeline; body: Node[] }[]; otherwise: Node[] }
   | { kind: "with"; pipe: Pipeline; body: Node[]; otherwise: Node[] }
-  | { kind: "range"; pipe: Pipeline; body: Node[]; otherwise: Node[] }
-  | { kind: "template"; name: string; pipe: Pipeline | undefined };
+  | { kind: "range"; pipe: Pipeline; body: Node[]; otherwise: Node[] };
 
 interface Pipeline {
   declare: string[];
-  assign: boolean;
   commands: Operand[][];
 }
 
@@ -52,7 +60,7 @@ type Token =
   | { t: "ident"; v: string }
   | { t: "field"; v: string[]; attached: boolean }
   | { t: "var"; v: string; path: string[] }
-  | { t: "punct"; v: "(" | ")" | "|" | ":=" | "=" | "," };
+  | { t: "punct"; v: "(" | ")" | "|" | ":=" | "," };
 
 function lexAction(source: string): Token[] {
   const tokens: Token[] = [];
@@ -76,19 +84,12 @@ function lexAction(source: string): Token[] {
       while (j < source.length && source[j] !== '"') j += source[j] === "\\" ? 2 : 1;
       tokens.push({ t: "string", v: JSON.parse(source.slice(i, j + 1)) as string });
       i = j + 1;
-    } else if (c === "`") {
-      const j = source.indexOf("`", i + 1);
-      tokens.push({ t: "string", v: source.slice(i + 1, j) });
-      i = j + 1;
     } else if (c === "(" || c === ")" || c === "|" || c === ",") {
       tokens.push({ t: "punct", v: c });
       i++;
     } else if (source.startsWith(":=", i)) {
       tokens.push({ t: "punct", v: ":=" });
       i += 2;
-    } else if (c === "=") {
-      tokens.push({ t: "punct", v: "=" });
-      i++;
     } else if (c === ".") {
       // `(pipeline).field` reads a field of the group's result; with a space it is another operand.
       const attached = source[i - 1] === ")";
@@ -120,13 +121,11 @@ function lexAction(source: string): Token[] {
 function parsePipeline(tokens: Token[], allowDeclare = true): Pipeline {
   let pos = 0;
   const declare: string[] = [];
-  let assign = false;
   if (allowDeclare) {
-    const end = tokens.findIndex((t) => t.t === "punct" && (t.v === ":=" || t.v === "="));
+    const end = tokens.findIndex((t) => t.t === "punct" && t.v === ":=");
     const head = end > 0 ? tokens.slice(0, end) : [];
     if (head.length > 0 && head.every((t) => t.t === "var" || (t.t === "punct" && t.v === ","))) {
       for (const t of head) if (t.t === "var") declare.push(t.v);
-      assign = (tokens[end] as { v: string }).v === "=";
       pos = end + 1;
     }
   }
@@ -177,7 +176,7 @@ function parsePipeline(tokens: Token[], allowDeclare = true): Pipeline {
     commands.at(-1)?.push(operand());
   }
   if (commands.some((c) => c.length === 0)) throw new TemplateError("empty command in pipeline");
-  return { declare, assign, commands };
+  return { declare, commands };
 }
 
 // ---------------------------------------------------------------- parsing of a template file
@@ -257,14 +256,6 @@ function parseTemplate(source: string, defines: Map<string, Node[]>): Node[] {
       } else if (keyword === "define") {
         const name = (lexAction(rest)[0] as { v: string }).v;
         defines.set(name, block(["end"]).nodes);
-      } else if (keyword === "template") {
-        const tokens = lexAction(rest);
-        const name = (tokens[0] as { v: string }).v;
-        nodes.push({
-          kind: "template",
-          name,
-          pipe: tokens.length > 1 ? parsePipeline(tokens.slice(1)) : undefined,
-        });
       } else {
         nodes.push({ kind: "action", pipe: parsePipeline(lexAction(action)) });
       }
@@ -332,11 +323,9 @@ function indent(spaces: number, text: string): string {
 
 function goPrintf(format: string, args: Value[]): string {
   let next = 0;
-  return format.replace(/%([%sdvq])/g, (_, verb: string) => {
-    if (verb === "%") return "%";
-    const arg = args[next++];
-    if (verb === "q") return JSON.stringify(strval(arg));
-    return print(arg);
+  return format.replace(/%(.?)/g, (_, verb: string) => {
+    if (verb !== "s") throw new TemplateError(`printf verb %${verb} is not supported here`);
+    return print(args[next++]);
   });
 }
 
@@ -473,11 +462,6 @@ export class ChartRenderer {
         case "range":
           out += this.range(node, inner);
           break;
-        case "template": {
-          const data = node.pipe ? this.pipeline(node.pipe, inner) : null;
-          out += this.include(node.name, data);
-          break;
-        }
       }
     }
     return out;
@@ -531,16 +515,7 @@ export class ChartRenderer {
       value = this.command(command, scope, piped ? [value] : []);
       piped = true;
     }
-    if (pipe.declare.length === 1) {
-      const name = pipe.declare[0] as string;
-      if (pipe.assign) {
-        const frame = [...scope.vars].reverse().find((f) => f.has(name));
-        if (frame === undefined) throw new TemplateError(`undefined variable ${name}`);
-        frame.set(name, value);
-      } else {
-        scope.vars.at(-1)?.set(name, value);
-      }
-    }
+    if (pipe.declare.length === 1) scope.vars.at(-1)?.set(pipe.declare[0] as string, value);
     return value;
   }
 
@@ -610,8 +585,6 @@ export class ChartRenderer {
         }
       case "nindent":
         return `\n${indent(Number(a[0]), strval(a[1]))}`;
-      case "indent":
-        return indent(Number(a[0]), strval(a[1]));
       case "quote":
         return a
           .filter((v) => v !== null && v !== undefined)
@@ -620,7 +593,6 @@ export class ChartRenderer {
       case "toString":
         return strval(a[0]);
       case "int64":
-      case "int":
         return BigInt(Math.trunc(Number(typeof a[0] === "bigint" ? a[0] : (a[0] ?? 0))));
       case "default":
         return truthy(a[1]) ? a[1] : a[0];
@@ -647,10 +619,6 @@ export class ChartRenderer {
         return str(2).replaceAll(str(0), str(1));
       case "contains":
         return str(1).includes(str(0));
-      case "eq":
-        return a.slice(1).some((v) => v === a[0]);
-      case "ne":
-        return a[0] !== a[1];
       case "not":
         return !truthy(a[0]);
       case "list":

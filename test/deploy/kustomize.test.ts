@@ -13,7 +13,7 @@ import {
 } from "./manifests.js";
 
 const kustomizeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../deploy/kustomize");
-// base and production expect the operator to create the API token Secret (the README's "Install on Kubernetes").
+// base and production expect the operator to create the API token Secret (docs/install.md).
 const operatorSecret = { secrets: { "ballast-cloud-token": ["token"] } };
 
 let unavailable: string | undefined;

@@ -4,10 +4,10 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { Metrics } from "../../src/observability/metrics.js";
 
-const DOC = new URL("../../README.md", import.meta.url);
+const DOC = new URL("../../docs/metrics.md", import.meta.url);
 const RULES = new URL("../../deploy/helm/ballast-csi/files/prometheus-rules.yaml", import.meta.url);
 
-test("the README has a table row for every Ballast metric with its type and labels", async () => {
+test("docs/metrics.md has a table row for every Ballast metric with its type and labels", async () => {
   const doc = await readFile(DOC, "utf8");
   const metrics = new Metrics({ defaultMetrics: false });
   const missing: string[] = [];
@@ -21,7 +21,7 @@ test("the README has a table row for every Ballast metric with its type and labe
   assert.deepEqual(missing, []);
 });
 
-test("the README lists every default process metric family by its prefixed name", async () => {
+test("docs/metrics.md lists every default process metric family by its prefixed name", async () => {
   const doc = await readFile(DOC, "utf8");
   const metrics = new Metrics();
   const defaults = (await metrics.registry.getMetricsAsJSON())
@@ -33,7 +33,7 @@ test("the README lists every default process metric family by its prefixed name"
   );
 });
 
-test("the README has a row for every alert of the rules file", async () => {
+test("docs/metrics.md has a row for every alert of the rules file", async () => {
   const doc = await readFile(DOC, "utf8");
   const { groups } = parse(await readFile(RULES, "utf8")) as { groups: { rules: { alert?: string }[] }[] };
   const alerts = groups.flatMap((group) => group.rules.flatMap((rule) => (rule.alert ? [rule.alert] : [])));
