@@ -1,4 +1,4 @@
-import type { BackoffPolicy } from "../../src/cloud/index.js";
+import type { PollPolicy } from "../../src/cloud/index.js";
 import { type BlockStorageClient, createBlockStorageClient } from "../../src/cloud/index.js";
 import { Metrics } from "../../src/observability/metrics.js";
 
@@ -7,7 +7,7 @@ export interface DirectClientOptions {
   token: string;
   qps: number;
   burst: number;
-  poll?: Partial<BackoffPolicy>;
+  poll?: Partial<PollPolicy>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { BackoffPolicy, BlockStorageClient } from "../../src/cloud/index.js";
+import type { BlockStorageClient, PollPolicy } from "../../src/cloud/index.js";
 import { createDirectClient } from "../harness/direct-client.js";
 import { type Environment, withEnvironment } from "../harness/environment.js";
 import { startHintStrippingProxy } from "../harness/hint-stripping-proxy.js";
@@ -23,7 +23,7 @@ interface Strategy {
   name: string;
   via: "driver" | "direct";
   serverHints: boolean;
-  poll?: Partial<BackoffPolicy>;
+  poll?: Partial<PollPolicy>;
 }
 
 const STRATEGIES: Strategy[] = [

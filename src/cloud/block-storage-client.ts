@@ -3,14 +3,13 @@ import type { paths } from "../generated/block-storage.v1.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { BallastError, internal } from "../shared/errors.js";
-import { type BackoffPolicy, serverHintMs } from "./backoff.js";
 import {
   type AttemptResult,
   type CallDescription,
-  type CallOptions,
   CallRunner,
   DEFAULT_RETRY_POLICY,
   type HttpMethod,
+  type RequestOptions,
   type RetryPolicy,
 } from "./call-runner.js";
 import type {
@@ -26,19 +25,25 @@ import type {
   ResizeVolumeRequest,
   Snapshot,
   SnapshotList,
-  Tags,
   Volume,
   VolumeList,
   VolumeType,
   Zone,
 } from "./cloud-types.js";
-import { DEFAULT_POLL_POLICY, type OperationSnapshot, OperationWaiter } from "./operation-waiter.js";
+import type { InstanceFilter, SnapshotFilter, VolumeFilter } from "./list-filters.js";
+import {
+  DEFAULT_POLL_POLICY,
+  type OperationSnapshot,
+  OperationWaiter,
+  type PollPolicy,
+} from "./operation-waiter.js";
 import { RequestRateLimiter } from "./rate-limiter.js";
-import { FileTokenSource, staticTokenSource, type TokenSource } from "./token-source.js";
+import { serverHintMs } from "./server-hints.js";
+import { type TokenSource, tokenSourceFrom } from "./token-source.js";
 import { createHttpTransport, type HttpTransport, type TransportOptions } from "./transport.js";
 
-/** Options of a write: the call options plus the key that makes it safe to retry. */
-export interface MutationOptions extends CallOptions {
+/** Options of a write: the request options plus the key that makes it safe to retry. */
+export interface IdempotentRequestOptions extends RequestOptions {
   /**
    * Sent as `Idempotency-Key`. With it a POST is retried on transient failures (the server
    * answers a replay with the first answer); without it a POST is sent once. Derive it from the
@@ -49,32 +54,6 @@ export interface MutationOptions extends CallOptions {
 
 /** A mutation the server accepted (202), with its hint of when to poll. */
 export type PendingOperation = OperationSnapshot<Operation>;
-
-export interface PageOptions {
-  /** 1..1000, server default 100. */
-  limit?: number;
-  /** The previous page's `nextPageToken`. */
-  pageToken?: string;
-}
-
-export interface VolumeFilter extends PageOptions {
-  name?: string;
-  zone?: string;
-  /** Every pair must match (sent as repeated `tag=key=value`). */
-  tags?: Tags;
-  /** Only volumes attached (in any state) to this instance. */
-  instanceId?: string;
-}
-
-export interface SnapshotFilter extends PageOptions {
-  name?: string;
-  sourceVolumeId?: string;
-}
-
-export interface InstanceFilter extends PageOptions {
-  name?: string;
-  zone?: string;
-}
 
 export interface BlockStorageClientOptions {
   /** e.g. `http://127.0.0.1:8787` (the `/v1` paths are appended). */
@@ -93,11 +72,12 @@ export interface BlockStorageClientOptions {
   timeouts?: Omit<TransportOptions, "caFile">;
   retry?: Partial<RetryPolicy>;
   /** Backoff of operation polling when the server gives no hint. */
-  poll?: Partial<BackoffPolicy>;
+  poll?: Partial<PollPolicy>;
   metrics?: Metrics;
   logger?: Logger;
   userAgent?: string;
   now?: () => number;
+  /** The random source of the poll delay's jitter. */
   random?: () => number;
 }
 
@@ -109,13 +89,14 @@ export const DEFAULT_BURST = 20;
  * operation, returning the contract's schema types.
  *
  * Every method takes `{ deadline }` (absolute epoch ms, e.g. the gRPC call's deadline) and
- * optionally a `signal`. Calls are rate limited (one token bucket per client), retried when safe
- * (GET, DELETE, POST with `idempotencyKey`) on network errors, 5xx and 429 with full-jitter
- * backoff that honours `Retry-After`, and never run past the deadline.
+ * optionally a `signal` that cancels it (no request is sent, and no wait goes on, after it fires).
+ * Calls are rate limited (one token bucket per client), retried when safe (GET, DELETE, POST with
+ * `idempotencyKey`) on network errors, 5xx and 429 with randomized exponential backoff that
+ * honours `Retry-After`, and never run past the deadline.
  *
- * Errors are `BallastError`s: the contract's problem code mapped to a kind (see
- * `KIND_OF_PROBLEM_CODE`; `problemCodeOf(error)` gives the code back), `Unavailable` when retries
- * ran out, `DeadlineExceeded` when the deadline came first.
+ * Errors are the API's, not the caller's: `CloudApiError` (the contract's problem `code`),
+ * `CloudTransportError`, `CloudGaveUpError` when retries ran out, `CloudDeadlineError` when the
+ * deadline came first, `CloudCancelledError`. What they mean to a caller is its adapter's call.
  *
  * Mutations come in two forms: `createVolume` & co. wait for the operation and return the
  * resulting resource; `startCreateVolume` / `startCreateSnapshot` return the accepted operation
@@ -133,7 +114,7 @@ export class BlockStorageClient {
     options: Omit<BlockStorageClientOptions, "caFile" | "timeouts">,
   ) {
     this.now = options.now ?? Date.now;
-    const tokens = tokenSourceOf(options);
+    const tokens = tokenSourceFrom(options);
     this.http = createClient<paths>({
       baseUrl: validBaseUrl(options.baseUrl),
       fetch: transport.fetch,
@@ -159,7 +140,6 @@ export class BlockStorageClient {
       metrics: options.metrics,
       logger: options.logger,
       now: this.now,
-      random: options.random,
     });
     this.waiter = new OperationWaiter<Operation>({
       fetchOperation: (id, callOptions) => this.getOperationWithHint(id, callOptions),
@@ -178,12 +158,12 @@ export class BlockStorageClient {
 
   // Topology
 
-  async listZones(options: CallOptions): Promise<Zone[]> {
+  async listZones(options: RequestOptions): Promise<Zone[]> {
     const list = await this.read("listZones", options, (signal) => this.http.GET("/v1/zones", { signal }));
     return list.items;
   }
 
-  async listVolumeTypes(options: CallOptions): Promise<VolumeType[]> {
+  async listVolumeTypes(options: RequestOptions): Promise<VolumeType[]> {
     const list = await this.read("listVolumeTypes", options, (signal) =>
       this.http.GET("/v1/volume-types", { signal }),
     );
@@ -191,7 +171,7 @@ export class BlockStorageClient {
   }
 
   /** Available bytes; a dimension left out is summed over. */
-  getCapacity(filter: { zone?: string; type?: string }, options: CallOptions): Promise<Capacity> {
+  getCapacity(filter: { zone?: string; type?: string }, options: RequestOptions): Promise<Capacity> {
     return this.read("getCapacity", options, (signal) =>
       this.http.GET("/v1/capacity", { params: { query: { zone: filter.zone, type: filter.type } }, signal }),
     );
@@ -200,30 +180,33 @@ export class BlockStorageClient {
   // Volumes
 
   /** Creates a volume and waits until it is available. */
-  async createVolume(request: CreateVolumeRequest, options: MutationOptions): Promise<Volume> {
+  async createVolume(request: CreateVolumeRequest, options: IdempotentRequestOptions): Promise<Volume> {
     const done = await this.waitForOperation(await this.startCreateVolume(request, options), options);
     return inline(done, done.volume, "volume");
   }
 
-  startCreateVolume(request: CreateVolumeRequest, options: MutationOptions): Promise<PendingOperation> {
+  startCreateVolume(
+    request: CreateVolumeRequest,
+    options: IdempotentRequestOptions,
+  ): Promise<PendingOperation> {
     return this.mutate("createVolume", "POST", options, (signal) =>
       this.http.POST("/v1/volumes", { body: request, params: idempotencyHeader(options), signal }),
     );
   }
 
-  getVolume(volumeId: string, options: CallOptions): Promise<Volume> {
+  getVolume(volumeId: string, options: RequestOptions): Promise<Volume> {
     return this.read("getVolume", options, (signal) =>
       this.http.GET("/v1/volumes/{volumeId}", { params: { path: { volumeId } }, signal }),
     );
   }
 
   /** The volume with this name, or undefined. */
-  async findVolumeByName(name: string, options: CallOptions): Promise<Volume | undefined> {
+  async findVolumeByName(name: string, options: RequestOptions): Promise<Volume | undefined> {
     const page = await this.listVolumes({ name, limit: 1 }, options);
     return page.items[0];
   }
 
-  listVolumes(filter: VolumeFilter, options: CallOptions): Promise<VolumeList> {
+  listVolumes(filter: VolumeFilter, options: RequestOptions): Promise<VolumeList> {
     const tag =
       filter.tags === undefined ? undefined : Object.entries(filter.tags).map(([k, v]) => `${k}=${v}`);
     return this.read("listVolumes", options, (signal) =>
@@ -244,7 +227,7 @@ export class BlockStorageClient {
   }
 
   /** Deletes a volume and waits until it is gone. An unknown volume is NotFound. */
-  async deleteVolume(volumeId: string, options: CallOptions): Promise<void> {
+  async deleteVolume(volumeId: string, options: RequestOptions): Promise<void> {
     const pending = await this.mutate("deleteVolume", "DELETE", options, (signal) =>
       this.http.DELETE("/v1/volumes/{volumeId}", { params: { path: { volumeId } }, signal }),
     );
@@ -255,7 +238,7 @@ export class BlockStorageClient {
   async resizeVolume(
     volumeId: string,
     request: ResizeVolumeRequest,
-    options: MutationOptions,
+    options: IdempotentRequestOptions,
   ): Promise<Volume> {
     const pending = await this.mutate("resizeVolume", "POST", options, (signal) =>
       this.http.POST("/v1/volumes/{volumeId}/resize", {
@@ -272,7 +255,7 @@ export class BlockStorageClient {
   async modifyVolume(
     volumeId: string,
     request: ModifyVolumeRequest,
-    options: MutationOptions,
+    options: IdempotentRequestOptions,
   ): Promise<Volume> {
     const pending = await this.mutate("modifyVolume", "POST", options, (signal) =>
       this.http.POST("/v1/volumes/{volumeId}/modify", {
@@ -295,7 +278,7 @@ export class BlockStorageClient {
   async attachVolume(
     volumeId: string,
     request: AttachVolumeRequest,
-    options: MutationOptions,
+    options: IdempotentRequestOptions,
   ): Promise<Attachment> {
     const pending = await this.mutate("attachVolume", "POST", options, (signal) =>
       this.http.POST("/v1/volumes/{volumeId}/attachments", {
@@ -309,7 +292,7 @@ export class BlockStorageClient {
   }
 
   /** Detaches and waits until detached. Not attached to that instance is NotFound. */
-  async detachVolume(volumeId: string, instanceId: string, options: CallOptions): Promise<void> {
+  async detachVolume(volumeId: string, instanceId: string, options: RequestOptions): Promise<void> {
     const pending = await this.mutate("detachVolume", "DELETE", options, (signal) =>
       this.http.DELETE("/v1/volumes/{volumeId}/attachments/{instanceId}", {
         params: { path: { volumeId, instanceId } },
@@ -319,7 +302,7 @@ export class BlockStorageClient {
     await this.waitForOperation(pending, options);
   }
 
-  getAttachment(volumeId: string, instanceId: string, options: CallOptions): Promise<Attachment> {
+  getAttachment(volumeId: string, instanceId: string, options: RequestOptions): Promise<Attachment> {
     return this.read("getAttachment", options, (signal) =>
       this.http.GET("/v1/volumes/{volumeId}/attachments/{instanceId}", {
         params: { path: { volumeId, instanceId } },
@@ -331,30 +314,33 @@ export class BlockStorageClient {
   // Snapshots
 
   /** Creates a snapshot and waits until it is ready to use. */
-  async createSnapshot(request: CreateSnapshotRequest, options: MutationOptions): Promise<Snapshot> {
+  async createSnapshot(request: CreateSnapshotRequest, options: IdempotentRequestOptions): Promise<Snapshot> {
     const done = await this.waitForOperation(await this.startCreateSnapshot(request, options), options);
     return inline(done, done.snapshot, "snapshot");
   }
 
   /** Starts a snapshot; `operation.resourceId` is the snapshot's id, readable at once (pending). */
-  startCreateSnapshot(request: CreateSnapshotRequest, options: MutationOptions): Promise<PendingOperation> {
+  startCreateSnapshot(
+    request: CreateSnapshotRequest,
+    options: IdempotentRequestOptions,
+  ): Promise<PendingOperation> {
     return this.mutate("createSnapshot", "POST", options, (signal) =>
       this.http.POST("/v1/snapshots", { body: request, params: idempotencyHeader(options), signal }),
     );
   }
 
-  getSnapshot(snapshotId: string, options: CallOptions): Promise<Snapshot> {
+  getSnapshot(snapshotId: string, options: RequestOptions): Promise<Snapshot> {
     return this.read("getSnapshot", options, (signal) =>
       this.http.GET("/v1/snapshots/{snapshotId}", { params: { path: { snapshotId } }, signal }),
     );
   }
 
-  async findSnapshotByName(name: string, options: CallOptions): Promise<Snapshot | undefined> {
+  async findSnapshotByName(name: string, options: RequestOptions): Promise<Snapshot | undefined> {
     const page = await this.listSnapshots({ name, limit: 1 }, options);
     return page.items[0];
   }
 
-  listSnapshots(filter: SnapshotFilter, options: CallOptions): Promise<SnapshotList> {
+  listSnapshots(filter: SnapshotFilter, options: RequestOptions): Promise<SnapshotList> {
     return this.read("listSnapshots", options, (signal) =>
       this.http.GET("/v1/snapshots", {
         params: {
@@ -371,7 +357,7 @@ export class BlockStorageClient {
   }
 
   /** Deletes a snapshot and waits until it is gone. An unknown snapshot is NotFound. */
-  async deleteSnapshot(snapshotId: string, options: CallOptions): Promise<void> {
+  async deleteSnapshot(snapshotId: string, options: RequestOptions): Promise<void> {
     const pending = await this.mutate("deleteSnapshot", "DELETE", options, (signal) =>
       this.http.DELETE("/v1/snapshots/{snapshotId}", { params: { path: { snapshotId } }, signal }),
     );
@@ -380,19 +366,19 @@ export class BlockStorageClient {
 
   // Instances
 
-  getInstance(instanceId: string, options: CallOptions): Promise<Instance> {
+  getInstance(instanceId: string, options: RequestOptions): Promise<Instance> {
     return this.read("getInstance", options, (signal) =>
       this.http.GET("/v1/instances/{instanceId}", { params: { path: { instanceId } }, signal }),
     );
   }
 
   /** The instance with this name (e.g. a Kubernetes node name), or undefined. */
-  async findInstanceByName(name: string, options: CallOptions): Promise<Instance | undefined> {
+  async findInstanceByName(name: string, options: RequestOptions): Promise<Instance | undefined> {
     const page = await this.listInstances({ name, limit: 1 }, options);
     return page.items[0];
   }
 
-  listInstances(filter: InstanceFilter, options: CallOptions): Promise<InstanceList> {
+  listInstances(filter: InstanceFilter, options: RequestOptions): Promise<InstanceList> {
     return this.read("listInstances", options, (signal) =>
       this.http.GET("/v1/instances", {
         params: {
@@ -405,21 +391,24 @@ export class BlockStorageClient {
 
   // Operations
 
-  getOperation(operationId: string, options: CallOptions): Promise<Operation> {
+  getOperation(operationId: string, options: RequestOptions): Promise<Operation> {
     return this.getOperationWithHint(operationId, options).then((snapshot) => snapshot.operation);
   }
 
   /**
    * Polls until the operation is no longer running, with the server's hints (else backoff),
    * bounded by the deadline. Returns the succeeded operation (its `volume` / `attachment` /
-   * `snapshot` inline); a failed one throws the BallastError its problem maps to; the deadline
-   * throws DeadlineExceeded naming the operation (which keeps running in the cloud).
+   * `snapshot` inline); a failed one throws the CloudApiError of its problem; the deadline
+   * throws CloudDeadlineError naming the operation (which keeps running in the cloud).
    */
-  waitForOperation(pending: PendingOperation, options: CallOptions): Promise<Operation> {
+  waitForOperation(pending: PendingOperation, options: RequestOptions): Promise<Operation> {
     return this.waiter.wait(pending, options);
   }
 
-  private async getOperationWithHint(operationId: string, options: CallOptions): Promise<PendingOperation> {
+  private async getOperationWithHint(
+    operationId: string,
+    options: RequestOptions,
+  ): Promise<PendingOperation> {
     const { data, response } = await this.runner.run(
       { operation: "getOperation", method: "GET" },
       options,
@@ -431,7 +420,7 @@ export class BlockStorageClient {
 
   private async read<T>(
     operation: string,
-    options: CallOptions,
+    options: RequestOptions,
     attempt: (signal: AbortSignal) => Promise<AttemptResult<T>>,
   ): Promise<T> {
     const { data } = await this.runner.run({ operation, method: "GET" }, options, attempt);
@@ -441,7 +430,7 @@ export class BlockStorageClient {
   private async mutate(
     operation: string,
     method: HttpMethod,
-    options: MutationOptions,
+    options: IdempotentRequestOptions,
     attempt: (signal: AbortSignal) => Promise<AttemptResult<Operation>>,
   ): Promise<PendingOperation> {
     const call: CallDescription = { operation, method, idempotencyKey: options.idempotencyKey };
@@ -456,7 +445,7 @@ export function createBlockStorageClient(options: BlockStorageClientOptions): Bl
   return new BlockStorageClient(transport, options);
 }
 
-function idempotencyHeader(options: MutationOptions): { header?: { "Idempotency-Key": string } } {
+function idempotencyHeader(options: IdempotentRequestOptions): { header?: { "Idempotency-Key": string } } {
   return options.idempotencyKey === undefined
     ? {}
     : { header: { "Idempotency-Key": options.idempotencyKey } };
@@ -467,21 +456,6 @@ function inline<T>(operation: Operation, resource: T | undefined, field: string)
     throw internal(`cloud operation ${operation.id} (${operation.kind}) succeeded without its ${field}`);
   }
   return resource;
-}
-
-function tokenSourceOf(
-  options: Pick<BlockStorageClientOptions, "token" | "tokenFile" | "tokenSource">,
-): TokenSource {
-  const given = [options.token, options.tokenFile, options.tokenSource].filter((v) => v !== undefined);
-  if (given.length !== 1) {
-    throw new BallastError(
-      "InvalidArgument",
-      `cloud credentials: give exactly one of token, tokenFile and tokenSource (got ${given.length})`,
-    );
-  }
-  if (options.tokenSource !== undefined) return options.tokenSource;
-  if (options.tokenFile !== undefined) return new FileTokenSource(options.tokenFile);
-  return staticTokenSource(options.token ?? "");
 }
 
 function validBaseUrl(value: string): string {

@@ -1,16 +1,17 @@
-import pRetry from "p-retry";
+import pRetry, { AbortError } from "p-retry";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { BallastError, unavailable } from "../shared/errors.js";
-import { type BackoffPolicy, fullJitterDelayMs } from "./backoff.js";
 import {
-  CloudApiError,
+  CloudCancelledError,
+  CloudDeadlineError,
+  CloudError,
+  CloudGaveUpError,
   CloudTransportError,
-  decodeProblem,
   type TransportFailureReason,
-} from "./cloud-api-error.js";
-import { type Deadline, deadlineExceeded, deadlineSignal, remainingMs, sleep } from "./deadline.js";
-import { toBallastError } from "./error-mapping.js";
+  withoutOperation,
+} from "./call-errors.js";
+import { CloudApiError, decodeProblem } from "./cloud-api-error.js";
+import { type Deadline, deadlineSignal, remainingMs, sleep } from "./deadline.js";
 import type { RequestRateLimiter } from "./rate-limiter.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -24,12 +25,12 @@ export interface CallDescription {
   idempotencyKey?: string;
 }
 
-/** Per-call options every client method takes. */
-export interface CallOptions {
+/** Per-request options every client method takes. */
+export interface RequestOptions {
   /** Absolute epoch ms; nothing (waiting, retrying, the request itself) goes past it. */
   deadline: Deadline;
-  /** Cancels the call early (e.g. the gRPC call was cancelled). */
-  signal?: AbortSignal;
+  /** Cancels the call early (e.g. the gRPC call was cancelled): no further request is sent. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What one HTTP attempt produced, in openapi-fetch's shape. */
@@ -44,9 +45,16 @@ export interface CallResult<T> {
   response: Response;
 }
 
-export interface RetryPolicy extends BackoffPolicy {
+/** p-retry's exponential backoff, randomized (each delay × a random factor in [1, 2)). */
+export interface RetryPolicy {
   /** Retries after the first attempt (so maxRetries + 1 attempts at most). */
   maxRetries: number;
+  /** The first retry's base delay, in ms. */
+  initialDelayMs: number;
+  /** No delay is ever longer than this, in ms. */
+  maxDelayMs: number;
+  /** Growth of the base delay per retry. */
+  multiplier: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -59,92 +67,100 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export interface CallRunnerDependencies {
   limiter: RequestRateLimiter;
   retry: RetryPolicy;
-  metrics?: Metrics;
-  logger?: Logger;
-  now?: () => number;
-  random?: () => number;
+  metrics?: Metrics | undefined;
+  logger?: Logger | undefined;
+  now?: (() => number) | undefined;
 }
 
 /**
  * Runs one API call: rate limiting, one AbortSignal bounded by the deadline, metrics and a debug
- * log line per attempt, and retries (p-retry) of what is safe to repeat — reads, deletes, and
- * writes that carry an Idempotency-Key — on network failures, 5xx and 429. Backoff is full
- * jitter, never shorter than the server's Retry-After, and never sleeps past the deadline.
- * Errors leave as BallastError: the mapped kind, Unavailable when retries ran out on a transient
- * failure, DeadlineExceeded when the deadline came first.
+ * log line per attempt. p-retry runs the retry loop — what is safe to repeat (reads, deletes,
+ * writes that carry an Idempotency-Key) on network failures, 5xx and 429, with randomized
+ * exponential backoff, cut off by the deadline and the caller's signal. What p-retry cannot do is
+ * here: waiting out a server's `Retry-After` first (or failing at once when it reaches past the
+ * deadline), and saying why the call ended. Errors leave as CloudErrors: the API's answer,
+ * CloudGaveUpError after the last transient failure, CloudDeadlineError, CloudCancelledError.
  */
 export class CallRunner {
   private readonly now: () => number;
-  private readonly random: () => number;
 
   constructor(private readonly deps: CallRunnerDependencies) {
     this.now = deps.now ?? Date.now;
-    this.random = deps.random ?? Math.random;
   }
 
   async run<T>(
     call: CallDescription,
-    options: CallOptions,
+    options: RequestOptions,
     attempt: (signal: AbortSignal) => Promise<AttemptResult<T>>,
   ): Promise<CallResult<T>> {
-    const retrySafe = isRetrySafe(call);
     const { operation } = call;
-    return pRetry(
-      async (attemptNumber) => {
-        if (remainingMs(options.deadline, this.now()) <= 0) throw deadlineExceeded(`cloud ${operation}`);
-        await this.deps.limiter.acquire(options.deadline, options.signal);
-        return this.attemptOnce(call, options, attemptNumber, attempt);
-      },
-      {
-        retries: this.deps.retry.maxRetries,
-        // The delay is ours (full jitter, Retry-After, deadline), slept in onFailedAttempt.
-        minTimeout: 0,
-        maxTimeout: 0,
-        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-          if (error instanceof BallastError) throw error;
-          if (options.signal?.aborted)
-            throw unavailable(`cloud ${operation}: cancelled`, options.signal.reason);
-          if (error instanceof CloudApiError && !isRetriableStatus(error.status)) throw toBallastError(error);
-          if (!(error instanceof CloudApiError || error instanceof CloudTransportError)) {
-            throw new BallastError("Internal", `cloud ${operation}: ${error.message}`, { cause: error });
+    const retrySafe = isRetrySafe(call);
+    const policy = this.deps.retry;
+    let attempts = 0;
+    let lastFailure: CloudError | undefined;
+    try {
+      return await pRetry(
+        async (attemptNumber) => {
+          attempts = attemptNumber;
+          if (remainingMs(options.deadline, this.now()) <= 0) {
+            const detail = lastFailure && withoutOperation(lastFailure);
+            throw new AbortError(new CloudDeadlineError(operation, `cloud ${operation}`, detail));
           }
-          if (error instanceof CloudTransportError && error.reason === "tls") {
-            // A certificate that does not verify will not verify on the next attempt either.
-            throw unavailable(error.message, error);
-          }
-          if (!retrySafe) {
-            throw unavailable(
-              `${error.message} (not retried: ${call.method} without an Idempotency-Key may have taken effect)`,
-              error,
-            );
-          }
-          if (retriesLeft <= 0) {
-            const attempts = attemptNumber === 1 ? "1 attempt" : `${attemptNumber} attempts`;
-            throw unavailable(`${error.message} (gave up after ${attempts})`, error);
-          }
-          const jitter = fullJitterDelayMs(this.deps.retry, attemptNumber, this.random);
-          const hint = error instanceof CloudApiError ? error.retryAfterMs : undefined;
-          const delay = Math.max(jitter, hint ?? 0);
-          const left = remainingMs(options.deadline, this.now());
-          if (delay >= left) {
-            throw deadlineExceeded(
-              `cloud ${operation}`,
-              `${error.message} (next attempt in ${delay} ms, ${Math.max(0, left)} ms left)`,
-              error,
-            );
-          }
-          this.deps.metrics?.cloudRetries.inc({ operation, reason: retryReason(error) });
-          await sleep(delay, options.signal).catch((reason: unknown) => {
-            throw unavailable(`cloud ${operation}: cancelled`, reason);
-          });
+          await this.deps.limiter.acquire(operation, options.deadline, options.signal);
+          return this.attemptOnce(call, options, attemptNumber, attempt);
         },
-      },
-    );
+        {
+          retries: policy.maxRetries,
+          factor: policy.multiplier,
+          minTimeout: policy.initialDelayMs,
+          maxTimeout: policy.maxDelayMs,
+          randomize: true,
+          maxRetryTime: Math.max(0, remainingMs(options.deadline, this.now())),
+          signal: options.signal,
+          shouldRetry: ({ error }) => retrySafe && isTransient(error),
+          onFailedAttempt: async ({ error, retriesLeft }) => {
+            if (!(retrySafe && isTransient(error)) || retriesLeft <= 0) return;
+            lastFailure = error;
+            const hint = error instanceof CloudApiError ? error.retryAfterMs : undefined;
+            const left = remainingMs(options.deadline, this.now());
+            if (hint !== undefined && hint >= left) {
+              throw new CloudDeadlineError(
+                operation,
+                `cloud ${operation}`,
+                `${withoutOperation(error)} (next attempt in ${hint} ms, ${Math.max(0, left)} ms left)`,
+              );
+            }
+            this.deps.metrics?.cloudRetries.inc({ operation, reason: retryReason(error) });
+            if (hint !== undefined && hint > 0) await sleep(hint, options.signal);
+          },
+        },
+      );
+    } catch (error) {
+      throw this.endOfCall(call, options, attempts, error);
+    }
+  }
+
+  /** The error a finished call leaves with: what the last attempt got, and why it was the last. */
+  private endOfCall(
+    call: CallDescription,
+    options: RequestOptions,
+    attempts: number,
+    error: unknown,
+  ): unknown {
+    const { operation } = call;
+    if (options.signal?.aborted) return new CloudCancelledError(operation);
+    if (!(error instanceof CloudApiError || error instanceof CloudTransportError)) return error;
+    if (!isTransient(error)) return error;
+    if (!isRetrySafe(call)) return new CloudGaveUpError("not_retry_safe", attempts, error, call.method);
+    if (remainingMs(options.deadline, this.now()) <= 0) {
+      return new CloudDeadlineError(operation, `cloud ${operation}`, withoutOperation(error));
+    }
+    return new CloudGaveUpError("retries_exhausted", attempts, error, call.method);
   }
 
   private async attemptOnce<T>(
     call: CallDescription,
-    options: CallOptions,
+    options: RequestOptions,
     attemptNumber: number,
     attempt: (signal: AbortSignal) => Promise<AttemptResult<T>>,
   ): Promise<CallResult<T>> {
@@ -159,9 +175,14 @@ export class CallRunner {
       try {
         result = await attempt(signal);
       } catch (error) {
-        if (error instanceof BallastError) throw error;
-        if (signal.aborted && !options.signal?.aborted) {
-          throw deadlineExceeded(`cloud ${operation}`, "request still in flight at the deadline", error);
+        if (error instanceof CloudError) throw error;
+        if (options.signal?.aborted) throw new CloudCancelledError(operation);
+        if (signal.aborted) {
+          throw new CloudDeadlineError(
+            operation,
+            `cloud ${operation}`,
+            "request still in flight at the deadline",
+          );
         }
         throw transportError(operation, error);
       }
@@ -202,6 +223,15 @@ export function isRetrySafe(call: CallDescription): boolean {
 /** 429 and every 5xx are transient by contract; other 4xx will fail the same way again. */
 export function isRetriableStatus(status: number): boolean {
   return status === 429 || status >= 500;
+}
+
+/**
+ * A failure the next attempt may not repeat. A certificate that does not verify will not verify on
+ * the next attempt either.
+ */
+function isTransient(error: unknown): error is CloudApiError | CloudTransportError {
+  if (error instanceof CloudApiError) return isRetriableStatus(error.status);
+  return error instanceof CloudTransportError && error.reason !== "tls";
 }
 
 function retryReason(error: CloudApiError | CloudTransportError): string {
@@ -246,5 +276,5 @@ function transportError(operation: string, error: unknown): CloudTransportError 
     current = current.cause;
   }
   const message = innermost instanceof Error ? innermost.message : String(innermost);
-  return new CloudTransportError(operation, reason ?? "network", message, { cause: error });
+  return new CloudTransportError(operation, reason ?? "network", message);
 }

@@ -1,47 +1,24 @@
-import { parseRetryAfterMs } from "./backoff.js";
+import { CloudError } from "./call-errors.js";
+import { parseRetryAfterMs } from "./server-hints.js";
 
 /**
  * An error answer of the block-storage API, decoded from RFC 9457 problem+json. `code` is the
  * contract's stable machine code; bodies that are not problem+json (a proxy's HTML 502, an empty
- * 503) get a code derived from the HTTP status so the mapping table still applies.
+ * 503) get a code derived from the HTTP status, so an adapter's table from codes to meanings
+ * still applies.
  */
-export class CloudApiError extends Error {
+export class CloudApiError extends CloudError {
   override readonly name = "CloudApiError";
 
   constructor(
-    /** The contract's operationId of the failed call. */
-    readonly operation: string,
+    operation: string,
     readonly status: number,
     readonly code: string,
     readonly detail: string,
     /** The server's `Retry-After` (or the problem's `retryAfterSeconds`), in ms. */
     readonly retryAfterMs?: number,
   ) {
-    super(`cloud ${operation}: ${status} ${code}: ${detail}`);
-  }
-}
-
-/** Why no response arrived, as a bounded label value for metrics and logs. */
-export type TransportFailureReason =
-  | "connection_refused"
-  | "connection_reset"
-  | "connect_timeout"
-  | "headers_timeout"
-  | "body_timeout"
-  | "tls"
-  | "network";
-
-/** A request that got no (complete) HTTP response. */
-export class CloudTransportError extends Error {
-  override readonly name = "CloudTransportError";
-
-  constructor(
-    readonly operation: string,
-    readonly reason: TransportFailureReason,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`cloud ${operation}: ${reason}: ${detail}`, options);
+    super(operation, `cloud ${operation}: ${status} ${code}: ${detail}`);
   }
 }
 

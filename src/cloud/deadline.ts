@@ -1,5 +1,3 @@
-import { BallastError } from "../shared/errors.js";
-
 /**
  * Deadlines are absolute epoch milliseconds (what a gRPC call's deadline becomes), so one value
  * can be handed down through retries, rate limiting and operation polling without drifting.
@@ -8,11 +6,6 @@ export type Deadline = number;
 
 export function remainingMs(deadline: Deadline, now: number): number {
   return deadline - now;
-}
-
-export function deadlineExceeded(what: string, detail?: string, cause?: unknown): BallastError {
-  const suffix = detail === undefined ? "" : `; last error: ${detail}`;
-  return new BallastError("DeadlineExceeded", `${what}: deadline exceeded${suffix}`, { cause });
 }
 
 /**

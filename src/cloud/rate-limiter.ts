@@ -1,6 +1,7 @@
 import type { Metrics } from "../observability/metrics.js";
 import { BallastError } from "../shared/errors.js";
-import { type Deadline, deadlineExceeded, remainingMs, sleep } from "./deadline.js";
+import { CloudDeadlineError } from "./call-errors.js";
+import { type Deadline, remainingMs, sleep } from "./deadline.js";
 
 export interface RateLimiterOptions {
   /** Sustained requests per second. */
@@ -50,11 +51,11 @@ export class RequestRateLimiter {
   }
 
   /**
-   * Takes one request slot, waiting for it if needed. Throws DeadlineExceeded without waiting when
+   * Takes one request slot for `operation`, waiting for it if needed. Throws CloudDeadlineError without waiting when
    * the slot comes after the deadline, and rejects with the signal's reason if it fires; either
    * way the slot is handed to the next caller.
    */
-  async acquire(deadline: Deadline, signal?: AbortSignal): Promise<void> {
+  async acquire(operation: string, deadline: Deadline, signal?: AbortSignal): Promise<void> {
     const started = performance.now();
     try {
       const now = this.now();
@@ -64,9 +65,10 @@ export class RequestRateLimiter {
       const left = remainingMs(deadline, now);
       if (waitMs >= left) {
         this.release(slot);
-        throw deadlineExceeded(
-          "cloud rate limiter",
-          `next request slot in ${waitMs} ms, ${Math.max(0, left)} ms left`,
+        throw new CloudDeadlineError(
+          operation,
+          `cloud ${operation}`,
+          `rate limited: next request slot in ${waitMs} ms, ${Math.max(0, left)} ms left`,
         );
       }
       await sleep(waitMs, signal).catch((reason: unknown) => {

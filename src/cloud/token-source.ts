@@ -47,3 +47,21 @@ export class FileTokenSource implements TokenSource {
     }
   }
 }
+
+/** The one token source the client options name: a token, a token file or a source. */
+export function tokenSourceFrom(options: {
+  token?: string;
+  tokenFile?: string;
+  tokenSource?: TokenSource;
+}): TokenSource {
+  const given = [options.token, options.tokenFile, options.tokenSource].filter((v) => v !== undefined);
+  if (given.length !== 1) {
+    throw new BallastError(
+      "InvalidArgument",
+      `cloud credentials: give exactly one of token, tokenFile and tokenSource (got ${given.length})`,
+    );
+  }
+  if (options.tokenSource !== undefined) return options.tokenSource;
+  if (options.tokenFile !== undefined) return new FileTokenSource(options.tokenFile);
+  return staticTokenSource(options.token ?? "");
+}

@@ -3,11 +3,14 @@
  * client (src/cloud) is adapted to this port in `cloud-block-storage.ts`; keeping the port here
  * lets the controller be read, and tested, without the HTTP layer in mind.
  *
- * Every call takes the gRPC call's deadline (epoch ms) so nothing the cloud does outlives the RPC.
- * Failures are `BallastError`s whose kind the cloud client already mapped from problem codes.
+ * Every call takes the gRPC call's deadline (epoch ms) and cancellation, so nothing the cloud
+ * does outlives the RPC. Failures are `BallastError`s: each adapter maps its cloud's answers to
+ * error kinds.
  */
 export interface CallOptions {
   deadline?: number | undefined;
+  /** Fires when the CO gave up on the RPC (cancelled it); no cloud work goes on after that. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface MutationOptions extends CallOptions {

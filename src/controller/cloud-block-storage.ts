@@ -5,7 +5,8 @@ import type {
   Volume as CloudVolume,
   VolumeType as CloudVolumeType,
 } from "../cloud/cloud-types.js";
-import { BallastError } from "../shared/errors.js";
+import { BallastError, notFound } from "../shared/errors.js";
+import { toDomainError } from "./ballast-error-mapping.js";
 import type {
   Attachment,
   BlockStorage,
@@ -19,21 +20,36 @@ import type {
 /** Bound for calls made without a gRPC deadline (the CSI sidecars always set one). */
 const DEFAULT_CALL_BUDGET_MS = 120_000;
 
-/**
- * The contract's id shapes. An id of another shape cannot name anything in this cloud, so it is
- * answered as "not found" locally, as the CSI spec expects, instead of the cloud's 400.
- */
-const VOLUME_ID = /^vol-[0-9a-f]{16}$/;
-const SNAPSHOT_ID = /^snap-[0-9a-f]{16}$/;
-const INSTANCE_ID = /^i-[0-9a-f]{16}$/;
+/** The shapes of the ids a cloud issues. An id of another shape cannot name anything there. */
+export interface IdShapes {
+  volume: RegExp;
+  snapshot: RegExp;
+  instance: RegExp;
+}
+
+/** The ballast contract's ids (openapi/block-storage.v1.yaml). */
+export const BALLAST_ID_SHAPES: IdShapes = {
+  volume: /^vol-[0-9a-f]{16}$/,
+  snapshot: /^snap-[0-9a-f]{16}$/,
+  instance: /^i-[0-9a-f]{16}$/,
+};
 
 function isNotFound(error: unknown): boolean {
   return error instanceof BallastError && error.kind === "NotFound";
 }
 
-async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
+/** The call's result, or its failure as the domain error the ballast API's answer means. */
+async function mapped<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
+  } catch (error) {
+    throw toDomainError(error);
+  }
+}
+
+async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await mapped(call);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -42,7 +58,7 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
 
 async function goneIsDone(call: Promise<void>): Promise<void> {
   try {
-    await call;
+    await mapped(call);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -104,124 +120,162 @@ function toVolumeType(t: CloudVolumeType): VolumeType {
   };
 }
 
+/** The ballast adapter: the port, and the id shapes it answers "does not exist" for without a call. */
+export interface CloudBlockStorage extends BlockStorage {
+  readonly ids: IdShapes;
+}
+
+export interface CloudBlockStorageOptions {
+  /** The ids this cloud issues; default the ballast contract's. */
+  ids?: IdShapes;
+  now?: () => number;
+}
+
 /**
- * The controller's BlockStorage port over the generated, retrying cloud client: field names
- * translated, "not found" turned into undefined (reads) or success (deletes and detaches), and a
- * deadline supplied when the gRPC caller set none.
+ * The controller's BlockStorage port over the generated, retrying ballast client: field names
+ * translated, failures mapped to domain errors by the ballast table, "not found" turned into
+ * undefined (reads) or success (deletes and detaches), a deadline supplied when the gRPC caller
+ * set none, and the caller's cancellation passed down. An id of a shape this cloud never issues is
+ * answered as "does not exist" here, as the CSI spec expects, instead of being sent to the cloud to
+ * come back as a validation error.
  */
-export function cloudBlockStorage(client: BlockStorageClient, now: () => number = Date.now): BlockStorage {
-  const call = (options: CallOptions) => ({ deadline: options.deadline ?? now() + DEFAULT_CALL_BUDGET_MS });
+export function cloudBlockStorage(
+  client: BlockStorageClient,
+  options: CloudBlockStorageOptions = {},
+): CloudBlockStorage {
+  const ids = options.ids ?? BALLAST_ID_SHAPES;
+  const now = options.now ?? Date.now;
+  const call = ({ deadline, signal }: CallOptions) => ({
+    deadline: deadline ?? now() + DEFAULT_CALL_BUDGET_MS,
+    signal,
+  });
+  const requireVolumeId = (id: string) => {
+    if (!ids.volume.test(id)) throw notFound(`volume_id: volume ${id} does not exist`);
+  };
   return {
-    async createVolume(input, options) {
-      const pending = await client.startCreateVolume(
-        {
-          name: input.name,
-          sizeBytes: input.sizeBytes,
-          zone: input.zone,
-          type: input.type,
-          iops: input.iops,
-          throughputMiBps: input.throughput,
-          encrypted: input.encrypted,
-          kmsKeyId: input.kmsKeyId,
-          tags: input.tags,
-          sourceSnapshotId: input.sourceSnapshotId,
-          sourceVolumeId: input.sourceVolumeId,
-        },
-        { ...call(options), idempotencyKey: options.idempotencyKey },
-      );
-      // An operation that was over when the create was answered is an earlier create's, replayed:
-      // its volume is as it was then, and the caller checks the volume as it is now.
-      const replayed = pending.operation.status !== "running";
-      const done = await client.waitForOperation(pending, call(options));
-      if (replayed || done.volume === undefined)
-        return toVolume(await client.getVolume(done.resourceId, call(options)));
-      return toVolume(done.volume);
-    },
+    ids,
+    createVolume: (input, options) =>
+      mapped(
+        (async () => {
+          const pending = await client.startCreateVolume(
+            {
+              name: input.name,
+              sizeBytes: input.sizeBytes,
+              zone: input.zone,
+              type: input.type,
+              iops: input.iops,
+              throughputMiBps: input.throughput,
+              encrypted: input.encrypted,
+              kmsKeyId: input.kmsKeyId,
+              tags: input.tags,
+              sourceSnapshotId: input.sourceSnapshotId,
+              sourceVolumeId: input.sourceVolumeId,
+            },
+            { ...call(options), idempotencyKey: options.idempotencyKey },
+          );
+          // An operation that was over when the create was answered is an earlier create's,
+          // replayed: its volume is as it was then, and the caller checks the volume as it is now.
+          const replayed = pending.operation.status !== "running";
+          const done = await client.waitForOperation(pending, call(options));
+          if (replayed || done.volume === undefined)
+            return toVolume(await client.getVolume(done.resourceId, call(options)));
+          return toVolume(done.volume);
+        })(),
+      ),
     async getVolume(id, options) {
-      if (!VOLUME_ID.test(id)) return undefined;
+      if (!ids.volume.test(id)) return undefined;
       const volume = await orUndefined(client.getVolume(id, call(options)));
       return volume && toVolume(volume);
     },
     async findVolumeByName(name, options) {
-      const volume = await client.findVolumeByName(name, call(options));
+      const volume = await mapped(client.findVolumeByName(name, call(options)));
       return volume && toVolume(volume);
     },
     async listVolumes(page, options) {
-      const list = await client.listVolumes(
-        { limit: page.limit, pageToken: page.pageToken, tags: page.tags },
-        call(options),
+      const list = await mapped(
+        client.listVolumes({ limit: page.limit, pageToken: page.pageToken, tags: page.tags }, call(options)),
       );
       return { items: list.items.map(toVolume), nextPageToken: list.nextPageToken };
     },
-    deleteVolume: async (id, options) => {
-      if (VOLUME_ID.test(id)) await goneIsDone(client.deleteVolume(id, call(options)));
+    async deleteVolume(id, options) {
+      if (ids.volume.test(id)) await goneIsDone(client.deleteVolume(id, call(options)));
     },
     async resizeVolume(id, sizeBytes, options) {
-      const volume = await client.resizeVolume(
-        id,
-        { sizeBytes },
-        { ...call(options), idempotencyKey: options.idempotencyKey },
+      requireVolumeId(id);
+      const volume = await mapped(
+        client.resizeVolume(id, { sizeBytes }, { ...call(options), idempotencyKey: options.idempotencyKey }),
       );
       return toVolume(volume);
     },
     async modifyVolume(id, input, options) {
-      const volume = await client.modifyVolume(
-        id,
-        { type: input.type, iops: input.iops, throughputMiBps: input.throughput },
-        { ...call(options), idempotencyKey: options.idempotencyKey },
+      requireVolumeId(id);
+      const volume = await mapped(
+        client.modifyVolume(
+          id,
+          { type: input.type, iops: input.iops, throughputMiBps: input.throughput },
+          { ...call(options), idempotencyKey: options.idempotencyKey },
+        ),
       );
       return toVolume(volume);
     },
     async attachVolume(volumeId, instanceId, input, options) {
-      if (!VOLUME_ID.test(volumeId)) throw new BallastError("NotFound", `volume ${volumeId} does not exist`);
-      if (!INSTANCE_ID.test(instanceId)) {
-        throw new BallastError("NotFound", `instance ${instanceId} does not exist`);
-      }
-      const attachment = await client.attachVolume(
-        volumeId,
-        { instanceId, readOnly: input.readOnly, exclusive: input.exclusive },
-        { ...call(options), idempotencyKey: options.idempotencyKey },
+      requireVolumeId(volumeId);
+      if (!ids.instance.test(instanceId)) throw notFound(`node_id: node ${instanceId} does not exist`);
+      const attachment = await mapped(
+        client.attachVolume(
+          volumeId,
+          { instanceId, readOnly: input.readOnly, exclusive: input.exclusive },
+          { ...call(options), idempotencyKey: options.idempotencyKey },
+        ),
       );
       return toAttachment(attachment);
     },
-    detachVolume: async (volumeId, instanceId, options) => {
-      if (VOLUME_ID.test(volumeId) && INSTANCE_ID.test(instanceId)) {
+    async detachVolume(volumeId, instanceId, options) {
+      if (ids.volume.test(volumeId) && ids.instance.test(instanceId)) {
         await goneIsDone(client.detachVolume(volumeId, instanceId, call(options)));
       }
     },
     async createSnapshot(input, options) {
-      if (!VOLUME_ID.test(input.sourceVolumeId)) {
-        throw new BallastError("NotFound", `volume ${input.sourceVolumeId} does not exist`);
+      if (!ids.volume.test(input.sourceVolumeId)) {
+        throw notFound(`source_volume_id: volume ${input.sourceVolumeId} does not exist`);
       }
-      const pending = await client.startCreateSnapshot(
-        { name: input.name, sourceVolumeId: input.sourceVolumeId, tags: input.tags },
-        { ...call(options), idempotencyKey: options.idempotencyKey },
+      return mapped(
+        (async () => {
+          const pending = await client.startCreateSnapshot(
+            { name: input.name, sourceVolumeId: input.sourceVolumeId, tags: input.tags },
+            { ...call(options), idempotencyKey: options.idempotencyKey },
+          );
+          const done = pending.operation.snapshot;
+          if (done !== undefined) return toSnapshot(done);
+          return toSnapshot(await client.getSnapshot(pending.operation.resourceId, call(options)));
+        })(),
       );
-      const done = pending.operation.snapshot;
-      if (done !== undefined) return toSnapshot(done);
-      return toSnapshot(await client.getSnapshot(pending.operation.resourceId, call(options)));
     },
     async getSnapshot(id, options) {
-      if (!SNAPSHOT_ID.test(id)) return undefined;
+      if (!ids.snapshot.test(id)) return undefined;
       const snapshot = await orUndefined(client.getSnapshot(id, call(options)));
       return snapshot && toSnapshot(snapshot);
     },
     async findSnapshotByName(name, options) {
-      const snapshot = await client.findSnapshotByName(name, call(options));
+      const snapshot = await mapped(client.findSnapshotByName(name, call(options)));
       return snapshot && toSnapshot(snapshot);
     },
     async listSnapshots(page, options) {
-      const list = await client.listSnapshots(
-        { limit: page.limit, pageToken: page.pageToken, sourceVolumeId: page.sourceVolumeId },
-        call(options),
+      // No snapshot can have a source the cloud never issued: the filtered list is empty.
+      if (page.sourceVolumeId !== undefined && !ids.volume.test(page.sourceVolumeId)) return { items: [] };
+      const list = await mapped(
+        client.listSnapshots(
+          { limit: page.limit, pageToken: page.pageToken, sourceVolumeId: page.sourceVolumeId },
+          call(options),
+        ),
       );
       return { items: list.items.map(toSnapshot), nextPageToken: list.nextPageToken };
     },
-    deleteSnapshot: async (id, options) => {
-      if (SNAPSHOT_ID.test(id)) await goneIsDone(client.deleteSnapshot(id, call(options)));
+    async deleteSnapshot(id, options) {
+      if (ids.snapshot.test(id)) await goneIsDone(client.deleteSnapshot(id, call(options)));
     },
     async getInstance(id, options): Promise<Instance | undefined> {
-      if (!INSTANCE_ID.test(id)) return undefined;
+      if (!ids.instance.test(id)) return undefined;
       const instance = await orUndefined(client.getInstance(id, call(options)));
       return (
         instance && {
@@ -234,16 +288,16 @@ export function cloudBlockStorage(client: BlockStorageClient, now: () => number 
       );
     },
     async listZones(options) {
-      return (await client.listZones(call(options))).map((zone) => ({
+      return (await mapped(client.listZones(call(options)))).map((zone) => ({
         name: zone.name,
         available: zone.status === "available",
       }));
     },
     async listVolumeTypes(options) {
-      return (await client.listVolumeTypes(call(options))).map(toVolumeType);
+      return (await mapped(client.listVolumeTypes(call(options)))).map(toVolumeType);
     },
     async getCapacity(zone, type, options) {
-      const capacity = await client.getCapacity({ zone, type }, call(options));
+      const capacity = await mapped(client.getCapacity({ zone, type }, call(options)));
       return {
         availableBytes: capacity.availableBytes,
         maximumVolumeSizeBytes: capacity.maximumVolumeSizeBytes,

@@ -4,6 +4,7 @@ import type { BlockStorage, CallOptions, VolumeType, Zone } from "./block-storag
 /**
  * Tiers and zones change rarely, and CreateVolume needs both on every call: they are cached for
  * `ttlMs`, and concurrent callers share one in-flight fetch so a burst of RPCs costs one request.
+ * The shared fetch is not cancelled with the RPC that started it: the others still wait for it.
  */
 export class CloudCatalog {
   private readonly types: SharedExpiringValue<VolumeType[]>;
@@ -19,10 +20,10 @@ export class CloudCatalog {
   }
 
   volumeTypes(options: CallOptions): Promise<VolumeType[]> {
-    return this.types.get(() => this.cloud.listVolumeTypes(options));
+    return this.types.get(() => this.cloud.listVolumeTypes({ deadline: options.deadline }));
   }
 
   zoneList(options: CallOptions): Promise<Zone[]> {
-    return this.zones.get(() => this.cloud.listZones(options));
+    return this.zones.get(() => this.cloud.listZones({ deadline: options.deadline }));
   }
 }

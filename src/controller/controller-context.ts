@@ -2,7 +2,7 @@ import type { BlockStorage } from "./block-storage.js";
 import type { CloudCatalog } from "./cloud-catalog.js";
 import type { InFlightLocks } from "./inflight-locks.js";
 
-/** What every controller operation works with; built once by `createControllerService`. */
+/** What every controller operation works with; built once by `ControllerService`. */
 export interface ControllerContext {
   cloud: BlockStorage;
   catalog: CloudCatalog;
@@ -18,6 +18,7 @@ export interface ControllerContext {
 export const lockKeys = {
   volumeName: (name: string) => `volume name ${name}`,
   volumeId: (id: string) => `volume ${id}`,
+  volumeOnNode: (id: string, nodeId: string) => `volume ${id} on node ${nodeId}`,
   snapshotName: (name: string) => `snapshot name ${name}`,
   snapshotId: (id: string) => `snapshot ${id}`,
 };

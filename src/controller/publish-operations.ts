@@ -16,6 +16,7 @@ import { isMultiNode, isSingleNode, unsupportedCapabilityReason } from "./access
 import type { Attachment, CallOptions, Volume } from "./block-storage.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { operationKey } from "./idempotency-keys.js";
+import type { LockSet } from "./inflight-locks.js";
 import { volumeTypeFromContext } from "./volume-context.js";
 import { findVolumeType } from "./volume-type-rules.js";
 
@@ -56,7 +57,7 @@ export async function publishVolume(
   // Kubernetes passes the PV's readOnly (false unless csi-provisioner runs with
   // --controller-publish-readonly), but this mode only ever reads: attach read-only whatever it says.
   const asked = multiNode ? { ...request, readonly: true } : request;
-  return context.locks.run("ControllerPublishVolume", [lockKeys.volumeId(asked.volumeId)], async () => {
+  return context.locks.run("ControllerPublishVolume", publishLocks(asked, multiNode), async () => {
     const hinted = volumeTypeFromContext(asked.volumeContext);
     const types = await context.catalog.volumeTypes(options);
     const singleAttach = !multiNode && types.some((t) => t.name === hinted && !t.multiAttach);
@@ -82,6 +83,17 @@ export async function publishVolume(
       throw error;
     }
   });
+}
+
+/**
+ * What a publish holds. A multi-node publish holds only its (volume, node) pair exclusively, so the
+ * external-attacher's publishes of one volume to many nodes at once all proceed; a single-node
+ * publish holds the whole volume, so two nodes never race for it.
+ */
+function publishLocks(request: ControllerPublishVolumeRequest, multiNode: boolean): LockSet {
+  const whole = lockKeys.volumeId(request.volumeId);
+  if (!multiNode) return { exclusive: [whole], shared: [] };
+  return { exclusive: [lockKeys.volumeOnNode(request.volumeId, request.nodeId)], shared: [whole] };
 }
 
 /**
@@ -167,7 +179,14 @@ export async function unpublishVolume(
   request: ControllerUnpublishVolumeRequest,
   options: CallOptions,
 ): Promise<void> {
-  await context.locks.run("ControllerUnpublishVolume", [lockKeys.volumeId(request.volumeId)], async () => {
+  // Detaching from one node holds that (volume, node) pair, like a multi-node publish; detaching
+  // from every node holds the whole volume.
+  const whole = lockKeys.volumeId(request.volumeId);
+  const locks: LockSet =
+    request.nodeId === ""
+      ? { exclusive: [whole], shared: [] }
+      : { exclusive: [lockKeys.volumeOnNode(request.volumeId, request.nodeId)], shared: [whole] };
+  await context.locks.run("ControllerUnpublishVolume", locks, async () => {
     const volume = await context.cloud.getVolume(request.volumeId, options);
     if (volume === undefined) return;
     const targets = volume.attachments.filter(

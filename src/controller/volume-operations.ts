@@ -91,7 +91,8 @@ export async function expandVolume(
 
 /**
  * ControllerModifyVolume: type, iops and throughput, all validated against the target tier before
- * any change, so an invalid request leaves the volume untouched (the spec requires it).
+ * any change, so an invalid request leaves the volume untouched (the spec requires it). No
+ * parameters at all is success once the volume is found.
  */
 export async function modifyVolume(
   context: ControllerContext,
@@ -99,9 +100,10 @@ export async function modifyVolume(
   options: CallOptions,
 ): Promise<void> {
   const mutable = parseMutableParameters(request.mutableParameters);
-  if (Object.keys(mutable).length === 0) throw invalidArgument("mutable_parameters: is required");
   await context.locks.run("ControllerModifyVolume", [lockKeys.volumeId(request.volumeId)], async () => {
     const volume = await requireVolume(context, request.volumeId, options);
+    // proto3 cannot tell an empty map from an absent one: no parameters is nothing to change.
+    if (Object.keys(mutable).length === 0) return;
     const types = await context.catalog.volumeTypes(options);
     const tier = findVolumeType("mutable_parameters.type", mutable.type ?? volume.type, types);
     checkPerformance("mutable_parameters", tier, mutable);

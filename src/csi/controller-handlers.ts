@@ -1,5 +1,23 @@
 import type { ServerUnaryCall } from "@grpc/grpc-js";
+import type { CallOptions } from "../controller/block-storage.js";
 import type { ControllerService } from "../controller/controller-service.js";
+import { createVolume } from "../controller/create-volume.js";
+import { getCapacity } from "../controller/get-capacity.js";
+import { publishVolume, unpublishVolume } from "../controller/publish-operations.js";
+import {
+  createSnapshot,
+  deleteSnapshot,
+  getSnapshot,
+  listSnapshots,
+} from "../controller/snapshot-operations.js";
+import {
+  deleteVolume,
+  expandVolume,
+  getVolume,
+  listVolumes,
+  modifyVolume,
+  validateVolumeCapabilities,
+} from "../controller/volume-operations.js";
 import {
   type ControllerServer,
   type ControllerServiceCapability,
@@ -28,46 +46,55 @@ export const CONTROLLER_CAPABILITIES: readonly Rpc[] = [
   Rpc.GET_SNAPSHOT,
 ];
 
-function deadlineOf(call: ServerUnaryCall<unknown, unknown>) {
-  return { deadline: callDeadline(call) };
+/**
+ * The call's deadline, and a signal that fires when the CO cancels the call (its own timeout, a
+ * deleted object), so the cloud work done for it stops instead of running to the deadline.
+ */
+function callOptions(call: ServerUnaryCall<unknown, unknown>): CallOptions {
+  const cancelled = new AbortController();
+  if (call.cancelled) cancelled.abort(new Error("the CO cancelled the call"));
+  else call.once("cancelled", () => cancelled.abort(new Error("the CO cancelled the call")));
+  return { deadline: callDeadline(call), signal: cancelled.signal };
 }
 
 /**
  * The Controller service's gRPC adapter: checks the shape of each request (required fields, CSI
- * size limits) and hands it to the ControllerService with the call's deadline.
+ * size limits) and calls the RPC's operation with the controller's context, the call's deadline
+ * and its cancellation.
  */
 export function createControllerHandlers(service: ControllerService): ControllerServer {
+  const { context } = service;
   return {
     createVolume: unary(async (request, call) => {
       requireField("name", request.name);
       if (request.volumeCapabilities.length === 0) throw invalidArgument("volume_capabilities: is required");
       checkMapSize("parameters", request.parameters);
       checkMapSize("mutable_parameters", request.mutableParameters);
-      return service.createVolume(request, deadlineOf(call));
+      return createVolume(context, request, callOptions(call));
     }),
     deleteVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      await service.deleteVolume(request, deadlineOf(call));
+      await deleteVolume(context, request, callOptions(call));
       return {};
     }),
     controllerPublishVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
       requireField("node_id", request.nodeId);
       if (request.volumeCapability === undefined) throw invalidArgument("volume_capability: is required");
-      return service.publishVolume(request, deadlineOf(call));
+      return publishVolume(context, request, callOptions(call));
     }),
     controllerUnpublishVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      await service.unpublishVolume(request, deadlineOf(call));
+      await unpublishVolume(context, request, callOptions(call));
       return {};
     }),
     validateVolumeCapabilities: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
       if (request.volumeCapabilities.length === 0) throw invalidArgument("volume_capabilities: is required");
-      return service.validateVolumeCapabilities(request, deadlineOf(call));
+      return validateVolumeCapabilities(context, request, callOptions(call));
     }),
-    listVolumes: unary((request, call) => service.listVolumes(request, deadlineOf(call))),
-    getCapacity: unary((request, call) => service.getCapacity(request, deadlineOf(call))),
+    listVolumes: unary((request, call) => listVolumes(context, request, callOptions(call))),
+    getCapacity: unary((request, call) => getCapacity(context, request, callOptions(call))),
     controllerGetCapabilities: unary(async () => ({
       capabilities: CONTROLLER_CAPABILITIES.map(
         (type): ControllerServiceCapability => ({ type: { $case: "rpc", value: { type } } }),
@@ -76,29 +103,29 @@ export function createControllerHandlers(service: ControllerService): Controller
     createSnapshot: unary(async (request, call) => {
       requireField("name", request.name);
       requireField("source_volume_id", request.sourceVolumeId);
-      return service.createSnapshot(request, deadlineOf(call));
+      return createSnapshot(context, request, callOptions(call));
     }),
     deleteSnapshot: unary(async (request, call) => {
       requireField("snapshot_id", request.snapshotId);
-      await service.deleteSnapshot(request.snapshotId, deadlineOf(call));
+      await deleteSnapshot(context, request.snapshotId, callOptions(call));
       return {};
     }),
-    listSnapshots: unary((request, call) => service.listSnapshots(request, deadlineOf(call))),
+    listSnapshots: unary((request, call) => listSnapshots(context, request, callOptions(call))),
     getSnapshot: unary(async (request, call) => {
       requireField("snapshot_id", request.snapshotId);
-      return service.getSnapshot(request.snapshotId, deadlineOf(call));
+      return getSnapshot(context, request.snapshotId, callOptions(call));
     }),
     controllerExpandVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      return service.expandVolume(request, deadlineOf(call));
+      return expandVolume(context, request, callOptions(call));
     }),
     controllerGetVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      return service.getVolume(request.volumeId, deadlineOf(call));
+      return getVolume(context, request.volumeId, callOptions(call));
     }),
     controllerModifyVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      await service.modifyVolume(request, deadlineOf(call));
+      await modifyVolume(context, request, callOptions(call));
       return {};
     }),
   };

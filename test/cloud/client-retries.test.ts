@@ -2,6 +2,13 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { type BlockStorageClient, createBlockStorageClient } from "../../src/cloud/block-storage-client.js";
+import {
+  CloudCancelledError,
+  CloudDeadlineError,
+  CloudGaveUpError,
+  CloudTransportError,
+} from "../../src/cloud/call-errors.js";
+import { CloudApiError } from "../../src/cloud/cloud-api-error.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { BallastError } from "../../src/shared/errors.js";
@@ -60,16 +67,6 @@ describe("cloud client retries over real HTTP", () => {
 
   const soon = (ms = 5_000) => ({ deadline: Date.now() + ms });
 
-  async function expectBallastError(promise: Promise<unknown>): Promise<BallastError> {
-    try {
-      await promise;
-    } catch (error) {
-      assert.ok(error instanceof BallastError, `expected a BallastError, got ${String(error)}`);
-      return error;
-    }
-    assert.fail("expected the call to fail");
-  }
-
   test("a 503 with Retry-After then a 200 succeeds on the second attempt", async () => {
     server.script(problem(503, "unavailable", "maintenance", { "retry-after": "0" }), json(200, VOLUME));
     const volume = await client.getVolume(VOLUME.id, soon());
@@ -107,10 +104,12 @@ describe("cloud client retries over real HTTP", () => {
     assert.equal(await metricValue(metrics, "ballast_cloud_throttled_total", { operation: "getVolume" }), 1);
   });
 
-  test("a 429 storm ends in Unavailable after the retry budget, with the last error", async () => {
+  test("a 429 storm ends after the retry budget, giving up with the last error", async () => {
     server.script(problem(429, "rate_limited", "request rate limit exceeded", { "retry-after": "0" }));
-    const error = await expectBallastError(client.listZones(soon()));
-    assert.equal(error.kind, "Unavailable");
+    const error = await failure(client.listZones(soon()), CloudGaveUpError);
+    assert.equal(error.reason, "retries_exhausted");
+    assert.equal(error.attempts, 4);
+    assert.ok(error.lastError instanceof CloudApiError);
     assert.equal(
       error.message,
       "cloud listZones: 429 rate_limited: request rate limit exceeded (gave up after 4 attempts)",
@@ -141,11 +140,10 @@ describe("cloud client retries over real HTTP", () => {
     );
   });
 
-  test("a response slower than the deadline is aborted and fails DeadlineExceeded", async () => {
+  test("a response slower than the deadline is aborted at the deadline", async () => {
     server.script(neverAnswer);
     // Long enough for the request to reach the server even on a loaded machine.
-    const error = await expectBallastError(client.getVolume(VOLUME.id, soon(1_500)));
-    assert.equal(error.kind, "DeadlineExceeded");
+    const error = await failure(client.getVolume(VOLUME.id, soon(1_500)), CloudDeadlineError);
     assert.equal(
       error.message,
       "cloud getVolume: deadline exceeded; last error: request still in flight at the deadline",
@@ -154,14 +152,13 @@ describe("cloud client retries over real HTTP", () => {
     await waitFor(() => server.requests[0]?.abandoned === true);
   });
 
-  test("a call cancelled through its signal stops the request and fails Unavailable", async () => {
+  test("a call cancelled through its signal stops the request", async () => {
     server.script(neverAnswer);
     const controller = new AbortController();
     const call = client.getVolume(VOLUME.id, { ...soon(), signal: controller.signal });
     await waitFor(() => server.requests.length === 1);
     controller.abort(new Error("rpc cancelled"));
-    const error = await expectBallastError(call);
-    assert.equal(error.kind, "Unavailable");
+    const error = await failure(call, CloudCancelledError);
     assert.equal(error.message, "cloud getVolume: cancelled");
     await waitFor(() => server.requests[0]?.abandoned === true);
     assert.equal(server.requests.length, 1);
@@ -169,21 +166,21 @@ describe("cloud client retries over real HTTP", () => {
 
   test("a Retry-After beyond the deadline fails at once instead of sleeping", async () => {
     server.script(problem(503, "unavailable", "maintenance", { "retry-after": "30" }));
-    const error = await expectBallastError(client.getVolume(VOLUME.id, soon(2_000)));
-    assert.equal(error.kind, "DeadlineExceeded");
+    const error = await failure(client.getVolume(VOLUME.id, soon(2_000)), CloudDeadlineError);
     assert.match(
       error.message,
-      /^cloud getVolume: deadline exceeded; last error: cloud getVolume: 503 unavailable: maintenance \(next attempt in 30000 ms, \d+ ms left\)$/,
+      /^cloud getVolume: deadline exceeded; last error: 503 unavailable: maintenance \(next attempt in 30000 ms, \d+ ms left\)$/,
     );
     assert.equal(server.requests.length, 1);
   });
 
   test("a POST without Idempotency-Key is not retried", async () => {
     server.script(problem(503, "unavailable", "busy"), json(202, operation("succeeded", { volume: VOLUME })));
-    const error = await expectBallastError(
+    const error = await failure(
       client.createVolume({ name: "pvc-1", zone: "ref-1a", sizeBytes: 1073741824 }, soon()),
+      CloudGaveUpError,
     );
-    assert.equal(error.kind, "Unavailable");
+    assert.equal(error.reason, "not_retry_safe");
     assert.equal(
       error.message,
       "cloud createVolume: 503 unavailable: busy (not retried: POST without an Idempotency-Key may have taken effect)",
@@ -210,10 +207,10 @@ describe("cloud client retries over real HTTP", () => {
     });
   });
 
-  test("a 4xx other than 429 is not retried and maps to its kind", async () => {
+  test("a 4xx other than 429 is not retried and leaves as the API's answer", async () => {
     server.script(problem(404, "not_found", "volume vol-0123456789abcdef does not exist"));
-    const error = await expectBallastError(client.getVolume(VOLUME.id, soon()));
-    assert.equal(error.kind, "NotFound");
+    const error = await failure(client.getVolume(VOLUME.id, soon()), CloudApiError);
+    assert.equal(error.code, "not_found");
     assert.equal(error.message, "cloud getVolume: 404 not_found: volume vol-0123456789abcdef does not exist");
     assert.equal(server.requests.length, 1);
   });
@@ -272,7 +269,7 @@ describe("cloud client retries over real HTTP", () => {
 });
 
 describe("cloud client without a server", () => {
-  test("connection refused is retried, then Unavailable naming the reason", async () => {
+  test("connection refused is retried, then given up on naming the reason", async () => {
     const server = await ScriptedServer.start();
     const url = server.url;
     await server.close();
@@ -284,12 +281,10 @@ describe("cloud client without a server", () => {
       metrics,
     });
     try {
-      await assert.rejects(client.listZones({ deadline: Date.now() + 5_000 }), (error: unknown) => {
-        assert.ok(error instanceof BallastError);
-        assert.equal(error.kind, "Unavailable");
-        assert.match(error.message, /^cloud listZones: connection_refused: .* \(gave up after 3 attempts\)$/);
-        return true;
-      });
+      const error = await failure(client.listZones({ deadline: Date.now() + 5_000 }), CloudGaveUpError);
+      assert.ok(error.lastError instanceof CloudTransportError);
+      assert.equal(error.lastError.reason, "connection_refused");
+      assert.match(error.message, /^cloud listZones: connection_refused: .* \(gave up after 3 attempts\)$/);
       assert.equal(
         await metricValue(metrics, "ballast_cloud_retries_total", { reason: "connection_refused" }),
         2,
@@ -313,6 +308,20 @@ describe("cloud client without a server", () => {
     );
   });
 });
+
+/** The error `promise` fails with, which must be a `type`. */
+async function failure<E extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => E,
+): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof type, `expected a ${type.name}, got ${String(error)}`);
+    return error;
+  }
+  assert.fail("expected the call to fail");
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 10));

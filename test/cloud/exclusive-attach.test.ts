@@ -4,10 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { type BlockStorageClient, createBlockStorageClient } from "../../src/cloud/block-storage-client.js";
-import { problemCodeOf } from "../../src/cloud/error-mapping.js";
+import { CloudApiError } from "../../src/cloud/cloud-api-error.js";
 import { type ReferenceCloud, startReferenceCloud } from "../../src/cloud-sim/index.js";
 import { Metrics } from "../../src/observability/metrics.js";
-import { BallastError } from "../../src/shared/errors.js";
 import { json, operation, ScriptedServer, VOLUME } from "./scripted-server.js";
 
 const GiB = 1024 ** 3;
@@ -130,9 +129,8 @@ describe("cloud client exclusive attach against the reference cloud", () => {
     await assert.rejects(
       client.attachVolume(volume.id, { instanceId: second, exclusive: true }, soon("attach-2")),
       (error: unknown) => {
-        assert.ok(error instanceof BallastError);
-        assert.equal(error.kind, "FailedPrecondition");
-        assert.equal(problemCodeOf(error), "volume_in_use");
+        assert.ok(error instanceof CloudApiError);
+        assert.equal(error.code, "volume_in_use");
         assert.match(error.message, new RegExp(`attached to instance ${first}`));
         return true;
       },

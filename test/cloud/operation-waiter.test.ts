@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { type BlockStorageClient, createBlockStorageClient } from "../../src/cloud/block-storage-client.js";
+import { CloudCancelledError, CloudDeadlineError } from "../../src/cloud/call-errors.js";
+import { CloudApiError } from "../../src/cloud/cloud-api-error.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { BallastError } from "../../src/shared/errors.js";
 import { json, metricValue, operation, problem, ScriptedServer, VOLUME } from "./scripted-server.js";
@@ -104,7 +106,7 @@ describe("operation waiter over real HTTP", () => {
         { name: "pvc-1", zone: "ref-1a" },
         { deadline: Date.now() + 5_000, idempotencyKey: "k" },
       ),
-      (error: unknown) => error instanceof BallastError && error.kind === "Internal",
+      (error: unknown) => error instanceof CloudApiError && error.code === "forbidden",
     );
     assert.equal(
       await metricValue(metrics, "ballast_cloud_operation_wait_seconds", {
@@ -115,7 +117,7 @@ describe("operation waiter over real HTTP", () => {
     );
   });
 
-  test("a failed operation throws the kind its problem maps to", async () => {
+  test("a failed operation throws its problem", async () => {
     server.script(
       json(202, operation("running"), hints),
       json(
@@ -136,10 +138,15 @@ describe("operation waiter over real HTTP", () => {
         { name: "pvc-1", zone: "ref-1a" },
         { deadline: Date.now() + 5_000, idempotencyKey: "k" },
       ),
-      new BallastError(
-        "ResourceExhausted",
-        "cloud operation op-00000000000000a1 (createVolume): 422 quota_exceeded: volumes: the quota of 100 volumes is used up",
-      ),
+      (error: unknown) => {
+        assert.ok(error instanceof CloudApiError);
+        assert.equal(error.code, "quota_exceeded");
+        assert.equal(
+          error.message,
+          "cloud operation op-00000000000000a1 (createVolume): 422 quota_exceeded: volumes: the quota of 100 volumes is used up",
+        );
+        return true;
+      },
     );
     assert.equal(
       await metricValue(metrics, "ballast_cloud_operation_wait_seconds", {
@@ -150,17 +157,21 @@ describe("operation waiter over real HTTP", () => {
     );
   });
 
-  test("an operation still running at the deadline fails DeadlineExceeded naming it", async () => {
+  test("an operation still running at the deadline fails naming it", async () => {
     server.script(json(202, operation("running"), hints), json(200, operation("running"), hints));
     await assert.rejects(
       client.createVolume(
         { name: "pvc-1", zone: "ref-1a" },
         { deadline: Date.now() + 1_500, idempotencyKey: "k" },
       ),
-      new BallastError(
-        "DeadlineExceeded",
-        "waiting for operation op-00000000000000a1 (createVolume): deadline exceeded; last error: still running",
-      ),
+      (error: unknown) => {
+        assert.ok(error instanceof CloudDeadlineError);
+        assert.equal(
+          error.message,
+          "waiting for operation op-00000000000000a1 (createVolume): deadline exceeded; last error: still running",
+        );
+        return true;
+      },
     );
     assert.equal(
       await metricValue(metrics, "ballast_cloud_operation_wait_seconds", {
@@ -169,6 +180,33 @@ describe("operation waiter over real HTTP", () => {
       }),
       1,
     );
+  });
+
+  test("a wait whose signal fires stops polling at once, counted as cancelled", async () => {
+    server.script(json(202, operation("running"), hints), json(200, operation("running"), hints));
+    const cancel = new AbortController();
+    const waiting = client.createVolume(
+      { name: "pvc-1", zone: "ref-1a" },
+      { deadline: Date.now() + 60_000, idempotencyKey: "k", signal: cancel.signal },
+    );
+    await waitFor(() => server.requests.length >= 2);
+    cancel.abort(new Error("rpc cancelled"));
+    await assert.rejects(waiting, (error: unknown) => {
+      assert.ok(error instanceof CloudCancelledError);
+      assert.equal(error.message, "waiting for operation op-00000000000000a1 (createVolume): cancelled");
+      return true;
+    });
+    const polls = server.requests.length;
+    assert.equal(
+      await metricValue(metrics, "ballast_cloud_operation_wait_seconds", {
+        kind: "createVolume",
+        result: "cancelled",
+      }),
+      1,
+    );
+    // A few of the policy's longest poll delays (20 ms): nothing more is sent.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(server.requests.length, polls);
   });
 
   test("startCreateSnapshot returns the accepted operation without polling", async () => {
@@ -196,3 +234,8 @@ describe("operation waiter over real HTTP", () => {
     );
   });
 });
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(condition(), "condition never became true");
+}

@@ -156,6 +156,22 @@ describe("ControllerGetVolume, ValidateVolumeCapabilities, expansion, modificati
     );
   });
 
+  test("ControllerModifyVolume without mutable parameters changes nothing and is OK", async (t) => {
+    const cleanup = Cleanup.for(t, system());
+    const volume = await newVolume(system(), cleanup);
+    const before = (await system().cloud.volumes()).find((candidate) => candidate.id === volume.volumeId);
+    await system().csi.controller.controllerModifyVolume({ volumeId: volume.volumeId });
+    const after = (await system().cloud.volumes()).find((candidate) => candidate.id === volume.volumeId);
+    assert.deepEqual(after, before);
+  });
+
+  test("ControllerModifyVolume without mutable parameters of a volume that does not exist is NotFound", async () => {
+    await expectCode(
+      system().csi.controller.controllerModifyVolume({ volumeId: WELL_FORMED_UNKNOWN_VOLUME }),
+      status.NOT_FOUND,
+    );
+  });
+
   test("ControllerModifyVolume moves the volume to another tier", async (t) => {
     const cleanup = Cleanup.for(t, system());
     const volume = await newVolume(system(), cleanup);

@@ -158,7 +158,7 @@ describe("Controller RPCs under injected cloud faults", () => {
     );
     h.cloud.setFaults({ rules: [] });
     for (const volumeId of volumeIds) {
-      await assert.rejects(h.api.getVolume(volumeId, { deadline: Date.now() + 5000 }), { kind: "NotFound" });
+      await assert.rejects(h.api.getVolume(volumeId, { deadline: Date.now() + 5000 }), { code: "not_found" });
     }
     assert.equal(await cloudRequestCount(h, "deleteVolume", 0), 3, "crashed or dropped deletes");
   });

@@ -45,4 +45,57 @@ describe("InFlightLocks", () => {
     assert.equal(locks.isHeld("volume a"), false);
     assert.equal(await locks.run("DeleteVolume", ["volume a"], async () => "again"), "again");
   });
+
+  test("operations sharing a key run together, each holding its own key exclusively", async () => {
+    const locks = new InFlightLocks();
+    const g = gate();
+    const shared = { exclusive: ["volume a on node 1"], shared: ["volume a"] };
+    const first = locks.run("ControllerPublishVolume", shared, () => g.opened.then(() => "node 1"));
+    const second = await locks.run(
+      "ControllerPublishVolume",
+      { exclusive: ["volume a on node 2"], shared: ["volume a"] },
+      async () => "node 2",
+    );
+    await assert.rejects(
+      locks.run("ControllerPublishVolume", shared, async () => "again"),
+      {
+        kind: "Aborted",
+        message: "an operation for volume a on node 1 is already in progress",
+      },
+    );
+    g.open();
+    assert.deepEqual([await first, second], ["node 1", "node 2"]);
+    assert.equal(locks.isHeld("volume a"), false);
+  });
+
+  test("an exclusive holder of a key refuses those who would share it, and the other way round", async () => {
+    const locks = new InFlightLocks();
+    const g = gate();
+    const sharing = locks.run(
+      "ControllerPublishVolume",
+      { exclusive: ["volume a on node 1"], shared: ["volume a"] },
+      () => g.opened,
+    );
+    await assert.rejects(
+      locks.run("DeleteVolume", ["volume a"], async () => {}),
+      {
+        kind: "Aborted",
+        message: "an operation for volume a is already in progress",
+      },
+    );
+    g.open();
+    await sharing;
+    const h = gate();
+    const deleting = locks.run("DeleteVolume", ["volume a"], () => h.opened);
+    await assert.rejects(
+      locks.run(
+        "ControllerPublishVolume",
+        { exclusive: ["volume a on node 1"], shared: ["volume a"] },
+        async () => {},
+      ),
+      { kind: "Aborted", message: "an operation for volume a is already in progress" },
+    );
+    h.open();
+    await deleting;
+  });
 });

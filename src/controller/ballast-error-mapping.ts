@@ -1,9 +1,16 @@
+import {
+  CloudCancelledError,
+  CloudDeadlineError,
+  CloudGaveUpError,
+  CloudTransportError,
+} from "../cloud/call-errors.js";
+import { CloudApiError, codeOfStatus } from "../cloud/cloud-api-error.js";
 import { BallastError, type ErrorKind } from "../shared/errors.js";
-import { CloudApiError, codeOfStatus } from "./cloud-api-error.js";
 
 /**
- * The one table from the contract's problem codes to domain error kinds (which
- * src/csi/status.ts turns into gRPC codes). Choices that are not a straight rename:
+ * The ballast API's problem codes as domain error kinds (which src/csi/status.ts turns into gRPC
+ * codes). This is the ballast provider's table; another provider's adapter brings its own.
+ * Choices that are not a straight rename:
  * - conflict → Aborted: the contract uses it for a resource in a transitional state or a
  *   concurrent change (e.g. detach while attaching). That resolves by retrying the whole RPC
  *   later, which is what ABORTED tells the CO; FAILED_PRECONDITION would tell it to wait for an
@@ -46,17 +53,28 @@ export function kindOfProblem(code: string, status: number): ErrorKind {
   return KIND_OF_PROBLEM_CODE[code] ?? KIND_OF_PROBLEM_CODE[codeOfStatus(status)] ?? "Internal";
 }
 
-/** The domain error for a cloud error answer; the CloudApiError stays reachable as `cause`. */
-export function toBallastError(error: CloudApiError): BallastError {
-  const kind = kindOfProblem(error.code, error.status);
-  const message =
-    error.code === "unauthorized" || error.code === "forbidden"
+/**
+ * The domain error for a failed cloud call; anything else passes unchanged. The message is the
+ * cloud error's own, which already says everything; the cloud error is not chained as `cause`, so
+ * a logged error names its cause once.
+ * - no response, or retries given up on a transient failure: Unavailable (the CO retries);
+ * - the call's deadline: DeadlineExceeded; a cancelled call: Unavailable (nobody reads it).
+ */
+export function toDomainError(error: unknown): unknown {
+  if (error instanceof CloudApiError) {
+    const credentials = error.code === "unauthorized" || error.code === "forbidden";
+    const message = credentials
       ? `cloud ${error.operation}: the block-storage API rejected the driver's credentials (${error.status} ${error.code})`
       : error.message;
-  return new BallastError(kind, message, { cause: error });
-}
-
-/** The contract's problem code behind a domain error, when it came from the cloud. */
-export function problemCodeOf(error: unknown): string | undefined {
-  return error instanceof BallastError && error.cause instanceof CloudApiError ? error.cause.code : undefined;
+    return new BallastError(kindOfProblem(error.code, error.status), message);
+  }
+  if (error instanceof CloudDeadlineError) return new BallastError("DeadlineExceeded", error.message);
+  if (
+    error instanceof CloudGaveUpError ||
+    error instanceof CloudTransportError ||
+    error instanceof CloudCancelledError
+  ) {
+    return new BallastError("Unavailable", error.message);
+  }
+  return error;
 }

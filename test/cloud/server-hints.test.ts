@@ -1,40 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  fullJitterDelayMs,
-  parsePollAfterMs,
-  parseRetryAfterMs,
-  serverHintMs,
-} from "../../src/cloud/backoff.js";
-
-const policy = { initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2 };
-
-describe("fullJitterDelayMs", () => {
-  test("is the random fraction of the exponential cap", () => {
-    assert.equal(
-      fullJitterDelayMs(policy, 1, () => 0.5),
-      50,
-    );
-    assert.equal(
-      fullJitterDelayMs(policy, 3, () => 0.5),
-      200,
-    );
-  });
-
-  test("never exceeds maxDelayMs however many retries", () => {
-    assert.equal(
-      fullJitterDelayMs(policy, 30, () => 0.999),
-      999,
-    );
-  });
-
-  test("can be zero (full jitter spreads down to no delay)", () => {
-    assert.equal(
-      fullJitterDelayMs(policy, 4, () => 0),
-      0,
-    );
-  });
-});
+import { parsePollAfterMs, parseRetryAfterMs, serverHintMs } from "../../src/cloud/server-hints.js";
 
 describe("parseRetryAfterMs", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");
