@@ -38,7 +38,9 @@ interface DemoFlags {
  */
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("walk one volume through its life over CSI (needs root and loop devices)")
+    .description(
+      "Walk one volume through its life over CSI, against --endpoint or a `ballast dev` it starts. Needs root and loop devices.",
+    )
     .addOption(
       new Option(
         "--endpoint <endpoint>",

@@ -52,7 +52,7 @@ function waitServing(address: string): Promise<void> {
  */
 export function devCommand(): Command {
   return new Command("dev")
-    .description("run the reference cloud and an `all` driver together, for development")
+    .description("Run the reference cloud and an `all` driver together in one process, for development.")
     .exitOverride()
     .addOption(
       option("--state-dir <dir>", "where the cloud's data, device links and socket live").default("./.state"),

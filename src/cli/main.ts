@@ -1,24 +1,24 @@
 import { Command, CommanderError } from "commander";
-import { cloudCommand } from "./cloud-command.js";
-import { demoCommand } from "./demo-command.js";
-import { devCommand } from "./dev-command.js";
-import { driverCommand } from "./driver-command.js";
 import { EXIT_CONFIG } from "./exit.js";
+import { SUBCOMMANDS } from "./subcommands.js";
 import { vendorVersion } from "./vendor-version.js";
 
-/** Builds the `ballast` program: one binary, one sub-command per mode. */
-export function buildProgram(): Command {
+/**
+ * Builds the `ballast` program: one binary, one sub-command per mode. Only the sub-command named
+ * in `argv` (directly or as `help <name>`) is loaded; the others are listed by name and summary.
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command("ballast")
     .description("Ballast CSI driver for cloud block volumes")
     .version(vendorVersion())
     .showHelpAfterError(false)
     .exitOverride();
-  program.addCommand(driverCommand("controller"));
-  program.addCommand(driverCommand("node"));
-  program.addCommand(driverCommand("all"));
-  program.addCommand(cloudCommand());
-  program.addCommand(devCommand());
-  program.addCommand(demoCommand());
+  const named = argv[2] === "help" ? argv[3] : argv[2];
+  for (const subcommand of SUBCOMMANDS) {
+    const command =
+      subcommand.name === named ? await subcommand.load() : new Command(subcommand.name).allowUnknownOption();
+    program.addCommand(command.summary(subcommand.summary));
+  }
   return program;
 }
 
@@ -27,7 +27,7 @@ export function buildProgram(): Command {
  * every other configuration error. Help and version exit 0.
  */
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

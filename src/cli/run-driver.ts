@@ -30,7 +30,28 @@ export interface RunningDriver {
   stop(): Promise<void>;
 }
 
-const PROBE_BUDGET_MS = 5_000;
+/**
+ * Below /readyz's 5 s per-check limit, so a cloud that never answers is reported with the cloud
+ * call's own cause instead of losing the race to the check's timeout.
+ */
+const PROBE_BUDGET_MS = 4_000;
+/** The start-up look at the cloud is one quick call: an operator wants to hear about a wrong URL now. */
+const STARTUP_CHECK_MS = 2_000;
+
+/**
+ * One call to the cloud right after start; when it fails, one warning naming the URL and the
+ * cause. The driver keeps serving (Probe answers ready=false) so that a cloud outage leaves the
+ * pod running NotReady instead of crash-looping.
+ */
+function checkCloudAtStart(check: () => Promise<void>, url: string, logger: Logger): void {
+  check().catch((error: unknown) => {
+    const cause = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    logger.warn(
+      { url },
+      `cloud ${url} is not reachable: ${cause}; serving anyway, Probe answers ready=false until it answers`,
+    );
+  });
+}
 
 /** Builds and starts one driver process (controller, node or all) from a validated config. */
 export async function startDriver(config: DriverConfig, deps: DriverDeps): Promise<RunningDriver> {
@@ -68,6 +89,14 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
       (error) => logger.warn({ err: error }, "cloud not reachable; Probe answers ready=false"),
     );
   const nodeConfig = config.node;
+  const uid = process.getuid?.();
+  if (nodeConfig && uid !== undefined && uid !== 0) {
+    // A warning, not a refusal: Identity and NodeGetInfo work without root, and a container may
+    // run under another uid with the capabilities mount needs.
+    logger.warn(
+      `running as uid ${uid}, not root: NodeStageVolume and NodePublishVolume need root to format and mount, and will fail`,
+    );
+  }
   const nodeHandlers =
     nodeConfig &&
     createNodeHandlers(
@@ -133,6 +162,14 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
     await csi.stop();
     await client?.close();
     throw error;
+  }
+
+  if (controllerService && cloud) {
+    checkCloudAtStart(
+      () => controllerService.probeCloud({ deadline: Date.now() + STARTUP_CHECK_MS }),
+      cloud.url,
+      logger,
+    );
   }
 
   return {

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CsiClient, createCsiClient } from "./csi-client.js";
+import { status } from "@grpc/grpc-js";
+import { type CsiClient, createCsiClient, isServiceError } from "./csi-client.js";
 import { type BallastProcess, startBallastProcess } from "./dev-process.js";
 import { describeResidue, findHostResidue, isClean, removeHostResidue } from "./host-residue.js";
 import { formatDuration, ProgressReporter, StepFailedError, type WriteLine } from "./progress.js";
@@ -22,9 +23,32 @@ interface Target {
   dev?: { process: BallastProcess; stateDir: string } | undefined;
 }
 
+/** How long the first call may take to show that something answers at --endpoint. */
+const REACH_TIMEOUT_MS = 10_000;
+
+/** Fails with one sentence that says what to do when no CSI server answers at `endpoint`. */
+async function reachable(endpoint: string, csi: CsiClient): Promise<void> {
+  try {
+    await csi.identity.getPluginInfo({}, { timeoutMs: REACH_TIMEOUT_MS });
+  } catch (error) {
+    csi.close();
+    if (
+      !isServiceError(error) ||
+      (error.code !== status.UNAVAILABLE && error.code !== status.DEADLINE_EXCEEDED)
+    ) {
+      throw error;
+    }
+    throw new Error(
+      `nothing is listening at ${endpoint}: start a driver there (\`npm start\` runs one), or drop --endpoint and the demo starts its own`,
+    );
+  }
+}
+
 async function connect(options: DemoOptions): Promise<Target> {
   if (options.endpoint !== undefined) {
-    return { csi: createCsiClient(options.endpoint, options.rpcTimeoutMs) };
+    const csi = createCsiClient(options.endpoint, options.rpcTimeoutMs);
+    await reachable(options.endpoint, csi);
+    return { csi };
   }
   const stateDir = await mkdtemp(join(tmpdir(), "ballast-demo-state-"));
   options.write(`starting ballast dev (state in ${stateDir}) …`);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { lstat, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -47,6 +48,22 @@ function finish(child: ChildProcess): Promise<Finished> {
 }
 
 const run = (args: string[], env: Record<string, string> = {}) => finish(start(args, env));
+
+/**
+ * A checkout under a directory only root may enter (a clone in /root) cannot be read by another
+ * user, so a test that runs the CLI as that user has nothing to run there.
+ */
+async function readableBy(uid: number, path: string): Promise<boolean> {
+  const child = spawn(process.execPath, ["-e", "require('node:fs').accessSync(process.argv[1])", path], {
+    uid,
+    gid: uid,
+    stdio: "ignore",
+  });
+  return new Promise((resolve) => {
+    child.once("error", () => resolve(false));
+    child.once("exit", (code) => resolve(code === 0));
+  });
+}
 
 function probe(address: string): Promise<ProbeResponse> {
   const client = new IdentityClient(address, credentials.createInsecure());
@@ -147,9 +164,78 @@ describe("ballast CLI", () => {
     });
   }
 
+  test("the command list of --help gives each command one line that fits 80 columns", async () => {
+    const result = await run(["--help"]);
+    assert.equal(result.code, 0);
+    const commands = result.stdout.slice(result.stdout.indexOf("Commands:\n") + "Commands:\n".length);
+    const lines = commands.trimEnd().split("\n");
+    assert.deepEqual(
+      lines.map((line) => /^ {2}(\S+)/.exec(line)?.[1]),
+      ["controller", "node", "all", "cloud", "dev", "demo", "help"],
+    );
+    assert.ok(
+      lines.every((line) => line.length <= 80),
+      lines.join("\n"),
+    );
+  });
+
+  test("node run by a user other than root warns once that mounts will fail, and serves", async (t) => {
+    if (!requireRoot(t)) return;
+    const nobody = 65534;
+    if (!(await readableBy(nobody, MAIN))) {
+      t.skip(
+        `user ${nobody} cannot read ${MAIN}: the checkout sits under a directory other users cannot enter`,
+      );
+      return;
+    }
+    const socketDir = await mkdtemp(join(tmpdir(), "ballast-nobody-"));
+    t.after(() => rm(socketDir, { recursive: true, force: true }));
+    await chmod(socketDir, 0o777);
+    const path = join(socketDir, "node.sock");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        MAIN,
+        "node",
+        ...[
+          "--endpoint",
+          `unix://${path}`,
+          "--node-id",
+          "i-1",
+          "--zone",
+          "z1",
+          "--max-volumes-per-node",
+          "8",
+        ],
+        ...["--by-id-dir", socketDir, "--log-level", "warn"],
+      ],
+      { cwd: ROOT, env: cleanEnv({ HOME: socketDir }), uid: nobody, gid: nobody },
+    );
+    t.after(() => child.kill("SIGKILL"));
+    const finished = finish(child);
+    await waitForProbe(`unix://${path}`);
+    child.kill("SIGTERM");
+    const result = await finished;
+    const warnings = result.stdout
+      .split("\n")
+      .filter((line) => line.includes('"level":"warn"'))
+      .map((line) => JSON.parse(line).msg);
+    assert.deepEqual(warnings, [
+      `running as uid ${nobody}, not root: NodeStageVolume and NodePublishVolume need root to format and mount, and will fail`,
+    ]);
+  });
+
   test("demo run by a user other than root says why in one line with one prefix and exits 2", async (t) => {
     if (!requireRoot(t)) return;
     const nobody = 65534;
+    if (!(await readableBy(nobody, MAIN))) {
+      t.skip(
+        `user ${nobody} cannot read ${MAIN}: the checkout sits under a directory other users cannot enter`,
+      );
+      return;
+    }
     const result = await finish(
       spawn(process.execPath, ["--import", "tsx", MAIN, "demo"], {
         cwd: ROOT,
@@ -163,6 +249,52 @@ describe("ballast CLI", () => {
       result.stderr,
       "ballast: the demo mounts filesystems and makes loop devices, so it needs root: run it again with sudo (or as root).\n",
     );
+  });
+
+  test("demo with an endpoint where nothing listens says what to start in one line and exits 2", async (t) => {
+    if (!requireRoot(t)) return;
+    const endpoint = `unix://${join(dir, "nobody-here.sock")}`;
+    const result = await run(["demo", "--endpoint", endpoint]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      `ballast: nothing is listening at ${endpoint}: start a driver there (\`npm start\` runs one), or drop --endpoint and the demo starts its own\n`,
+    );
+  });
+
+  test("a controller whose cloud does not answer warns once at start naming the URL, and keeps serving", {
+    timeout: 30_000,
+  }, async (t) => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const path = join(dir, "cloudless.sock");
+    const child = start(
+      ["controller", "--endpoint", `unix://${path}`, "--cloud-url", url, "--log-level", "warn"],
+      {
+        BALLAST_CLOUD_TOKEN: "t",
+      },
+    );
+    t.after(() => child.kill("SIGKILL"));
+    const firstWarning = await new Promise<{ msg: string; url: string }>((resolve, reject) => {
+      let stdout = "";
+      child.stdout?.on("data", (chunk) => {
+        stdout += chunk;
+        const line = stdout.split("\n").find((l) => l.includes('"level":"warn"'));
+        if (line !== undefined) resolve(JSON.parse(line));
+      });
+      child.once("exit", (code) => reject(new Error(`controller exited ${code}: ${stdout}`)));
+    });
+    assert.equal(firstWarning.url, url);
+    assert.match(
+      firstWarning.msg,
+      new RegExp(
+        `^cloud ${url} is not reachable: .*ECONNREFUSED.*; serving anyway, Probe answers ready=false until it answers$`,
+      ),
+    );
+    assert.deepEqual(await waitForProbe(`unix://${path}`), { ready: false });
   });
 
   test("a live server on the socket makes the start fail with exit 2", async (t) => {

@@ -69,6 +69,29 @@ describe("ballast demo against a running dev system", () => {
   });
 });
 
+describe("demo against an endpoint where nothing listens", () => {
+  test("refuses before any step, saying what to start instead", async () => {
+    const endpoint = "unix:///nonexistent-ballast-dir/csi.sock";
+    const lines: string[] = [];
+    await assert.rejects(
+      runDemo({
+        endpoint,
+        tier: "standard",
+        modifyTo: "balanced",
+        fsType: "xfs",
+        sizeGiB: 1,
+        expandToGiB: 2,
+        rpcTimeoutMs: 60_000,
+        write: (line) => lines.push(line),
+      }),
+      {
+        message: `nothing is listening at ${endpoint}: start a driver there (\`npm start\` runs one), or drop --endpoint and the demo starts its own`,
+      },
+    );
+    assert.deepEqual(lines, []);
+  });
+});
+
 describe("demo output", () => {
   test("a step line shows the counter, the name, the verdict, the duration and the detail", () => {
     const line = formatStep(
