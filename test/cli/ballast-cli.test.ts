@@ -4,7 +4,7 @@ import { chmod, lstat, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, type TestContext, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { type ReferenceCloud, startReferenceCloud } from "../../src/cloud-sim/index.js";
@@ -63,6 +63,16 @@ async function readableBy(uid: number, path: string): Promise<boolean> {
     child.once("error", () => resolve(false));
     child.once("exit", (code) => resolve(code === 0));
   });
+}
+
+const NOBODY = 65534;
+
+/** Whether a test may run the CLI as user NOBODY here; skips it, saying why, when it may not. */
+async function nobodyCanRun(t: TestContext): Promise<boolean> {
+  if (!requireRoot(t)) return false;
+  if (await readableBy(NOBODY, MAIN)) return true;
+  t.skip(`user ${NOBODY} cannot read ${MAIN}: the checkout sits under a directory other users cannot enter`);
+  return false;
 }
 
 function probe(address: string): Promise<ProbeResponse> {
@@ -180,14 +190,7 @@ describe("ballast CLI", () => {
   });
 
   test("node run by a user other than root warns once that mounts will fail, and serves", async (t) => {
-    if (!requireRoot(t)) return;
-    const nobody = 65534;
-    if (!(await readableBy(nobody, MAIN))) {
-      t.skip(
-        `user ${nobody} cannot read ${MAIN}: the checkout sits under a directory other users cannot enter`,
-      );
-      return;
-    }
+    if (!(await nobodyCanRun(t))) return;
     const socketDir = await mkdtemp(join(tmpdir(), "ballast-nobody-"));
     t.after(() => rm(socketDir, { recursive: true, force: true }));
     await chmod(socketDir, 0o777);
@@ -211,7 +214,7 @@ describe("ballast CLI", () => {
         ],
         ...["--by-id-dir", socketDir, "--log-level", "warn"],
       ],
-      { cwd: ROOT, env: cleanEnv({ HOME: socketDir }), uid: nobody, gid: nobody },
+      { cwd: ROOT, env: cleanEnv({ HOME: socketDir }), uid: NOBODY, gid: NOBODY },
     );
     t.after(() => child.kill("SIGKILL"));
     const finished = finish(child);
@@ -223,25 +226,18 @@ describe("ballast CLI", () => {
       .filter((line) => line.includes('"level":"warn"'))
       .map((line) => JSON.parse(line).msg);
     assert.deepEqual(warnings, [
-      `running as uid ${nobody}, not root: NodeStageVolume and NodePublishVolume need root to format and mount, and will fail`,
+      `running as uid ${NOBODY}, not root: NodeStageVolume and NodePublishVolume need root to format and mount, and will fail`,
     ]);
   });
 
   test("demo run by a user other than root says why in one line with one prefix and exits 2", async (t) => {
-    if (!requireRoot(t)) return;
-    const nobody = 65534;
-    if (!(await readableBy(nobody, MAIN))) {
-      t.skip(
-        `user ${nobody} cannot read ${MAIN}: the checkout sits under a directory other users cannot enter`,
-      );
-      return;
-    }
+    if (!(await nobodyCanRun(t))) return;
     const result = await finish(
       spawn(process.execPath, ["--import", "tsx", MAIN, "demo"], {
         cwd: ROOT,
         env: cleanEnv({ HOME: dir }),
-        uid: nobody,
-        gid: nobody,
+        uid: NOBODY,
+        gid: NOBODY,
       }),
     );
     assert.equal(result.code, 2);
