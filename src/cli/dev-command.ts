@@ -111,6 +111,7 @@ export function devCommand(): Command {
             nodeId: cloud.localInstanceId,
             nodeName: hostname(),
             byIdDir,
+            stateDir: join(stateDir, "node"),
             deviceWaitMs: 30_000,
           },
         };

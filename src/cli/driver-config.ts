@@ -20,6 +20,7 @@ export interface NodeConfig {
   nodeId?: string | undefined;
   nodeName: string;
   byIdDir: string;
+  stateDir: string;
   maxVolumesPerNode?: number | undefined;
   deviceWaitMs: number;
   /** Undefined reports it (the default). */
@@ -115,6 +116,7 @@ export async function resolveDriverConfig(
       nodeId: raw.nodeId,
       nodeName: raw.nodeName ?? env.NODE_NAME ?? hostname(),
       byIdDir: raw.byIdDir ?? "/dev/disk/by-id",
+      stateDir: raw.stateDir ?? "/var/lib/ballast-csi",
       maxVolumesPerNode:
         raw.maxVolumesPerNode === undefined
           ? undefined

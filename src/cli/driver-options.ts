@@ -66,6 +66,11 @@ export function addDriverOptions(command: Command, mode: DriverMode): Command {
       )
       .addOption(option("--by-id-dir <dir>", "where device links appear").default("/dev/disk/by-id"))
       .addOption(
+        option("--state-dir <dir>", "host directory that outlives the plugin (journal of formats)").default(
+          "/var/lib/ballast-csi",
+        ),
+      )
+      .addOption(
         option(
           "--max-volumes-per-node <n>",
           "attach limit to report (default: the cloud's, minus foreign volumes)",
@@ -101,6 +106,7 @@ export interface RawDriverOptions {
   nodeId?: string;
   nodeName?: string;
   byIdDir?: string;
+  stateDir?: string;
   maxVolumesPerNode?: string;
   deviceWait?: string;
   reportStandardZoneKey?: string;

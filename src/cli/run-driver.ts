@@ -113,6 +113,7 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
           lookup: client && instanceLookup(client, config.driverName),
         },
         byIdDir: nodeConfig.byIdDir,
+        stateDir: nodeConfig.stateDir,
         deviceWaitMs: nodeConfig.deviceWaitMs,
       }),
     );

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readdir, readlink, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { realHostFs } from "../node/host-fs.js";
 import { MountTable } from "../node/mount-table.js";
 
 const run = promisify(execFile);
@@ -60,7 +61,7 @@ export async function listLoopDevices(): Promise<LoopDevice[]> {
 }
 
 export async function findHostResidue(scope: ResidueScope): Promise<HostResidue> {
-  const entries = await new MountTable().entries();
+  const entries = await new MountTable(realHostFs).entries();
   const mounts = entries.map((entry) => entry.mountPoint).filter((point) => isBelow(point, scope.mountRoot));
   const loopDevices = (await listLoopDevices()).filter((loop) =>
     isBelow(loop.backingFile, scope.backingFileRoot),

@@ -1,10 +1,12 @@
-import { lstat, readdir, realpath } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { BallastError, failedPrecondition, invalidArgument, notFound } from "../shared/errors.js";
-import { type BlockDevice, blockDeviceNumbers, isMissing, type Sysfs, sameDevice } from "./block-device.js";
+import type { Clock } from "./clock.js";
+import { type BlockDevice, type DeviceNumbers, sameDevice } from "./device-numbers.js";
 import type { Exec } from "./exec.js";
+import type { HostFs } from "./host-fs.js";
+import { blockDeviceNumbers, type Sysfs } from "./sysfs.js";
 
 /** What ControllerPublishVolume told the node about the volume's device. */
 export interface DeviceHint {
@@ -14,6 +16,8 @@ export interface DeviceHint {
 
 export interface DeviceDiscoveryOptions {
   byIdDir: string;
+  host: HostFs;
+  clock: Clock;
   sysfs: Sysfs;
   exec: Exec;
   logger: Logger;
@@ -72,19 +76,18 @@ function serialInLinkName(name: string): string | undefined {
   return name.match(VOLUME_ID_PATTERN)?.[0];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Finds a volume's device under the by-id directory and proves it is that volume's before
- * anyone touches it. The proof, strongest first:
- * - a serial the device itself reports (virtio-blk `/sys/dev/block/M:m/serial`) must equal the
- *   volume's serial;
- * - no other by-id link naming a different serial or volume id may resolve to the same device,
- *   and the cloud's own hint path, if it exists, must resolve to the same device;
- * - for loop devices, a backing file whose path names a volume id must name this volume, and
- *   must not have been deleted;
- * - the link name carries the serial and resolves to a real block device node under /dev.
- * Any contradiction is refused; a device that never appears is NotFound, never a guess.
+ * anyone touches it. A link name alone proves nothing (anyone can point a link anywhere), so the
+ * device itself must say whose it is:
+ * - a virtio-blk device reports its serial (`/sys/dev/block/M:m/serial`), which must be the
+ *   volume's serial; or
+ * - a loop device (the reference cloud) is backed by a file whose name carries the volume id,
+ *   a file not deleted since.
+ * A device that says neither is refused. On top of that proof, nothing may contradict it: no other
+ * by-id link naming a different serial or volume id may resolve to the same device, and the
+ * cloud's own hint path, if it exists, must resolve to it too. A device that never appears is
+ * NotFound, never a guess.
  */
 export class DeviceDiscovery {
   constructor(private readonly options: DeviceDiscoveryOptions) {}
@@ -97,9 +100,9 @@ export class DeviceDiscovery {
   }
 
   async find(volumeId: string, hint: DeviceHint): Promise<FoundDevice> {
-    const { metrics, waitBudgetMs } = this.options;
-    const started = Date.now();
-    const elapsed = () => (Date.now() - started) / 1000;
+    const { metrics, waitBudgetMs, clock } = this.options;
+    const started = clock.now();
+    const elapsed = () => (clock.now() - started) / 1000;
     const candidates = this.candidateLinks(hint);
     let delay = FIRST_DELAY_MS;
     let triggered = false;
@@ -120,9 +123,9 @@ export class DeviceDiscovery {
         triggered = true;
         await this.triggerUdev();
       }
-      const remaining = waitBudgetMs - (Date.now() - started);
+      const remaining = waitBudgetMs - (clock.now() - started);
       if (remaining <= 0) break;
-      await sleep(Math.min(delay, remaining));
+      await clock.sleep(Math.min(delay, remaining));
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
     metrics.nodeDeviceWait.observe({ result: "timeout" }, elapsed());
@@ -140,12 +143,7 @@ export class DeviceDiscovery {
 
   private async firstExisting(links: string[]): Promise<string | undefined> {
     for (const link of links) {
-      try {
-        await lstat(link);
-        return link;
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-      }
+      if ((await this.options.host.lstat(link)) !== undefined) return link;
     }
     return undefined;
   }
@@ -163,58 +161,68 @@ export class DeviceDiscovery {
     }
   }
 
-  private async verify(volumeId: string, hint: DeviceHint, link: string): Promise<FoundDevice> {
+  /** Whether the device itself says it is this volume's (see the class comment); never by its links. */
+  async belongsTo(device: DeviceNumbers & { path?: string }, volumeId: string): Promise<boolean> {
+    return (await this.proofOf(device, volumeId, serialOfVolume(volumeId))) === undefined;
+  }
+
+  /** Undefined when the device proves it is the volume's; otherwise why not. */
+  private async proofOf(
+    device: DeviceNumbers & { path?: string },
+    volumeId: string,
+    serial: string,
+  ): Promise<string | undefined> {
     const { sysfs } = this.options;
+    const name = device.path ?? `device ${device.major}:${device.minor}`;
+    const reported = await sysfs.virtioSerial(device);
+    if (reported !== undefined) {
+      return reported === serial ? undefined : `${name} reports serial ${JSON.stringify(reported)}`;
+    }
+    const backingFile = await sysfs.loopBackingFile(device);
+    if (backingFile === undefined) {
+      return `${name} gives no proof that it is this volume: it reports no serial and is no loop device backed by the volume's file`;
+    }
+    if (backingFile.endsWith(" (deleted)")) return `loop device ${name} is backed by a deleted file`;
+    const named: string[] = basename(backingFile).match(VOLUME_ID_PATTERN) ?? [];
+    if (named.includes(volumeId)) return undefined;
+    return named.length > 0
+      ? `loop device ${name} is backed by ${backingFile}, which belongs to ${named.join(", ")}`
+      : `loop device ${name} is backed by ${backingFile}, whose name does not carry the volume id`;
+  }
+
+  private async verify(volumeId: string, hint: DeviceHint, link: string): Promise<FoundDevice> {
+    const { host } = this.options;
     const refuse = (why: string) =>
       failedPrecondition(`refusing device for volume ${volumeId} (serial ${hint.serial}) at ${link}: ${why}`);
-    let path: string;
-    try {
-      path = await realpath(link);
-    } catch (error) {
-      if (isMissing(error)) throw notFound(`by-id link ${link} of volume ${volumeId} points at nothing`);
-      throw error;
-    }
+    const path = await host.realpath(link);
+    if (path === undefined) throw notFound(`by-id link ${link} of volume ${volumeId} points at nothing`);
     if (!path.startsWith("/dev/")) throw refuse(`it resolves to ${path}, outside /dev`);
-    const numbers = await blockDeviceNumbers(path).catch((error: unknown) => {
-      if (isMissing(error)) return undefined;
-      throw error;
-    });
+    const numbers = await blockDeviceNumbers(host, path);
     if (numbers === undefined) throw refuse(`${path} is not a block device`);
     const device: FoundDevice = { path, link, ...numbers };
 
-    const reported = await sysfs.virtioSerial(device);
-    if (reported !== undefined && reported !== hint.serial) {
-      throw refuse(`${path} reports serial ${JSON.stringify(reported)}`);
-    }
+    const proof = await this.proofOf(device, volumeId, serialOfVolume(volumeId));
+    if (proof !== undefined) throw refuse(proof);
 
-    const backingFile = await sysfs.loopBackingFile(device);
-    if (backingFile !== undefined) {
-      if (backingFile.endsWith(" (deleted)")) throw refuse(`loop device ${path} is backed by a deleted file`);
-      const named: string[] = backingFile.match(VOLUME_ID_PATTERN) ?? [];
-      if (named.length > 0 && !named.includes(volumeId)) {
-        throw refuse(`loop device ${path} is backed by ${backingFile}, which belongs to ${named.join(", ")}`);
-      }
-    }
-
-    for (const name of await readdir(this.options.byIdDir)) {
+    for (const name of await host.readdir(this.options.byIdDir)) {
       const other = join(this.options.byIdDir, name);
       const otherSerial = serialInLinkName(name);
       if (other === link || otherSerial === undefined || otherSerial === hint.serial) continue;
       if (otherSerial === volumeId) continue;
-      const target = await realpath(other).catch(() => undefined);
+      const target = await host.realpath(other).catch(() => undefined);
       if (target === path) {
         throw refuse(`${path} is also linked as ${other}, the serial of another volume (${otherSerial})`);
       }
     }
 
     if (hint.byIdPath !== undefined && hint.byIdPath !== link) {
-      const hinted = await realpath(hint.byIdPath).catch(() => undefined);
+      const hinted = await host.realpath(hint.byIdPath).catch(() => undefined);
       if (hinted !== undefined && hinted !== path) {
         throw refuse(`the cloud's hint ${hint.byIdPath} resolves to ${hinted}, not ${path}`);
       }
     }
 
-    const recheck = await blockDeviceNumbers(path).catch(() => undefined);
+    const recheck = await blockDeviceNumbers(host, path).catch(() => undefined);
     if (recheck === undefined || !sameDevice(recheck, device)) {
       throw refuse(`${path} changed while it was being verified`);
     }

@@ -1,4 +1,4 @@
-import { readFile, realpath } from "node:fs/promises";
+import type { HostFs } from "./host-fs.js";
 
 /** One line of /proc/self/mountinfo (see proc(5)), with octal escapes decoded. */
 export interface MountEntry {
@@ -50,10 +50,15 @@ export function parseMountInfo(text: string): MountEntry[] {
  * mounted, so a restart between calls changes nothing.
  */
 export class MountTable {
-  constructor(private readonly mountInfoPath = "/proc/self/mountinfo") {}
+  constructor(
+    private readonly host: HostFs,
+    private readonly mountInfoPath = "/proc/self/mountinfo",
+  ) {}
 
   async entries(): Promise<MountEntry[]> {
-    return parseMountInfo(await readFile(this.mountInfoPath, "utf8"));
+    const text = await this.host.readText(this.mountInfoPath);
+    if (text === undefined) throw new Error(`${this.mountInfoPath} does not exist`);
+    return parseMountInfo(text);
   }
 
   /**
@@ -63,7 +68,7 @@ export class MountTable {
    * a mount whose device went away) it is taken as given.
    */
   async at(path: string): Promise<MountEntry[]> {
-    const resolved = await realpath(path).catch(() => path);
+    const resolved = (await this.host.realpath(path).catch(() => undefined)) ?? path;
     return (await this.entries()).filter(
       (entry) => entry.mountPoint === resolved || entry.mountPoint === path,
     );

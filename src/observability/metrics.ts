@@ -1,6 +1,12 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { InFlightTracker } from "./in-flight-tracker.js";
 
+/** Volumes of the driver's mounted on this node, as the node plugin counts them. */
+export interface NodeVolumeCounts {
+  staged: number;
+  published: number;
+}
+
 /**
  * Every Prometheus metric Ballast exports, on one registry per process. Components receive the
  * instance they need; nothing registers on prom-client's global registry. Labels are bounded:
@@ -39,6 +45,32 @@ export class Metrics {
   readonly attachments: Gauge;
   readonly inventoryLastSuccess: Gauge;
   readonly inventoryRefreshes: Counter<"result">;
+
+  private countNodeVolumes?: () => Promise<NodeVolumeCounts | undefined>;
+  private pendingNodeVolumeCount?: Promise<void>;
+
+  /**
+   * Where the node's volume gauges come from. They are counted when scraped, so no RPC pays for
+   * re-reading every device link and the mount table; one count serves both gauges of a scrape.
+   */
+  countNodeVolumesWith(count: () => Promise<NodeVolumeCounts | undefined>): void {
+    this.countNodeVolumes = count;
+  }
+
+  private collectNodeVolumes(): Promise<void> | undefined {
+    const count = this.countNodeVolumes;
+    if (count === undefined) return undefined;
+    this.pendingNodeVolumeCount ??= count()
+      .then((counts) => {
+        if (counts === undefined) return;
+        this.nodeVolumesStaged.set(counts.staged);
+        this.nodeVolumesPublished.set(counts.published);
+      })
+      .finally(() => {
+        this.pendingNodeVolumeCount = undefined;
+      });
+    return this.pendingNodeVolumeCount;
+  }
 
   constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
     this.registry = new Registry();
@@ -173,11 +205,13 @@ export class Metrics {
       name: "ballast_node_volumes_staged",
       help: "Volumes currently staged on this node (from the mount table).",
       registers,
+      collect: () => this.collectNodeVolumes(),
     });
     this.nodeVolumesPublished = new Gauge({
       name: "ballast_node_volumes_published",
       help: "Volume publications (target paths) currently mounted on this node (from the mount table).",
       registers,
+      collect: () => this.collectNodeVolumes(),
     });
     this.nodeStaleMountRepairs = new Counter({
       name: "ballast_node_stale_mount_repairs_total",

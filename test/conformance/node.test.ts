@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { type DeepPartial, type VolumeCapability, VolumeUsage_Unit } from "../../src/generated/csi.js";
+import { realHostFs } from "../../src/node/host-fs.js";
 import { MountTable } from "../../src/node/mount-table.js";
 import { requireRoot } from "../helpers/root.js";
 import {
@@ -111,7 +112,7 @@ function loopDevices(): Array<{ name: string; "back-file": string | null }> {
 }
 
 async function mountsAt(path: string): Promise<number> {
-  return (await new MountTable().at(path)).length;
+  return (await new MountTable(realHostFs).at(path)).length;
 }
 
 describe("Node service over the dev socket, on loop devices", () => {
@@ -155,7 +156,7 @@ describe("Node service over the dev socket, on loop devices", () => {
     const volume = await attachedVolume(t, system());
     await repeat(10, () => stage(system(), volume));
     assert.equal(await mountsAt(volume.stagingTargetPath), 1);
-    const entry = await new MountTable().top(volume.stagingTargetPath);
+    const entry = await new MountTable(realHostFs).top(volume.stagingTargetPath);
     assert.equal(entry?.fsType, "xfs");
   });
 

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { isServiceError } from "../../src/demo/csi-client.js";
+import { realHostFs } from "../../src/node/host-fs.js";
 import { MountTable } from "../../src/node/mount-table.js";
 import { inventoryFingerprint } from "../conformance/cloud-api.js";
 import { useDevSystem } from "../conformance/harness.js";
@@ -30,7 +31,7 @@ const CALL_TIMEOUT_MS = 15_000;
  */
 async function hostMountPoints(stateDir: string): Promise<string[]> {
   const temp = tmpdir();
-  return (await new MountTable().entries())
+  return (await new MountTable(realHostFs).entries())
     .map((entry) => entry.mountPoint)
     .filter((point) => !point.startsWith(`${temp}/`) || point.startsWith(`${stateDir}/`))
     .sort();

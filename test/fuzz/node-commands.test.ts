@@ -135,7 +135,7 @@ describe("hostile input to the Node service never reaches a command unvalidated"
     if (rootUnavailableReason() === undefined) {
       // A real (blank) block device behind one volume's link, so stage and publish reach the
       // point where they would run blkid, mkfs and mount; the recording exec runs none of them.
-      const backingFile = join(workDir, "volume.img");
+      const backingFile = join(workDir, `${ATTACHED_VOLUME}.img`);
       await writeFile(backingFile, "");
       await truncate(backingFile, 64 * 1024 * 1024);
       loopDevice = execFileSync("losetup", ["--find", "--show", backingFile], { encoding: "utf8" }).trim();
@@ -147,6 +147,7 @@ describe("hostile input to the Node service never reaches a command unvalidated"
       metrics: new Metrics({ defaultMetrics: false }),
       identity: { nodeId: "i-0123456789abcdef", zone: "ref-1a", maxVolumesPerNode: 16 },
       byIdDir,
+      stateDir: join(workDir, "state"),
       deviceWaitMs: 20,
       udevadmPath: null,
     });

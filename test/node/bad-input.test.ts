@@ -24,6 +24,7 @@ async function driverThatMustNotRun(t: { after: (fn: () => Promise<void>) => voi
     logger: createLogger("silent"),
     metrics: new Metrics({ defaultMetrics: false }),
     byIdDir: dir,
+    stateDir: join(dir, "state"),
     deviceWaitMs: 0,
     udevadmPath: null,
     identity: { nodeId: "i-0123456789abcdef", zone: "zone-a", maxVolumesPerNode: 20 },

@@ -113,7 +113,7 @@ describe("device discovery and identity", { concurrency: true }, () => {
       invoke(handlers.nodeStageVolume, stageRequest(volume, staging, mountCapability("ext4"))),
       {
         code: status.ABORTED,
-        details: new RegExp(`an operation on volume ${volume.volumeId} is already in progress`),
+        details: `an operation for volume ${volume.volumeId} on this node is already in progress`,
       },
     );
     await symlink(volume.loop, volume.link);
@@ -140,4 +140,39 @@ describe("device discovery and identity", { concurrency: true }, () => {
     await staged;
     assert.deepEqual(await lab.mountsUnder(), [staging]);
   });
+  for (const [state, fill] of [
+    ["blank", async () => {}],
+    ["holding ext4", (device: string) => sh("mkfs.ext4", "-q", "-F", device).then(() => {})],
+  ] as const) {
+    test(`a link repointed to a loop device (${state}) whose backing file names no volume is refused and left alone`, async (t) => {
+      if (!requireRoot(t)) return;
+      const lab = await DeviceLab.create();
+      t.after(() => lab.cleanup());
+      const exec = spyingExec(createExec(createLogger("silent")));
+      const { handlers } = await labDriver(lab, { exec });
+      const volume = await lab.addVolume(64);
+      const image = join(lab.imagesDir, "scratch.img");
+      await sh("truncate", "-s", "64M", image);
+      const stranger = (await sh("losetup", "--find", "--show", image)).trim();
+      lab.loops.add(stranger);
+      await fill(stranger);
+      const before = await sh("sha256sum", stranger);
+      await unlink(volume.link);
+      await symlink(stranger, volume.link);
+
+      await assert.rejects(
+        invoke(handlers.nodeStageVolume, stageRequest(volume, lab.path("staging"), mountCapability("ext4"))),
+        {
+          code: status.FAILED_PRECONDITION,
+          details: `refusing device for volume ${volume.volumeId} (serial ${volume.volumeId}) at ${volume.link}: loop device ${stranger} is backed by ${image}, whose name does not carry the volume id`,
+        },
+      );
+      assert.deepEqual(await lab.mountsUnder(), []);
+      assert.deepEqual(
+        exec.calls.filter((call) => call[0]?.startsWith("mkfs")),
+        [],
+      );
+      assert.equal(await sh("sha256sum", stranger), before);
+    });
+  }
 });

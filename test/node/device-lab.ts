@@ -51,6 +51,11 @@ export class DeviceLab {
     return join(this.root, "by-id");
   }
 
+  /** The node plugin's state directory (its journal of formats). */
+  get stateDir(): string {
+    return join(this.root, "state");
+  }
+
   get imagesDir(): string {
     return join(this.root, "images");
   }
@@ -108,17 +113,34 @@ export class DeviceLab {
     return entries.map((entry) => entry.mountPoint).filter((point) => point.startsWith(`${this.root}/`));
   }
 
+  /**
+   * Unmounts, detaches and deletes everything the lab made. What cannot be undone fails the test
+   * that registered the clean-up, so a leaked mount or loop device is never silent.
+   */
   async cleanup(): Promise<void> {
+    const umountFailures: string[] = [];
     for (let attempt = 0; attempt < 10; attempt++) {
       const points = await this.mountsUnder();
       if (points.length === 0) break;
       for (const point of points.reverse()) {
-        await sh("umount", point).catch(() => sh("umount", "-l", point).catch(() => undefined));
+        await sh("umount", point).catch((error: Error) => umountFailures.push(`${point}: ${error.message}`));
       }
     }
-    for (const loop of this.loops) await sh("losetup", "-d", loop).catch(() => undefined);
+    const leftover = await this.mountsUnder();
+    const failures: string[] = [];
+    for (const loop of this.loops) {
+      await sh("losetup", "-d", loop).catch((error: Error) =>
+        failures.push(`losetup -d ${loop}: ${error.message}`),
+      );
+    }
     this.loops.clear();
+    if (leftover.length > 0) {
+      throw new Error(
+        `the lab leaked mounts it could not unmount: ${leftover.join(", ")} (${umountFailures.join("; ")})`,
+      );
+    }
     await rm(this.root, { recursive: true, force: true });
+    if (failures.length > 0) throw new Error(`the lab's clean-up failed: ${failures.join("; ")}`);
   }
 }
 
@@ -135,6 +157,7 @@ export async function labDriver(
     logger,
     metrics,
     byIdDir: lab.byIdDir,
+    stateDir: lab.stateDir,
     deviceWaitMs: options.deviceWaitMs ?? 1500,
     udevadmPath: null,
     identity: { nodeId: "i-0123456789abcdef", zone: "zone-a", maxVolumesPerNode: 20 },

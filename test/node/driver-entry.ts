@@ -2,6 +2,7 @@
  * Test-only driver process: the real NodeService behind a grpc-js server on a unix socket, so
  * tests can kill it mid-lifecycle and start it again. Usage: driver-entry.ts <socket> <by-id dir>.
  */
+import { dirname, join } from "node:path";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { createNodeHandlers } from "../../src/csi/node-handlers.js";
 import { NodeService as NodeServiceDefinition } from "../../src/generated/csi.js";
@@ -19,6 +20,7 @@ const service = await createNodeService({
   logger,
   metrics: new Metrics({ defaultMetrics: false }),
   byIdDir,
+  stateDir: join(dirname(byIdDir), "state"),
   deviceWaitMs: 2000,
   udevadmPath: null,
   identity: { nodeId: "i-0123456789abcdef", zone: "zone-a", maxVolumesPerNode: 20 },

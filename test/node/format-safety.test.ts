@@ -53,10 +53,11 @@ describe("format safety", { concurrency: true }, () => {
         inodeSize: "256",
       }),
     );
-    assert.deepEqual(exec.calls.filter(isMkfs), [
-      ["mkfs.ext4", "-F", "-q", "-b", "1024", "-I", "256", volume.loop],
-    ]);
+    const [mkfs] = exec.calls.filter(isMkfs);
+    const uuid = mkfs?.at(-2) ?? "";
+    assert.deepEqual(mkfs, ["mkfs.ext4", "-F", "-q", "-b", "1024", "-I", "256", "-U", uuid, volume.loop]);
     assert.match(await sh("dumpe2fs", "-h", volume.loop), /^Block size:\s+1024$/m);
+    assert.equal((await sh("blkid", "-p", "-s", "UUID", "-o", "value", volume.loop)).trim(), uuid);
   });
 
   for (const fsType of ["ext4", "xfs"]) {
@@ -128,7 +129,7 @@ describe("format safety", { concurrency: true }, () => {
     assert.equal(await sh("sha256sum", volume.loop), before);
   });
 
-  test("a device that cannot be read is an error and mkfs never runs", async (t) => {
+  test("a device node that no driver serves proves no identity: refused, and mkfs never runs", async (t) => {
     if (!requireRoot(t)) return;
     const { lab, exec, handlers } = await labWithSpy();
     t.after(() => lab.cleanup());
@@ -152,7 +153,7 @@ describe("format safety", { concurrency: true }, () => {
       invoke(handlers.nodeStageVolume, stageRequest(volume, lab.path("staging"), mountCapability("ext4"))),
       {
         code: status.FAILED_PRECONDITION,
-        details: new RegExp(`device ${node} cannot be read`),
+        details: new RegExp(`${node} gives no proof that it is this volume`),
       },
     );
     assert.deepEqual(exec.calls.filter(isMkfs), []);
@@ -171,5 +172,92 @@ describe("format safety", { concurrency: true }, () => {
     );
     assert.deepEqual(exec.calls.filter(isMkfs), []);
     await assert.rejects(sh("blkid", "-p", volume.loop), { code: 2 });
+  });
+  for (const [where, sizeMiB, write] of [
+    [
+      "an ext4 at 2 MiB behind a zero first MiB",
+      64,
+      async (lab: DeviceLab, device: string) => {
+        const image = join(lab.root, "inner.img");
+        await sh("truncate", "-s", "16M", image);
+        await sh("mkfs.ext4", "-q", "-F", image);
+        await sh("dd", `if=${image}`, `of=${device}`, "bs=1M", "seek=2", "conv=notrunc,fsync");
+      },
+    ],
+    [
+      "4 KiB of data at 700 MiB of a 1 GiB device",
+      1024,
+      (_lab: DeviceLab, device: string) =>
+        sh(
+          "dd",
+          "if=/dev/urandom",
+          `of=${device}`,
+          "bs=4096",
+          "count=1",
+          `seek=${(700 * 1024) / 4}`,
+          "conv=notrunc,fsync",
+        ),
+    ],
+    [
+      "4 KiB of data in the last MiB of a 1 GiB device",
+      1024,
+      (_lab: DeviceLab, device: string) =>
+        sh(
+          "dd",
+          "if=/dev/urandom",
+          `of=${device}`,
+          "bs=4096",
+          "count=1",
+          `seek=${(1024 * 1024) / 4 - 3}`,
+          "conv=notrunc,fsync",
+        ),
+    ],
+  ] as const) {
+    test(`a device with ${where} is refused and left byte for byte as it was`, async (t) => {
+      if (!requireRoot(t)) return;
+      const { lab, exec, handlers } = await labWithSpy();
+      t.after(() => lab.cleanup());
+      const volume = await lab.addVolume(sizeMiB);
+      await write(lab, volume.loop);
+      const before = await sh("sha256sum", volume.loop);
+      await assert.rejects(
+        invoke(handlers.nodeStageVolume, stageRequest(volume, lab.path("staging"), mountCapability("ext4"))),
+        {
+          code: status.FAILED_PRECONDITION,
+          details: /data that blkid and wipefs do not recognise at byte \d+/,
+        },
+      );
+      assert.deepEqual(exec.calls.filter(isMkfs), []);
+      assert.equal(await sh("sha256sum", volume.loop), before);
+    });
+  }
+
+  test("a device with two filesystem signatures is FailedPrecondition naming both", async (t) => {
+    if (!requireRoot(t)) return;
+    const { lab, exec, handlers } = await labWithSpy();
+    t.after(() => lab.cleanup());
+    const volume = await lab.addVolume(320);
+    await sh("mkfs.xfs", "-q", volume.loop);
+    const ext4 = join(lab.root, "ext4.img");
+    await sh("truncate", "-s", "64M", ext4);
+    await sh("mkfs.ext4", "-q", "-F", ext4);
+    await sh(
+      "dd",
+      `if=${ext4}`,
+      `of=${volume.loop}`,
+      "bs=1024",
+      "skip=1",
+      "seek=1",
+      "count=1",
+      "conv=notrunc,fsync",
+    );
+    await assert.rejects(
+      invoke(handlers.nodeStageVolume, stageRequest(volume, lab.path("staging"), mountCapability("ext4"))),
+      {
+        code: status.FAILED_PRECONDITION,
+        details: `device ${volume.loop} of volume ${volume.volumeId} holds more than one signature (xfs at offset 0x0, ext4 at offset 0x438), so which one is the volume's cannot be told; refusing to format or mount it as ext4`,
+      },
+    );
+    assert.deepEqual(exec.calls.filter(isMkfs), []);
   });
 });

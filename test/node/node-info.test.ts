@@ -25,12 +25,16 @@ const lookup = (maxAttachedVolumes: number, unmanaged: string[]): InstanceLookup
   };
 };
 
+/** Nothing here formats a device, so the journal of formats is never written. */
+const UNUSED_STATE_DIR = "/nonexistent/ballast-node-info-state";
+
 async function nodeInfo(identity: NodeIdentityConfig): Promise<NodeGetInfoResponse> {
   const service = await createNodeService({
     exec: recordingExec(),
     logger: createLogger("silent"),
     metrics: new Metrics({ defaultMetrics: false }),
     udevadmPath: null,
+    stateDir: UNUSED_STATE_DIR,
     identity,
   });
   return invoke(createNodeHandlers(service).nodeGetInfo, {});
@@ -107,6 +111,7 @@ describe("NodeGetCapabilities", () => {
       logger: createLogger("silent"),
       metrics: new Metrics({ defaultMetrics: false }),
       udevadmPath: null,
+      stateDir: UNUSED_STATE_DIR,
       identity: {},
     });
     const response = await invoke<unknown, { capabilities: { type?: { value: { type: number } } }[] }>(

@@ -21,6 +21,7 @@ async function driver(t: { after: (fn: () => Promise<void>) => void }) {
     logger: createLogger("silent"),
     metrics: new Metrics({ defaultMetrics: false }),
     byIdDir: join(dir, "by-id"),
+    stateDir: join(dir, "state"),
     deviceWaitMs: 0,
     udevadmPath: null,
     identity: { nodeId: "i-0123456789abcdef", zone: "zone-a", maxVolumesPerNode: 20 },

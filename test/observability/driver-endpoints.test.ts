@@ -277,6 +277,7 @@ describe("node driver", () => {
       configFor("node", dir, cloud, {
         nodeName: "ref-node-ref-1a",
         byIdDir: join(dir, "by-id"),
+        stateDir: join(dir, "node-state"),
         deviceWaitMs: 1000,
       }),
       { logger: createLogger("silent"), metrics: new Metrics(), vendorVersion: "test" },

@@ -1,0 +1,122 @@
+import { dirname } from "node:path";
+import { alreadyExists, failedPrecondition } from "../shared/errors.js";
+import { serialOfVolume } from "./device-discovery.js";
+import { sameDevice } from "./device-numbers.js";
+import { isReadOnly } from "./mount-table.js";
+import type { NodeContext } from "./node-context.js";
+import type { PublishVolumeRequest, UnpublishVolumeRequest } from "./node-requests.js";
+
+export async function publishVolume(context: NodeContext, request: PublishVolumeRequest): Promise<void> {
+  if (request.access.kind === "block") return publishBlock(context, request);
+  const { access } = request;
+  const { mounts, state, logger } = context;
+  const staged = await mounts.top(request.stagingPath);
+  if (staged === undefined) {
+    throw failedPrecondition(`volume ${request.volumeId} is not staged at ${request.stagingPath}`);
+  }
+  const device = await context.discovery.find(request.volumeId, request.hint);
+  if (!sameDevice(staged, device)) {
+    throw failedPrecondition(
+      `staging path ${request.stagingPath} holds ${staged.source} (${staged.major}:${staged.minor}), not volume ${request.volumeId}'s device ${device.path}; stage the volume again`,
+    );
+  }
+  if (staged.fsType !== access.fsType) {
+    throw alreadyExists(
+      `volume ${request.volumeId} is staged as ${staged.fsType}; it cannot be published as ${access.fsType}`,
+    );
+  }
+  const existing = await mounts.top(request.targetPath);
+  if (existing !== undefined) {
+    const verdict = await state.ownership(existing, request.targetPath, request.volumeId, device);
+    if (verdict === "ours" && existing.root === staged.root) {
+      if (isReadOnly(existing) === request.readOnly) return;
+      throw alreadyExists(
+        `volume ${request.volumeId} is already published at ${request.targetPath} ${isReadOnly(existing) ? "read-only" : "read-write"}`,
+      );
+    }
+    if (verdict !== "stale") {
+      throw alreadyExists(
+        `target path ${request.targetPath} already has ${state.describe(existing)} mounted`,
+      );
+    }
+    await state.repairStale(request.targetPath, existing);
+  }
+  const undoDirectory = await state.makeDirectory(request.targetPath);
+  try {
+    await context.mounter.bind("publish", request.stagingPath, request.targetPath, request.readOnly);
+  } catch (error) {
+    await undoDirectory().catch(() => undefined);
+    throw error;
+  }
+  logger.info(
+    { volumeId: request.volumeId, targetPath: request.targetPath, readOnly: request.readOnly },
+    "volume published",
+  );
+}
+
+async function publishBlock(context: NodeContext, request: PublishVolumeRequest): Promise<void> {
+  const { mounts, state, host, logger } = context;
+  const device = await context.discovery.find(request.volumeId, request.hint);
+  const existing = await mounts.top(request.targetPath);
+  if (existing !== undefined) {
+    const verdict = await state.ownership(existing, request.targetPath, request.volumeId, device);
+    if (verdict === "ours") {
+      if (isReadOnly(existing) === request.readOnly) return;
+      throw alreadyExists(
+        `volume ${request.volumeId} is already published at ${request.targetPath} ${isReadOnly(existing) ? "read-only" : "read-write"}`,
+      );
+    }
+    if (verdict === "foreign") {
+      throw alreadyExists(
+        `target path ${request.targetPath} already has ${state.describe(existing)} mounted`,
+      );
+    }
+    await state.repairStale(request.targetPath, existing);
+  }
+  const undoDirectory = await state.makeDirectory(dirname(request.targetPath));
+  const createdFile = (await host.lstat(request.targetPath)) === undefined;
+  try {
+    if (createdFile) await host.touch(request.targetPath);
+    await context.mounter.bind("block", device.path, request.targetPath, request.readOnly);
+  } catch (error) {
+    if (createdFile) await host.unlink(request.targetPath).catch(() => undefined);
+    await undoDirectory().catch(() => undefined);
+    throw error;
+  }
+  logger.info(
+    {
+      volumeId: request.volumeId,
+      device: device.path,
+      targetPath: request.targetPath,
+      readOnly: request.readOnly,
+    },
+    "raw block volume published",
+  );
+}
+
+/**
+ * Unmounts the target only when what is mounted there is this volume's (or a stale leftover), and
+ * removes only what a publish made: an empty directory, or the file a raw block publish bound the
+ * device onto, once this call has unbound it. Anything else at the path is left as it is.
+ */
+export async function unpublishVolume(context: NodeContext, request: UnpublishVolumeRequest): Promise<void> {
+  const { mounts, state, host, logger } = context;
+  let unboundBlock = false;
+  const top = await mounts.top(request.targetPath);
+  if (top !== undefined) {
+    const { device } = await state.presentDevice(request.volumeId, {
+      serial: serialOfVolume(request.volumeId),
+    });
+    unboundBlock = top.fsType === "devtmpfs";
+    await state.unmountOwn(request.targetPath, request.volumeId, device);
+  }
+  const info = await host.lstat(request.targetPath);
+  if (info === undefined) return;
+  if (info.kind === "directory") await state.removeEmptyDirectory(request.targetPath);
+  else if (info.kind === "file" && unboundBlock && info.size === 0n) await host.unlink(request.targetPath);
+  else
+    logger.info(
+      { path: request.targetPath, kind: info.kind },
+      "leaving a target that no publish of this call made",
+    );
+}
