@@ -11,7 +11,7 @@ import { checkedMkfsOptions } from "../node/mkfs-options.js";
 import { checkedMountOptions } from "../node/mount-options.js";
 import type { VolumeAccess } from "../node/node-requests.js";
 import type { NodeService } from "../node/node-service.js";
-import { checkedPath } from "../node/paths.js";
+import { checkedPath, checkedVolumePath } from "../node/paths.js";
 import { failedPrecondition, invalidArgument } from "../shared/errors.js";
 import { unary } from "./unary.js";
 
@@ -154,7 +154,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
 
     nodeGetVolumeStats: unary(async (request) => {
       const volumeId = checkedVolumeId(request.volumeId);
-      const volumePath = checkedPath("volume_path", request.volumePath);
+      const volumePath = checkedVolumePath("volume_path", request.volumePath);
       const stagingPath =
         request.stagingTargetPath === ""
           ? undefined
@@ -173,7 +173,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
 
     nodeExpandVolume: unary(async (request) => {
       const volumeId = checkedVolumeId(request.volumeId);
-      const volumePath = checkedPath("volume_path", request.volumePath);
+      const volumePath = checkedVolumePath("volume_path", request.volumePath);
       const stagingPath =
         request.stagingTargetPath === ""
           ? undefined

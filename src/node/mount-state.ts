@@ -175,12 +175,6 @@ export class MountState {
     return (preferred ?? candidates[0])?.mountPoint;
   }
 
-  /** Whether some by-id link other than the volume's own resolves to this device. */
-  async linkedToOther(numbers: DeviceNumbers, hint: DeviceHint): Promise<boolean> {
-    const devices = await this.linkedDevices();
-    return devices.some((device) => sameDevice(device, numbers) && !device.link.endsWith(hint.serial));
-  }
-
   async linkedDevices(): Promise<FoundDevice[]> {
     const { host, byIdDir } = this.options;
     const devices: FoundDevice[] = [];

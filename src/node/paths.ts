@@ -1,5 +1,5 @@
 import { isAbsolute, normalize } from "node:path";
-import { invalidArgument } from "../shared/errors.js";
+import { invalidArgument, notFound } from "../shared/errors.js";
 
 /** Linux's PATH_MAX and NAME_MAX: longer paths or components fail in the kernel with ENAMETOOLONG. */
 const MAX_PATH_BYTES = 4096;
@@ -35,4 +35,18 @@ export function checkedPath(field: string, value: string): string {
   }
   const normalized = normalize(value);
   return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized;
+}
+
+/**
+ * A path where a volume is expected to be already (stats, expand). Nothing the driver publishes is
+ * at a relative path, so that is "no volume there", NotFound as the CSI spec's tables have it, not
+ * a malformed request; every other check is `checkedPath`'s.
+ */
+export function checkedVolumePath(field: string, value: string): string {
+  if (value !== "" && !isAbsolute(value)) {
+    throw notFound(
+      `${field}: ${JSON.stringify(value)} is not an absolute path, so no volume is published there`,
+    );
+  }
+  return checkedPath(field, value);
 }

@@ -272,4 +272,47 @@ describe("bad input is InvalidArgument and runs nothing", () => {
     );
     assert.deepEqual(exec.calls, []);
   });
+
+  test("NodeGetVolumeStats: a relative volume_path is NotFound", async (t) => {
+    const { handlers, exec } = await driverThatMustNotRun(t);
+    await assert.rejects(
+      invoke(handlers.nodeGetVolumeStats, { volumeId, volumePath: "pods/x/mount", stagingTargetPath: "" }),
+      {
+        code: status.NOT_FOUND,
+        details: 'volume_path: "pods/x/mount" is not an absolute path, so no volume is published there',
+      },
+    );
+    assert.deepEqual(exec.calls, []);
+  });
+
+  test("NodeExpandVolume: a relative volume_path is NotFound", async (t) => {
+    const { handlers, exec } = await driverThatMustNotRun(t);
+    await assert.rejects(
+      invoke(handlers.nodeExpandVolume, {
+        volumeId,
+        volumePath: "pods/x/mount",
+        stagingTargetPath: "",
+        secrets: {},
+      }),
+      {
+        code: status.NOT_FOUND,
+        details: 'volume_path: "pods/x/mount" is not an absolute path, so no volume is published there',
+      },
+    );
+    assert.deepEqual(exec.calls, []);
+  });
+
+  test("NodeExpandVolume: a path that does not exist is NotFound", async (t) => {
+    const { handlers, exec, dir } = await driverThatMustNotRun(t);
+    await assert.rejects(
+      invoke(handlers.nodeExpandVolume, {
+        volumeId,
+        volumePath: join(dir, "gone"),
+        stagingTargetPath: "",
+        secrets: {},
+      }),
+      { code: status.NOT_FOUND, details: `volume_path ${join(dir, "gone")} does not exist` },
+    );
+    assert.deepEqual(exec.calls, []);
+  });
 });
