@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 rm -rf src/generated
 npx buf generate
 npx openapi-typescript openapi/block-storage.v1.yaml -o src/generated/block-storage.v1.ts
+npx openapi-typescript openapi/providers/digitalocean.v2.yaml -o src/generated/digitalocean.v2.ts
+npx openapi-typescript openapi/providers/hetzner-cloud.v1.yaml -o src/generated/hetzner-cloud.v1.ts

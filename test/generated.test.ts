@@ -9,6 +9,13 @@ const root = new URL("..", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "ballast-generate-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** Each OpenAPI description and the types scripts/generate.sh makes from it. */
+const OPENAPI_TYPES = [
+  ["openapi/block-storage.v1.yaml", "block-storage.v1.ts"],
+  ["openapi/providers/digitalocean.v2.yaml", "digitalocean.v2.ts"],
+  ["openapi/providers/hetzner-cloud.v1.yaml", "hetzner-cloud.v1.ts"],
+] as const;
+
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -32,16 +39,16 @@ describe("committed generated code", () => {
   test("src/generated matches what npm run generate produces", () => {
     const out = join(scratch, "regenerated");
     execFileSync("npx", ["buf", "generate", "--output", out], { cwd: root, stdio: "pipe" });
-    execFileSync(
-      "npx",
-      [
-        "openapi-typescript",
-        "openapi/block-storage.v1.yaml",
-        "-o",
-        join(out, "src", "generated", "block-storage.v1.ts"),
-      ],
-      { cwd: root, stdio: "pipe" },
-    );
+    for (const [description, generated] of OPENAPI_TYPES) {
+      execFileSync(
+        "npx",
+        ["openapi-typescript", description, "-o", join(out, "src", "generated", generated)],
+        {
+          cwd: root,
+          stdio: "pipe",
+        },
+      );
+    }
     const committedDir = join(root, "src", "generated");
     const regeneratedDir = join(out, "src", "generated");
     assert.deepEqual(filesUnder(regeneratedDir), filesUnder(committedDir));

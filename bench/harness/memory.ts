@@ -19,7 +19,7 @@ async function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): Promise<numb
   return Number(match[1]) * 1024;
 }
 
-/** A sample value of the driver's /metrics (prom-client default metrics, prefix ballast_). */
+/** A sample value of the driver's /metrics (prom-client default metrics, unprefixed). */
 function metricValue(text: string, name: string): number {
   const match = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
   if (match === null) throw new Error(`/metrics has no ${name}`);
@@ -33,8 +33,8 @@ export async function readMemory(pid: number, metricsUrl: string): Promise<Memor
   const text = await response.text();
   return {
     rssBytes: await procStatusKb(pid, "VmRSS"),
-    heapUsedBytes: metricValue(text, "ballast_nodejs_heap_size_used_bytes"),
-    heapTotalBytes: metricValue(text, "ballast_nodejs_heap_size_total_bytes"),
+    heapUsedBytes: metricValue(text, "nodejs_heap_size_used_bytes"),
+    heapTotalBytes: metricValue(text, "nodejs_heap_size_total_bytes"),
   };
 }
 

@@ -1,27 +1,8 @@
-import { VolumeCapability_AccessMode_Mode as Mode, type VolumeCapability } from "../generated/csi.js";
+import type { VolumeCapability } from "../generated/csi.js";
+import { isMultiNode, modeName, SINGLE_NODE_MODES } from "../shared/access-modes.js";
 import { invalidArgument } from "../shared/errors.js";
-import { SUPPORTED_FS_TYPES } from "./mkfs-options.js";
-
-const SINGLE_NODE_MODES: readonly Mode[] = [
-  Mode.SINGLE_NODE_WRITER,
-  Mode.SINGLE_NODE_SINGLE_WRITER,
-  Mode.SINGLE_NODE_MULTI_WRITER,
-  Mode.SINGLE_NODE_READER_ONLY,
-];
-
-export function modeName(mode: Mode): string {
-  return Mode[mode] ?? String(mode);
-}
-
-/** Whether a volume in this mode may be attached to one node only. */
-export function isSingleNode(mode: Mode): boolean {
-  return SINGLE_NODE_MODES.includes(mode);
-}
-
-/** Whether a volume in this mode may be attached to more than one node at a time. */
-export function isMultiNode(mode: Mode): boolean {
-  return mode === Mode.MULTI_NODE_READER_ONLY;
-}
+import { type FsType, SUPPORTED_FS_TYPES, supportedFsType } from "../shared/filesystem-types.js";
+import { checkedMountOptions } from "../shared/mount-option-rules.js";
 
 /**
  * Returns why the capability is not supported (for the tier when given), or undefined when it is.
@@ -37,14 +18,14 @@ export function unsupportedCapabilityReason(
   if (accessType === undefined) return "access_type (mount or block) is missing";
   if (accessType.$case === "mount") {
     const fsType = accessType.value.fsType;
-    if (fsType !== "" && !(SUPPORTED_FS_TYPES as readonly string[]).includes(fsType)) {
+    if (fsType !== "" && supportedFsType(fsType) === undefined) {
       return `fs_type "${fsType}" is not supported (${SUPPORTED_FS_TYPES.join(", ")})`;
     }
   }
-  if (SINGLE_NODE_MODES.includes(mode)) return undefined;
-  if (mode === Mode.MULTI_NODE_READER_ONLY) {
+  if (SINGLE_NODE_MODES.has(mode)) return undefined;
+  if (isMultiNode(mode)) {
     if (tier === undefined || tier.multiAttach) return undefined;
-    return `access mode MULTI_NODE_READER_ONLY needs a tier that attaches to several nodes; ${tier.name} does not`;
+    return `access mode ${modeName(mode)} needs a tier that attaches to several nodes; ${tier.name} does not`;
   }
   return `access mode ${modeName(mode)} is not supported`;
 }
@@ -59,6 +40,21 @@ export function checkCapabilities(
   capabilities.forEach((capability, index) => {
     const reason = unsupportedCapabilityReason(capability, tier);
     if (reason !== undefined) throw invalidArgument(`${field}[${index}]: ${reason}`);
+  });
+}
+
+/**
+ * Refuses mount flags the node would refuse at every NodeStage of a volume with this filesystem,
+ * by the node's own allow-list: a volume made for them could never be used.
+ */
+export function checkMountFlags(field: string, capabilities: VolumeCapability[], fsType: FsType): void {
+  capabilities.forEach((capability, index) => {
+    if (capability.accessType?.$case !== "mount") return;
+    checkedMountOptions(
+      `${field}[${index}].mount.mount_flags`,
+      fsType,
+      capability.accessType.value.mountFlags,
+    );
   });
 }
 

@@ -7,13 +7,13 @@
  * does outlives the RPC. Failures are `BallastError`s: each adapter maps its cloud's answers to
  * error kinds.
  */
-export interface CallOptions {
+export interface OperationOptions {
   deadline?: number | undefined;
   /** Fires when the CO gave up on the RPC (cancelled it); no cloud work goes on after that. */
   signal?: AbortSignal | undefined;
 }
 
-export interface MutationOptions extends CallOptions {
+export interface MutationOptions extends OperationOptions {
   /** Derived from the CO's name so a retried create never makes a second resource. */
   idempotencyKey: string;
 }
@@ -52,8 +52,6 @@ export interface Snapshot {
   name: string;
   sourceVolumeId: string;
   sizeBytes: number;
-  /** Set when the cloud keeps snapshots zonal; restores then stay in that zone. */
-  zone?: string | undefined;
   status: SnapshotStatus;
   readyToUse: boolean;
   /** As its source volume was; volumes restored from it are encrypted too. */
@@ -151,14 +149,14 @@ export interface BlockStorage {
   /** Creates and waits until the volume is available (bounded by the deadline). */
   createVolume(input: CreateVolumeInput, options: MutationOptions): Promise<Volume>;
   /** undefined when the volume does not exist. */
-  getVolume(id: string, options: CallOptions): Promise<Volume | undefined>;
-  findVolumeByName(name: string, options: CallOptions): Promise<Volume | undefined>;
+  getVolume(id: string, options: OperationOptions): Promise<Volume | undefined>;
+  findVolumeByName(name: string, options: OperationOptions): Promise<Volume | undefined>;
   listVolumes(
     page: PageRequest & { tags?: Record<string, string> | undefined },
-    options: CallOptions,
+    options: OperationOptions,
   ): Promise<Page<Volume>>;
   /** Waits until the volume is gone; a volume already gone is success. */
-  deleteVolume(id: string, options: CallOptions): Promise<void>;
+  deleteVolume(id: string, options: OperationOptions): Promise<void>;
   resizeVolume(id: string, sizeBytes: number, options: MutationOptions): Promise<Volume>;
   modifyVolume(id: string, input: ModifyVolumeInput, options: MutationOptions): Promise<Volume>;
   /** Attaches and waits until attached. */
@@ -173,16 +171,16 @@ export interface BlockStorage {
 
   /** Starts the snapshot and returns it as soon as the cloud accepted it (usually still pending). */
   createSnapshot(input: CreateSnapshotInput, options: MutationOptions): Promise<Snapshot>;
-  getSnapshot(id: string, options: CallOptions): Promise<Snapshot | undefined>;
-  findSnapshotByName(name: string, options: CallOptions): Promise<Snapshot | undefined>;
+  getSnapshot(id: string, options: OperationOptions): Promise<Snapshot | undefined>;
+  findSnapshotByName(name: string, options: OperationOptions): Promise<Snapshot | undefined>;
   listSnapshots(
     page: PageRequest & { sourceVolumeId?: string | undefined },
-    options: CallOptions,
+    options: OperationOptions,
   ): Promise<Page<Snapshot>>;
-  deleteSnapshot(id: string, options: CallOptions): Promise<void>;
+  deleteSnapshot(id: string, options: OperationOptions): Promise<void>;
 
-  getInstance(id: string, options: CallOptions): Promise<Instance | undefined>;
-  listZones(options: CallOptions): Promise<Zone[]>;
-  listVolumeTypes(options: CallOptions): Promise<VolumeType[]>;
-  getCapacity(zone: string, type: string, options: CallOptions): Promise<PoolCapacity>;
+  getInstance(id: string, options: OperationOptions): Promise<Instance | undefined>;
+  listZones(options: OperationOptions): Promise<Zone[]>;
+  listVolumeTypes(options: OperationOptions): Promise<VolumeType[]>;
+  getCapacity(zone: string, type: string, options: OperationOptions): Promise<PoolCapacity>;
 }

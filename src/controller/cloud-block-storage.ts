@@ -10,8 +10,8 @@ import { toDomainError } from "./ballast-error-mapping.js";
 import type {
   Attachment,
   BlockStorage,
-  CallOptions,
   Instance,
+  OperationOptions,
   Snapshot,
   Volume,
   VolumeType,
@@ -145,7 +145,7 @@ export function cloudBlockStorage(
 ): CloudBlockStorage {
   const ids = options.ids ?? BALLAST_ID_SHAPES;
   const now = options.now ?? Date.now;
-  const call = ({ deadline, signal }: CallOptions) => ({
+  const call = ({ deadline, signal }: OperationOptions) => ({
     deadline: deadline ?? now() + DEFAULT_CALL_BUDGET_MS,
     signal,
   });

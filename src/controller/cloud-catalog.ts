@@ -1,5 +1,5 @@
 import { SharedExpiringValue } from "../shared/shared-expiring-value.js";
-import type { BlockStorage, CallOptions, VolumeType, Zone } from "./block-storage.js";
+import type { BlockStorage, OperationOptions, VolumeType, Zone } from "./block-storage.js";
 
 /**
  * Tiers and zones change rarely, and CreateVolume needs both on every call: they are cached for
@@ -19,11 +19,11 @@ export class CloudCatalog {
     this.zones = new SharedExpiringValue(ttlMs, now);
   }
 
-  volumeTypes(options: CallOptions): Promise<VolumeType[]> {
+  volumeTypes(options: OperationOptions): Promise<VolumeType[]> {
     return this.types.get(() => this.cloud.listVolumeTypes({ deadline: options.deadline }));
   }
 
-  zoneList(options: CallOptions): Promise<Zone[]> {
+  zoneList(options: OperationOptions): Promise<Zone[]> {
     return this.zones.get(() => this.cloud.listZones({ deadline: options.deadline }));
   }
 }

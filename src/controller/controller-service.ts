@@ -1,4 +1,4 @@
-import type { BlockStorage, CallOptions } from "./block-storage.js";
+import type { BlockStorage, OperationOptions } from "./block-storage.js";
 import { CloudCatalog } from "./cloud-catalog.js";
 import type { ControllerContext } from "./controller-context.js";
 import { InFlightLocks } from "./inflight-locks.js";
@@ -38,7 +38,7 @@ export class ControllerService {
    * For Probe: the cloud answers a cheap call now. It goes past the zone catalog's cache, which
    * may hold zones for a minute: Probe's own short cache is the only one between it and the cloud.
    */
-  async probeCloud(options: CallOptions): Promise<void> {
+  async probeCloud(options: OperationOptions): Promise<void> {
     await this.context.cloud.listZones(options);
   }
 }

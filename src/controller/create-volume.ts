@@ -7,14 +7,13 @@ import {
   notFound,
   unavailable,
 } from "../shared/errors.js";
-import { checkCapabilities, requestedFsType } from "./access-modes.js";
-import type { CallOptions, CreateVolumeInput, Volume } from "./block-storage.js";
+import { checkCapabilities, checkMountFlags, requestedFsType } from "./access-modes.js";
+import type { CreateVolumeInput, OperationOptions, Volume } from "./block-storage.js";
 import { type CapacityRequest, chooseVolumeSize, sizeSatisfies } from "./capacity-range.js";
 import { checkedCoName, cloudNameOf } from "./cloud-names.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { toCsiVolume } from "./csi-mapping.js";
 import { creationKey } from "./idempotency-keys.js";
-import { mkfsOptionsToContext } from "./mkfs-options.js";
 import {
   CSI_NAME_TAG,
   MANAGED_BY_TAG,
@@ -23,13 +22,14 @@ import {
   resolveFsType,
 } from "./storage-class-parameters.js";
 import { allowedZones, chooseZone } from "./topology.js";
-import { volumeTypeToContext } from "./volume-context.js";
+import { volumeContextOf } from "./volume-context.js";
 import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
 
 interface Source {
   kind: "snapshot" | "volume";
   id: string;
   sizeBytes: number;
+  /** A source volume's zone, where its clone must be made; snapshots carry no zone. */
   zone?: string | undefined;
   /** The cloud encrypts a copy of an encrypted source whatever the request says. */
   encrypted: boolean;
@@ -46,16 +46,16 @@ interface Source {
 export async function createVolume(
   context: ControllerContext,
   request: CreateVolumeRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<CreateVolumeResponse> {
   const cloudName = cloudNameOf(checkedCoName("name", request.name));
   const parameters = parseVolumeParameters(request.parameters);
   const mutable = parseMutableParameters(request.mutableParameters);
-  const { mkfsOptions } = resolveFsType(
+  const { fsType, mkfsOptions } = resolveFsType(
     requestedFsType("volume_capabilities", request.volumeCapabilities),
     parameters,
   );
-  const volumeContext = mkfsOptionsToContext(mkfsOptions);
+  checkMountFlags("volume_capabilities", request.volumeCapabilities, fsType);
   return context.locks.run("CreateVolume", [lockKeys.volumeName(cloudName)], async () => {
     const types = await context.catalog.volumeTypes(options);
     const typeName = mutable.type ?? parameters.type ?? context.defaultVolumeType;
@@ -115,7 +115,12 @@ export async function createVolume(
       capacity,
       request,
     );
-    return { volume: toCsiVolume(ready(volume), { ...volumeContext, ...volumeTypeToContext(tier.name) }) };
+    const volumeContext = volumeContextOf({
+      mkfsOptions,
+      storageClassFsType: parameters.fsType,
+      typeName: tier.name,
+    });
+    return { volume: toCsiVolume(ready(volume), volumeContext) };
   });
 }
 
@@ -128,7 +133,7 @@ export async function createVolume(
 async function createOrAdopt(
   context: ControllerContext,
   input: CreateVolumeInput,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<Volume> {
   const idempotencyKey = creationKey(context.driverName, "volume", input.name);
   try {
@@ -155,7 +160,7 @@ async function deleteFailedCreate(
   context: ControllerContext,
   input: CreateVolumeInput,
   error: BallastError,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<void> {
   let failed: Volume | undefined;
   try {
@@ -175,7 +180,7 @@ async function deleteFailedCreate(
 async function findSource(
   context: ControllerContext,
   request: CreateVolumeRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<Source | undefined> {
   const source = request.volumeContentSource?.type;
   if (source === undefined) return undefined;
@@ -187,13 +192,7 @@ async function findSource(
       throw notFound(`volume_content_source.snapshot.snapshot_id: snapshot ${id} does not exist`);
     if (!snapshot.readyToUse)
       throw unavailable(`snapshot ${id} is ${snapshot.status}, not ready to restore yet`);
-    return {
-      kind: "snapshot",
-      id,
-      sizeBytes: snapshot.sizeBytes,
-      zone: snapshot.zone,
-      encrypted: snapshot.encrypted,
-    };
+    return { kind: "snapshot", id, sizeBytes: snapshot.sizeBytes, encrypted: snapshot.encrypted };
   }
   const id = source.value.volumeId;
   if (id === "") throw invalidArgument("volume_content_source.volume.volume_id: is required");

@@ -1,7 +1,7 @@
 import type { GetCapacityRequest, GetCapacityResponse } from "../generated/csi.js";
 import { invalidArgument } from "../shared/errors.js";
 import { unsupportedCapabilityReason } from "./access-modes.js";
-import type { CallOptions, PoolCapacity } from "./block-storage.js";
+import type { OperationOptions, PoolCapacity } from "./block-storage.js";
 import type { ControllerContext } from "./controller-context.js";
 import { parseVolumeParameters } from "./storage-class-parameters.js";
 import { capacityZone } from "./topology.js";
@@ -15,7 +15,7 @@ import { findVolumeType } from "./volume-type-rules.js";
 export async function getCapacity(
   context: ControllerContext,
   request: GetCapacityRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<GetCapacityResponse> {
   const parameters = parseVolumeParameters(request.parameters);
   const types = await context.catalog.volumeTypes(options);

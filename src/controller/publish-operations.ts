@@ -4,6 +4,7 @@ import type {
   ControllerUnpublishVolumeRequest,
   VolumeCapability,
 } from "../generated/csi.js";
+import { isMultiNode, isSingleNode } from "../shared/access-modes.js";
 import {
   alreadyExists,
   BallastError,
@@ -12,8 +13,8 @@ import {
   notFound,
   resourceExhausted,
 } from "../shared/errors.js";
-import { isMultiNode, isSingleNode, unsupportedCapabilityReason } from "./access-modes.js";
-import type { Attachment, CallOptions, Volume } from "./block-storage.js";
+import { unsupportedCapabilityReason } from "./access-modes.js";
+import type { Attachment, OperationOptions, Volume } from "./block-storage.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { operationKey } from "./idempotency-keys.js";
 import type { LockSet } from "./inflight-locks.js";
@@ -46,7 +47,7 @@ const EXPLAINABLE_KINDS: readonly string[] = [
 export async function publishVolume(
   context: ControllerContext,
   request: ControllerPublishVolumeRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<ControllerPublishVolumeResponse> {
   const capability = request.volumeCapability;
   if (capability === undefined) throw invalidArgument("volume_capability: is required");
@@ -107,7 +108,7 @@ async function checkedBeforeAttach(
   request: ControllerPublishVolumeRequest,
   capability: VolumeCapability,
   multiNode: boolean,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<Attachment | undefined> {
   const volume = await context.cloud.getVolume(request.volumeId, options);
   if (volume === undefined) throw notFound(`volume_id: volume ${request.volumeId} does not exist`);
@@ -128,7 +129,7 @@ async function explainRefusal(
   context: ControllerContext,
   request: ControllerPublishVolumeRequest,
   multiNode: boolean,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<void> {
   const volume = await context.cloud.getVolume(request.volumeId, options);
   if (volume === undefined) throw notFound(`volume_id: volume ${request.volumeId} does not exist`);
@@ -177,7 +178,7 @@ function refuseOtherNodes(volume: Volume, request: ControllerPublishVolumeReques
 export async function unpublishVolume(
   context: ControllerContext,
   request: ControllerUnpublishVolumeRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<void> {
   // Detaching from one node holds that (volume, node) pair, like a multi-node publish; detaching
   // from every node holds the whole volume.

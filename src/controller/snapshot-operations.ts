@@ -6,12 +6,13 @@ import type {
   ListSnapshotsResponse,
 } from "../generated/csi.js";
 import { alreadyExists, BallastError, internal, invalidArgument, notFound } from "../shared/errors.js";
-import type { CallOptions, Snapshot } from "./block-storage.js";
+import type { OperationOptions, Snapshot } from "./block-storage.js";
 import { checkedCoName, cloudNameOf } from "./cloud-names.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { toCsiSnapshot } from "./csi-mapping.js";
 import { creationKey } from "./idempotency-keys.js";
 import { CSI_NAME_TAG, MANAGED_BY_TAG } from "./storage-class-parameters.js";
+import { checkedTagValue } from "./tag-checks.js";
 import { withTokenCheck } from "./volume-operations.js";
 
 /** What the external-snapshotter passes with --extra-create-metadata; recorded as tags. */
@@ -26,9 +27,9 @@ const MAX_PAGE = 1000;
 function snapshotTags(context: ControllerContext, request: CreateSnapshotRequest): Record<string, string> {
   const tags: Record<string, string> = { [MANAGED_BY_TAG]: context.driverName, [CSI_NAME_TAG]: request.name };
   for (const [key, value] of Object.entries(request.parameters)) {
-    const tag = SNAPSHOT_METADATA_TAGS[key];
+    const tag = Object.hasOwn(SNAPSHOT_METADATA_TAGS, key) ? SNAPSHOT_METADATA_TAGS[key] : undefined;
     if (tag === undefined) throw invalidArgument(`parameters.${key}: unknown snapshot parameter`);
-    tags[tag] = value;
+    tags[tag] = checkedTagValue(`parameters.${key}`, tag, value);
   }
   return tags;
 }
@@ -57,7 +58,7 @@ function sameSnapshot(snapshot: Snapshot, request: CreateSnapshotRequest): Snaps
 async function usable(
   context: ControllerContext,
   snapshot: Snapshot,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<Snapshot> {
   if (snapshot.status !== "error") return snapshot;
   try {
@@ -80,7 +81,7 @@ async function usable(
 export async function createSnapshot(
   context: ControllerContext,
   request: CreateSnapshotRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<CreateSnapshotResponse> {
   const cloudName = cloudNameOf(checkedCoName("name", request.name));
   const tags = snapshotTags(context, request);
@@ -111,7 +112,7 @@ export async function createSnapshot(
 export async function deleteSnapshot(
   context: ControllerContext,
   snapshotId: string,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<void> {
   await context.locks.run("DeleteSnapshot", [lockKeys.snapshotId(snapshotId)], () =>
     context.cloud.deleteSnapshot(snapshotId, options),
@@ -121,7 +122,7 @@ export async function deleteSnapshot(
 export async function getSnapshot(
   context: ControllerContext,
   snapshotId: string,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<GetSnapshotResponse> {
   const snapshot = await context.cloud.getSnapshot(snapshotId, options);
   if (snapshot === undefined) throw notFound(`snapshot_id: snapshot ${snapshotId} does not exist`);
@@ -135,7 +136,7 @@ export async function getSnapshot(
 export async function listSnapshots(
   context: ControllerContext,
   request: ListSnapshotsRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<ListSnapshotsResponse> {
   if (request.maxEntries < 0) throw invalidArgument(`max_entries: ${request.maxEntries} is negative`);
   if (request.snapshotId !== "") {

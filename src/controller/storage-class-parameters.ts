@@ -1,13 +1,12 @@
 import { invalidArgument } from "../shared/errors.js";
+import { DEFAULT_FS_TYPE, type FsType, parseFsType } from "../shared/filesystem-types.js";
 import {
-  DEFAULT_FS_TYPE,
-  type FsType,
+  checkedMkfsOptions,
   MKFS_OPTION_KEYS,
   type MkfsOptionKey,
   type MkfsOptions,
-  parseFsType,
-  parseMkfsOptions,
-} from "./mkfs-options.js";
+} from "../shared/mkfs-option-rules.js";
+import { checkedTagKey, checkedTagValue } from "./tag-checks.js";
 import { expandTagTemplate, type ProvisionerMetadata } from "./tag-templates.js";
 
 /** Tag keys the driver writes itself; a StorageClass may not set them. */
@@ -121,17 +120,18 @@ export function resolveFsType(
       );
     }
   }
-  return { fsType, mkfsOptions: parseMkfsOptions(parameters.mkfsOptions, fsType) };
+  return { fsType, mkfsOptions: checkedMkfsOptions("parameters", parameters.mkfsOptions, fsType) };
 }
 
 function parseTag(field: string, spec: string, metadata: ProvisionerMetadata): [string, string] {
   const separator = spec.indexOf("=");
-  if (separator <= 0) throw invalidArgument(`${field}: "${spec}" is not key=value`);
-  const key = spec.slice(0, separator).trim();
+  const key = spec.slice(0, Math.max(separator, 0)).trim();
+  if (key === "") throw invalidArgument(`${field}: ${JSON.stringify(spec)} is not key=value`);
+  checkedTagKey(field, key);
   if (key.startsWith(RESERVED_TAG_PREFIX)) {
     throw invalidArgument(`${field}: tag key "${key}" is reserved for the driver`);
   }
-  return [key, expandTagTemplate(field, spec.slice(separator + 1), metadata)];
+  return [key, checkedTagValue(field, key, expandTagTemplate(field, spec.slice(separator + 1), metadata))];
 }
 
 function parseNonEmpty(field: string, value: string): string {

@@ -1,8 +1,6 @@
 import type { Topology, TopologyRequirement } from "../generated/csi.js";
 import { invalidArgument, resourceExhausted } from "../shared/errors.js";
-
-export const ZONE_TOPOLOGY_KEY = "topology.block.csi.ballast.dev/zone";
-export const WELL_KNOWN_ZONE_KEY = "topology.kubernetes.io/zone";
+import { WELL_KNOWN_ZONE_KEY, ZONE_TOPOLOGY_KEY } from "../shared/topology-keys.js";
 
 /** The segments a volume reports as accessible_topology: the driver's own zone key. */
 export function zoneTopology(zone: string): Topology {

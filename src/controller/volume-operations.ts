@@ -18,7 +18,7 @@ import {
   outOfRange,
 } from "../shared/errors.js";
 import { unsupportedCapabilityReason } from "./access-modes.js";
-import type { CallOptions, Volume } from "./block-storage.js";
+import type { OperationOptions, Volume } from "./block-storage.js";
 import { chooseVolumeSize } from "./capacity-range.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { publishedNodeIds, toCsiVolume, volumeCondition } from "./csi-mapping.js";
@@ -29,7 +29,11 @@ import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
 /** The most entries one list call asks the cloud for (the contract's page limit). */
 const MAX_PAGE = 1000;
 
-async function requireVolume(context: ControllerContext, id: string, options: CallOptions): Promise<Volume> {
+async function requireVolume(
+  context: ControllerContext,
+  id: string,
+  options: OperationOptions,
+): Promise<Volume> {
   const volume = await context.cloud.getVolume(id, options);
   if (volume === undefined) throw notFound(`volume_id: volume ${id} does not exist`);
   return volume;
@@ -44,7 +48,7 @@ async function requireVolume(context: ControllerContext, id: string, options: Ca
 export async function deleteVolume(
   context: ControllerContext,
   request: DeleteVolumeRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<void> {
   await context.locks.run("DeleteVolume", [lockKeys.volumeId(request.volumeId)], async () => {
     const volume = await context.cloud.getVolume(request.volumeId, options);
@@ -64,7 +68,7 @@ export async function deleteVolume(
 export async function expandVolume(
   context: ControllerContext,
   request: ControllerExpandVolumeRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<ControllerExpandVolumeResponse> {
   const range = request.capacityRange;
   if (range === undefined) throw invalidArgument("capacity_range: is required");
@@ -97,7 +101,7 @@ export async function expandVolume(
 export async function modifyVolume(
   context: ControllerContext,
   request: ControllerModifyVolumeRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<void> {
   const mutable = parseMutableParameters(request.mutableParameters);
   await context.locks.run("ControllerModifyVolume", [lockKeys.volumeId(request.volumeId)], async () => {
@@ -128,7 +132,7 @@ export async function modifyVolume(
 export async function getVolume(
   context: ControllerContext,
   volumeId: string,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<ControllerGetVolumeResponse> {
   const volume = await requireVolume(context, volumeId, options);
   return {
@@ -141,7 +145,7 @@ export async function getVolume(
 export async function listVolumes(
   context: ControllerContext,
   request: ListVolumesRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<ListVolumesResponse> {
   if (request.maxEntries < 0) throw invalidArgument(`max_entries: ${request.maxEntries} is negative`);
   const page = await withTokenCheck(request.startingToken, () =>
@@ -185,7 +189,7 @@ export async function withTokenCheck<T>(token: string, list: () => Promise<T>): 
 export async function validateVolumeCapabilities(
   context: ControllerContext,
   request: ValidateVolumeCapabilitiesRequest,
-  options: CallOptions,
+  options: OperationOptions,
 ): Promise<ValidateVolumeCapabilitiesResponse> {
   const volume = await requireVolume(context, request.volumeId, options);
   const tier = findVolumeType("volume type", volume.type, await context.catalog.volumeTypes(options));

@@ -1,5 +1,5 @@
 import type { ServerUnaryCall } from "@grpc/grpc-js";
-import type { CallOptions } from "../controller/block-storage.js";
+import type { OperationOptions } from "../controller/block-storage.js";
 import type { ControllerService } from "../controller/controller-service.js";
 import { createVolume } from "../controller/create-volume.js";
 import { getCapacity } from "../controller/get-capacity.js";
@@ -50,7 +50,7 @@ export const CONTROLLER_CAPABILITIES: readonly Rpc[] = [
  * The call's deadline, and a signal that fires when the CO cancels the call (its own timeout, a
  * deleted object), so the cloud work done for it stops instead of running to the deadline.
  */
-function callOptions(call: ServerUnaryCall<unknown, unknown>): CallOptions {
+function operationOptions(call: ServerUnaryCall<unknown, unknown>): OperationOptions {
   const cancelled = new AbortController();
   if (call.cancelled) cancelled.abort(new Error("the CO cancelled the call"));
   else call.once("cancelled", () => cancelled.abort(new Error("the CO cancelled the call")));
@@ -70,31 +70,31 @@ export function createControllerHandlers(service: ControllerService): Controller
       if (request.volumeCapabilities.length === 0) throw invalidArgument("volume_capabilities: is required");
       checkMapSize("parameters", request.parameters);
       checkMapSize("mutable_parameters", request.mutableParameters);
-      return createVolume(context, request, callOptions(call));
+      return createVolume(context, request, operationOptions(call));
     }),
     deleteVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      await deleteVolume(context, request, callOptions(call));
+      await deleteVolume(context, request, operationOptions(call));
       return {};
     }),
     controllerPublishVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
       requireField("node_id", request.nodeId);
       if (request.volumeCapability === undefined) throw invalidArgument("volume_capability: is required");
-      return publishVolume(context, request, callOptions(call));
+      return publishVolume(context, request, operationOptions(call));
     }),
     controllerUnpublishVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      await unpublishVolume(context, request, callOptions(call));
+      await unpublishVolume(context, request, operationOptions(call));
       return {};
     }),
     validateVolumeCapabilities: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
       if (request.volumeCapabilities.length === 0) throw invalidArgument("volume_capabilities: is required");
-      return validateVolumeCapabilities(context, request, callOptions(call));
+      return validateVolumeCapabilities(context, request, operationOptions(call));
     }),
-    listVolumes: unary((request, call) => listVolumes(context, request, callOptions(call))),
-    getCapacity: unary((request, call) => getCapacity(context, request, callOptions(call))),
+    listVolumes: unary((request, call) => listVolumes(context, request, operationOptions(call))),
+    getCapacity: unary((request, call) => getCapacity(context, request, operationOptions(call))),
     controllerGetCapabilities: unary(async () => ({
       capabilities: CONTROLLER_CAPABILITIES.map(
         (type): ControllerServiceCapability => ({ type: { $case: "rpc", value: { type } } }),
@@ -103,29 +103,29 @@ export function createControllerHandlers(service: ControllerService): Controller
     createSnapshot: unary(async (request, call) => {
       requireField("name", request.name);
       requireField("source_volume_id", request.sourceVolumeId);
-      return createSnapshot(context, request, callOptions(call));
+      return createSnapshot(context, request, operationOptions(call));
     }),
     deleteSnapshot: unary(async (request, call) => {
       requireField("snapshot_id", request.snapshotId);
-      await deleteSnapshot(context, request.snapshotId, callOptions(call));
+      await deleteSnapshot(context, request.snapshotId, operationOptions(call));
       return {};
     }),
-    listSnapshots: unary((request, call) => listSnapshots(context, request, callOptions(call))),
+    listSnapshots: unary((request, call) => listSnapshots(context, request, operationOptions(call))),
     getSnapshot: unary(async (request, call) => {
       requireField("snapshot_id", request.snapshotId);
-      return getSnapshot(context, request.snapshotId, callOptions(call));
+      return getSnapshot(context, request.snapshotId, operationOptions(call));
     }),
     controllerExpandVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      return expandVolume(context, request, callOptions(call));
+      return expandVolume(context, request, operationOptions(call));
     }),
     controllerGetVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      return getVolume(context, request.volumeId, callOptions(call));
+      return getVolume(context, request.volumeId, operationOptions(call));
     }),
     controllerModifyVolume: unary(async (request, call) => {
       requireField("volume_id", request.volumeId);
-      await modifyVolume(context, request, callOptions(call));
+      await modifyVolume(context, request, operationOptions(call));
       return {};
     }),
   };

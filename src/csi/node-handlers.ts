@@ -6,32 +6,22 @@ import {
   VolumeUsage_Unit,
 } from "../generated/csi.js";
 import { checkedDeviceHint } from "../node/device-discovery.js";
-import { checkedFsType } from "../node/filesystem-type.js";
+import { nodeFsType } from "../node/filesystem-type.js";
 import { checkedMkfsOptions } from "../node/mkfs-options.js";
-import { checkedMountOptions } from "../node/mount-options.js";
 import type { VolumeAccess } from "../node/node-requests.js";
 import type { NodeService } from "../node/node-service.js";
 import { checkedPath, checkedVolumePath } from "../node/paths.js";
+import {
+  isMultiNode,
+  MULTI_NODE_WRITER_MODES,
+  READ_ONLY_MODES,
+  SERVED_MODES,
+} from "../shared/access-modes.js";
 import { failedPrecondition, invalidArgument } from "../shared/errors.js";
+import { checkedMountOptions } from "../shared/mount-option-rules.js";
 import { unary } from "./unary.js";
 
 const Mode = VolumeCapability_AccessMode_Mode;
-
-/**
- * The modes a node serves; they match what the controller accepts (README, "Access
- * modes"). MULTI_NODE_READER_ONLY is the one multi-node mode: the controller allows it on tiers
- * that attach to several nodes at once, so each node mounts the volume read-only.
- */
-const SERVED_MODES = new Set([
-  Mode.SINGLE_NODE_WRITER,
-  Mode.SINGLE_NODE_READER_ONLY,
-  Mode.SINGLE_NODE_SINGLE_WRITER,
-  Mode.SINGLE_NODE_MULTI_WRITER,
-  Mode.MULTI_NODE_READER_ONLY,
-]);
-/** Writers on several nodes would corrupt a filesystem that only one kernel may own. */
-const MULTI_NODE_WRITER_MODES = new Set([Mode.MULTI_NODE_SINGLE_WRITER, Mode.MULTI_NODE_MULTI_WRITER]);
-const READ_ONLY_MODES = new Set([Mode.SINGLE_NODE_READER_ONLY, Mode.MULTI_NODE_READER_ONLY]);
 
 const NODE_CAPABILITIES = [
   NodeServiceCapability_RPC_Type.STAGE_UNSTAGE_VOLUME,
@@ -58,7 +48,15 @@ interface CheckedCapability {
   sharedReadOnly: boolean;
 }
 
-function checkedCapability(field: string, capability: VolumeCapability | undefined): CheckedCapability {
+/**
+ * `volumeContext` supplies the StorageClass's fsType when the capability names none; NodeExpandVolume
+ * has no volume context, and the filesystem it grows is the one it finds mounted.
+ */
+function checkedCapability(
+  field: string,
+  capability: VolumeCapability | undefined,
+  volumeContext: Readonly<Record<string, string>> = {},
+): CheckedCapability {
   if (capability === undefined) throw invalidArgument(`${field} is required`);
   const mode = capability.accessMode?.mode;
   if (mode === undefined || mode === Mode.UNKNOWN || mode === Mode.UNRECOGNIZED) {
@@ -71,7 +69,7 @@ function checkedCapability(field: string, capability: VolumeCapability | undefin
   }
   if (!SERVED_MODES.has(mode)) throw invalidArgument(`${field}.access_mode ${mode} is unknown`);
   const readOnlyMode = READ_ONLY_MODES.has(mode);
-  const sharedReadOnly = mode === Mode.MULTI_NODE_READER_ONLY;
+  const sharedReadOnly = isMultiNode(mode);
   const accessType = capability.accessType;
   if (accessType === undefined) throw invalidArgument(`${field}.access_type (block or mount) is required`);
   if (accessType.$case === "block") return { access: { kind: "block" }, readOnlyMode, sharedReadOnly };
@@ -81,7 +79,7 @@ function checkedCapability(field: string, capability: VolumeCapability | undefin
       `${field}.mount.volume_mount_group is not supported (no VOLUME_MOUNT_GROUP capability)`,
     );
   }
-  const fsType = checkedFsType(`${field}.mount.fs_type`, mount.fsType);
+  const fsType = nodeFsType(`${field}.mount.fs_type`, mount.fsType, volumeContext);
   const mountOptions = checkedMountOptions(`${field}.mount.mount_flags`, fsType, mount.mountFlags);
   return { access: { kind: "mount", fsType, mountOptions }, readOnlyMode, sharedReadOnly };
 }
@@ -98,6 +96,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
       const { access, readOnlyMode, sharedReadOnly } = checkedCapability(
         "volume_capability",
         request.volumeCapability,
+        request.volumeContext,
       );
       const hint = checkedDeviceHint(volumeId, request.publishContext);
       const mkfsOptions =
@@ -124,7 +123,11 @@ export function createNodeHandlers(service: NodeService): NodeServer {
     nodePublishVolume: unary(async (request) => {
       const volumeId = checkedVolumeId(request.volumeId);
       const targetPath = checkedPath("target_path", request.targetPath);
-      const { access, readOnlyMode } = checkedCapability("volume_capability", request.volumeCapability);
+      const { access, readOnlyMode } = checkedCapability(
+        "volume_capability",
+        request.volumeCapability,
+        request.volumeContext,
+      );
       if (request.stagingTargetPath === "") {
         throw failedPrecondition(
           "staging_target_path is required: this plugin stages volumes (STAGE_UNSTAGE_VOLUME)",

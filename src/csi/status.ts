@@ -28,7 +28,3 @@ export function toGrpcStatus(error: unknown): StatusObject {
   const message = error instanceof Error ? error.message : String(error);
   return { code: status.INTERNAL, details: `internal error: ${message}`, metadata: new Metadata() };
 }
-
-export function grpcCodeName(code: status): string {
-  return status[code] ?? String(code);
-}

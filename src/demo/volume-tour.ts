@@ -7,10 +7,10 @@ import {
   VolumeCapability_AccessMode_Mode,
   VolumeUsage_Unit,
 } from "../generated/csi.js";
+import { ZONE_TOPOLOGY_KEY } from "../shared/topology-keys.js";
 import type { CsiClient } from "./csi-client.js";
 import { formatBytes, type ProgressReporter } from "./progress.js";
 
-export const ZONE_KEY = "topology.block.csi.ballast.dev/zone";
 const GiB = 1024n ** 3n;
 const DATA_FILE = "ballast-demo.bin";
 const DATA_BYTES = 4 * 1024 * 1024;
@@ -115,8 +115,8 @@ export async function tourOneVolume(
 
   const node = await progress.step("node", async () => {
     const info = await csi.node.nodeGetInfo();
-    const zone = info.accessibleTopology?.segments[ZONE_KEY];
-    if (!zone) throw new Error(`NodeGetInfo has no ${ZONE_KEY} segment`);
+    const zone = info.accessibleTopology?.segments[ZONE_TOPOLOGY_KEY];
+    if (!zone) throw new Error(`NodeGetInfo has no ${ZONE_TOPOLOGY_KEY} segment`);
     return {
       value: { nodeId: info.nodeId, zone },
       detail: `node ${info.nodeId} in zone ${zone}, up to ${info.maxVolumesPerNode} volumes`,
@@ -136,8 +136,8 @@ export async function tourOneVolume(
       volumeCapabilities: [capability],
       parameters: { type: options.tier },
       accessibilityRequirements: {
-        requisite: [{ segments: { [ZONE_KEY]: zone } }],
-        preferred: [{ segments: { [ZONE_KEY]: zone } }],
+        requisite: [{ segments: { [ZONE_TOPOLOGY_KEY]: zone } }],
+        preferred: [{ segments: { [ZONE_TOPOLOGY_KEY]: zone } }],
       },
       ...(source === undefined ? {} : { volumeContentSource: { type: source } }),
     });

@@ -1,16 +1,25 @@
-import { invalidArgument } from "../shared/errors.js";
+import { DEFAULT_FS_TYPE, type FsType, parseFsType } from "../shared/filesystem-types.js";
+import { VOLUME_CONTEXT_KEYS } from "../shared/volume-context-keys.js";
 
-export const SUPPORTED_FS_TYPES = ["ext4", "xfs"] as const;
-export type FsType = (typeof SUPPORTED_FS_TYPES)[number];
-export const DEFAULT_FS_TYPE: FsType = "ext4";
+export type { FsType } from "../shared/filesystem-types.js";
 
+/** A node request's fs_type: empty means the default filesystem. */
 export function checkedFsType(field: string, value: string): FsType {
-  if (value === "") return DEFAULT_FS_TYPE;
-  const found = SUPPORTED_FS_TYPES.find((type) => type === value);
-  if (!found) {
-    throw invalidArgument(
-      `${field}: ${JSON.stringify(value)} is not a supported filesystem (supported: ${SUPPORTED_FS_TYPES.join(", ")})`,
-    );
-  }
-  return found;
+  return value === "" ? DEFAULT_FS_TYPE : parseFsType(field, value);
+}
+
+/**
+ * The filesystem a NodeStage or NodePublish asks for: the capability's fs_type when it names one,
+ * else the StorageClass's that CreateVolume put in the volume context, else the default.
+ */
+export function nodeFsType(
+  capabilityField: string,
+  capabilityFsType: string,
+  volumeContext: Readonly<Record<string, string>>,
+): FsType {
+  if (capabilityFsType !== "") return parseFsType(capabilityField, capabilityFsType);
+  const key = VOLUME_CONTEXT_KEYS.fsType;
+  const fromContext = Object.hasOwn(volumeContext, key) ? volumeContext[key] : undefined;
+  if (fromContext === undefined || fromContext === "") return DEFAULT_FS_TYPE;
+  return parseFsType(`volume_context.${key}`, fromContext);
 }

@@ -1,7 +1,5 @@
 import { failedPrecondition } from "../shared/errors.js";
-
-export const TOPOLOGY_ZONE_KEY = "topology.block.csi.ballast.dev/zone";
-export const KUBERNETES_ZONE_KEY = "topology.kubernetes.io/zone";
+import { WELL_KNOWN_ZONE_KEY, ZONE_TOPOLOGY_KEY } from "../shared/topology-keys.js";
 
 /** The cloud's view of this machine, found by its node name. */
 export interface InstanceInfo {
@@ -48,8 +46,8 @@ export interface NodeIdentity {
 
 function topologyOf(zone: string, config: NodeIdentityConfig): Record<string, string> {
   return (config.reportStandardZoneKey ?? true)
-    ? { [TOPOLOGY_ZONE_KEY]: zone, [KUBERNETES_ZONE_KEY]: zone }
-    : { [TOPOLOGY_ZONE_KEY]: zone };
+    ? { [ZONE_TOPOLOGY_KEY]: zone, [WELL_KNOWN_ZONE_KEY]: zone }
+    : { [ZONE_TOPOLOGY_KEY]: zone };
 }
 
 export async function resolveNodeIdentity(config: NodeIdentityConfig): Promise<NodeIdentity> {

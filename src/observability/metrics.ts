@@ -75,9 +75,9 @@ export class Metrics {
   constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
     this.registry = new Registry();
     const registers = [this.registry];
-    if (options.defaultMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry, prefix: "ballast_" });
-    }
+    // Unprefixed, as every Prometheus client exports them: standard dashboards and alerts query
+    // `process_resident_memory_bytes`, not a per-application name.
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     const rpcBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
     const fastBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     const slowBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];

@@ -9,7 +9,15 @@
  *   the value of a key is a credential when the key looks like one: split into words at
  *   camelCase, `-`, `_`, `.` and `/`, it contains one of CREDENTIAL_WORDS, or its last word is
  *   `key` (key material: `apiKey`, `encryption-key`; but `kmsKeyId`, `keyName` are references,
- *   not material, and stay visible).
+ *   not material, and stay visible);
+ * - a page cursor is not a credential although its name ends in `token` (`starting_token`,
+ *   `next_token`, `page_token`): it only says where a list resumes, and an error about a bad one
+ *   must be able to quote it.
+ *
+ * How credentials are scrubbed from text: a value of MIN_SUBSTRING_LENGTH characters or more is
+ * replaced wherever it occurs. A shorter value would match inside unrelated words (a one-letter
+ * password would take that letter out of every message), so it is replaced only where it stands
+ * as a whole quoted value (`"x"`), which is how messages and JSON quote what a request carried.
  */
 const CREDENTIAL_WORDS = new Set([
   "secret",
@@ -33,6 +41,11 @@ const CREDENTIAL_WORDS = new Set([
 
 export const REDACTED = "[REDACTED]";
 
+export const MIN_SUBSTRING_LENGTH = 6;
+
+/** Words besides `token` that make a key a page cursor, never a credential. */
+const PAGE_CURSOR_WORDS = new Set(["starting", "next", "page"]);
+
 const MAX_DEPTH = 8;
 
 function words(key: string): string[] {
@@ -46,8 +59,14 @@ function words(key: string): string[] {
 /** Whether a map key (a parameter or volume-context key) names a credential. */
 export function isCredentialKey(key: string): boolean {
   const parts = words(key);
+  if (isPageCursor(parts)) return false;
   if (parts.some((part) => CREDENTIAL_WORDS.has(part))) return true;
   return parts.at(-1) === "key";
+}
+
+function isPageCursor(parts: readonly string[]): boolean {
+  const [last, ...rest] = [...parts].reverse();
+  return last === "token" && rest.length > 0 && rest.every((part) => PAGE_CURSOR_WORDS.has(part));
 }
 
 function isSecretsField(name: string): boolean {
@@ -85,11 +104,20 @@ export function credentialValues(request: unknown): string[] {
   return [...found].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every occurrence of every credential value in `text` with `[REDACTED]`. */
+/**
+ * Replaces the credential values in `text` with `[REDACTED]`: long ones wherever they occur, short
+ * ones where they stand quoted (see the rule above).
+ */
 export function scrub(text: string, credentials: readonly string[]): string {
   let result = text;
   for (const value of credentials) {
-    if (result.includes(value)) result = result.split(value).join(REDACTED);
+    if (value.length >= MIN_SUBSTRING_LENGTH) {
+      result = result.split(value).join(REDACTED);
+      continue;
+    }
+    for (const quoted of new Set([JSON.stringify(value), `"${value}"`])) {
+      result = result.split(quoted).join(`"${REDACTED}"`);
+    }
   }
   return result;
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { modeName } from "../../src/controller/access-modes.js";
 import { CreateVolumeRequest, VolumeCapability_AccessMode_Mode as Mode } from "../../src/generated/csi.js";
+import { modeName } from "../../src/shared/access-modes.js";
 import { GiB, type Harness, mountCapability, rpc, startHarness, takeApiCalls } from "./controller-harness.js";
 
 const ZONE_KEY = "topology.block.csi.ballast.dev/zone";

@@ -156,6 +156,32 @@ describe("Controller snapshot RPCs against the reference cloud", () => {
     );
   });
 
+  async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
+    const error = await promise.then(
+      () => assert.fail("CreateSnapshot answered OK"),
+      (e: ServiceError) => e,
+    );
+    assert.equal(error.code, status.INVALID_ARGUMENT, error.details);
+    return error;
+  }
+
+  test("a snapshot parameter named after an object property (constructor) is unknown, not a tag", async () => {
+    const source = await volume("snap-src-constructor");
+    const error = await refusal(snapshot("snapshot-constructor", source, { constructor: "x" }));
+    assert.equal(error.details, "parameters.constructor: unknown snapshot parameter");
+  });
+
+  test("a control character in the VolumeSnapshot name it records as a tag is InvalidArgument", async () => {
+    const source = await volume("snap-src-control");
+    const error = await refusal(
+      snapshot("snapshot-control", source, { "csi.storage.k8s.io/volumesnapshot/name": "snap\u0000" }),
+    );
+    assert.equal(
+      error.details,
+      'parameters.csi.storage.k8s.io/volumesnapshot/name: the value of tag "ballast.dev/volumesnapshot-name" contains a control character (U+0000)',
+    );
+  });
+
   test("a volume restored from a snapshot carries the snapshot as its source", async () => {
     const source = await volume("snap-src-restore");
     const ready = await readySnapshot("snapshot-restore", source);

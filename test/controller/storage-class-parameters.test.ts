@@ -90,6 +90,44 @@ describe("parseVolumeParameters", () => {
     });
   });
 
+  for (const key of ["__proto__", "constructor", "prototype"]) {
+    test(`a tag key ${key} is refused, not dropped`, () => {
+      assert.throws(() => parseVolumeParameters({ tagSpecification_1: `${key}=x` }), {
+        kind: "InvalidArgument",
+        message: `parameters.tagSpecification_1: tag key "${key}" is not allowed (__proto__, constructor, prototype are refused)`,
+      });
+    });
+  }
+
+  test("a control character in a tag key is refused naming the key", () => {
+    assert.throws(() => parseVolumeParameters({ tagSpecification_2: "te\u001bam=payments" }), {
+      kind: "InvalidArgument",
+      message: 'parameters.tagSpecification_2: tag key "te\\u001bam" contains a control character (U+001B)',
+    });
+  });
+
+  test("a control character a template brings into a tag value is refused", () => {
+    assert.throws(
+      () =>
+        parseVolumeParameters({
+          "csi.storage.k8s.io/pvc/name": "data\u0085",
+          tagSpecification_1: "pvc={{ .PVCName }}",
+        }),
+      {
+        kind: "InvalidArgument",
+        message:
+          'parameters.tagSpecification_1: the value of tag "pvc" contains a control character (U+0085)',
+      },
+    );
+  });
+
+  test("a tag with an empty key is refused", () => {
+    assert.throws(() => parseVolumeParameters({ tagSpecification_1: " =value" }), {
+      kind: "InvalidArgument",
+      message: 'parameters.tagSpecification_1: " =value" is not key=value',
+    });
+  });
+
   test("an unknown template variable is refused", () => {
     assert.throws(() => parseVolumeParameters({ tagSpecification_1: "x={{ .Namespace }}" }), {
       kind: "InvalidArgument",
@@ -140,7 +178,31 @@ describe("resolveFsType", () => {
 
   test("an xfs block size above the page size is refused", () => {
     assert.throws(() => resolveFsType("xfs", parseVolumeParameters({ blockSize: "8192" })), {
-      message: "parameters.blockSize: 8192 is outside 512..4096 for xfs",
+      message: "parameters.blockSize: 8192 is outside 1024..4096 for xfs",
+    });
+  });
+
+  test("an ext4 block size above the page size is refused", () => {
+    assert.throws(() => resolveFsType("ext4", parseVolumeParameters({ blockSize: "65536" })), {
+      kind: "InvalidArgument",
+      message: "parameters.blockSize: 65536 is outside 1024..4096 for ext4",
+    });
+  });
+
+  test("an xfs inode size above half the block size is refused", () => {
+    assert.throws(
+      () => resolveFsType("xfs", parseVolumeParameters({ blockSize: "1024", inodeSize: "1024" })),
+      {
+        kind: "InvalidArgument",
+        message: "parameters.inodeSize: 1024 is larger than half of blockSize 1024",
+      },
+    );
+  });
+
+  test("an mkfs option that is not a decimal integer is refused naming the value", () => {
+    assert.throws(() => resolveFsType("ext4", parseVolumeParameters({ inodeSize: "256b" })), {
+      kind: "InvalidArgument",
+      message: 'parameters.inodeSize: "256b" is not a decimal integer',
     });
   });
 

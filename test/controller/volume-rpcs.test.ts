@@ -220,12 +220,17 @@ describe("Controller volume RPCs against the reference cloud", () => {
     assert.equal(code, status.INVALID_ARGUMENT);
   });
 
-  test("CreateVolume puts the validated mkfs options and the tier in the volume context", async () => {
+  test("CreateVolume puts the validated mkfs options, the StorageClass's fsType and the tier in the volume context", async () => {
     const { volume } = await create({
       name: "pvc-mkfs",
       parameters: { blockSize: "4096", inodeSize: "256", "csi.storage.k8s.io/fstype": "ext4" },
     });
-    assert.deepEqual(volume?.volumeContext, { blockSize: "4096", inodeSize: "256", volumeType: "balanced" });
+    assert.deepEqual(volume?.volumeContext, {
+      blockSize: "4096",
+      inodeSize: "256",
+      fsType: "ext4",
+      volumeType: "balanced",
+    });
   });
 
   test("CreateVolume expands tag templates from the provisioner's metadata", async () => {

@@ -79,7 +79,7 @@ const invalidStages: [string, Record<string, unknown>, RegExp][] = [
   [
     "absurd block size",
     { volumeContext: { blockSize: "1048576" } },
-    /volume_context.blockSize: 1048576 is outside 512..65536/,
+    /volume_context.blockSize: 1048576 is outside 1024..4096 for ext4/,
   ],
   [
     "serial of another volume",

@@ -55,7 +55,20 @@ describe("format safety", { concurrency: true }, () => {
     );
     const [mkfs] = exec.calls.filter(isMkfs);
     const uuid = mkfs?.at(-2) ?? "";
-    assert.deepEqual(mkfs, ["mkfs.ext4", "-F", "-q", "-b", "1024", "-I", "256", "-U", uuid, volume.loop]);
+    assert.deepEqual(mkfs, [
+      "mkfs.ext4",
+      "-F",
+      "-q",
+      "-E",
+      "nodiscard",
+      "-b",
+      "1024",
+      "-I",
+      "256",
+      "-U",
+      uuid,
+      volume.loop,
+    ]);
     assert.match(await sh("dumpe2fs", "-h", volume.loop), /^Block size:\s+1024$/m);
     assert.equal((await sh("blkid", "-p", "-s", "UUID", "-o", "value", volume.loop)).trim(), uuid);
   });

@@ -295,7 +295,7 @@ describe("node driver", () => {
     const ready = await fetch(`${driver.observability?.url}/readyz`);
 
     assert.equal(metrics.has("ballast_node_volumes_staged"), true);
-    assert.equal(metrics.has("ballast_process_resident_memory_bytes"), true);
+    assert.equal(metrics.has("process_resident_memory_bytes"), true);
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { ready: true, checks: { csi: "ok" } });
   });

@@ -30,6 +30,7 @@ interface Variable {
   name: string;
   type: string;
   query: string | { query: string };
+  allValue?: string;
 }
 
 interface Dashboard {
@@ -143,6 +144,18 @@ describe("grafana-dashboard.json", () => {
     assert.deepEqual(problems, []);
   });
 
+  test("the variables list only Ballast's jobs, so the unprefixed process panels show no other process", () => {
+    const queries = dashboard.templating.list
+      .filter((variable) => variable.type === "query")
+      .map((variable) => (typeof variable.query === "string" ? variable.query : variable.query.query));
+    assert.deepEqual(
+      queries.filter((query) => !/^label_values\(ballast_/.test(query)),
+      [],
+    );
+    const job = dashboard.templating.list.find((variable) => variable.name === "job");
+    assert.equal(job?.allValue, undefined, "a catch-all `All` would match every job in Prometheus");
+  });
+
   test("shows every Ballast metric defined in metrics.ts", async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     const defined = (await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name);
@@ -162,10 +175,10 @@ describe("grafana-dashboard.json", () => {
       .map((target) => target.expr)
       .join("\n");
     for (const name of [
-      "ballast_process_cpu_seconds_total",
-      "ballast_process_resident_memory_bytes",
-      "ballast_nodejs_eventloop_lag_p99_seconds",
-      "ballast_nodejs_gc_duration_seconds_sum",
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "nodejs_eventloop_lag_p99_seconds",
+      "nodejs_gc_duration_seconds_sum",
     ]) {
       assert.equal(text.includes(name), true, name);
     }

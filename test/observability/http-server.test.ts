@@ -34,8 +34,8 @@ describe("startObservabilityServer", () => {
     assert.equal(response.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
     assert.match(body, /^# HELP ballast_csi_operations_total CSI RPCs completed/m);
     assert.match(body, /^ballast_csi_operations_total\{method="CreateVolume",code="OK"\} 1$/m);
-    assert.match(body, /^# TYPE ballast_process_resident_memory_bytes gauge$/m);
-    assert.match(body, /^# TYPE ballast_nodejs_eventloop_lag_seconds gauge$/m);
+    assert.match(body, /^# TYPE process_resident_memory_bytes gauge$/m);
+    assert.match(body, /^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
   });
 
   test("/healthz answers 200 ok", async (t) => {

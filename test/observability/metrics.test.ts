@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DEFAULT_DEVICE_WAIT_MS } from "../../src/node/node-service.js";
 import { Metrics } from "../../src/observability/metrics.js";
+import { parseExposition } from "./exposition.js";
 
 /** The finite `le` bounds of a histogram, observed once so prom-client exports its buckets. */
 async function bucketBounds(metrics: Metrics, name: string): Promise<number[]> {
@@ -32,5 +33,25 @@ describe("Metrics", () => {
     const text = await metrics.registry.metrics();
 
     assert.equal(/^ballast_inventory_refreshes_total/m.test(text), false);
+  });
+
+  test("exports the process and runtime metrics under the standard unprefixed names", async () => {
+    const metrics = new Metrics();
+
+    const text = await metrics.registry.metrics();
+    const scrape = parseExposition(text);
+
+    for (const name of [
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "process_start_time_seconds",
+      "process_open_fds",
+      "nodejs_heap_size_used_bytes",
+      "nodejs_eventloop_lag_p99_seconds",
+      "nodejs_version_info",
+    ]) {
+      assert.equal(scrape.has(name), true, name);
+    }
+    assert.deepEqual(text.match(/^ballast_(process|nodejs)_\w+/gm), null);
   });
 });

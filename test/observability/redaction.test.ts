@@ -7,10 +7,17 @@ import {
   CreateVolumeRequest,
   CreateVolumeResponse,
   DeleteVolumeRequest,
+  ListSnapshotsRequest,
+  ListVolumesRequest,
 } from "../../src/generated/csi.js";
 import { createLogger } from "../../src/observability/logger.js";
-import { credentialValues, isCredentialKey, scrub } from "../../src/observability/redaction.js";
-import { invalidArgument } from "../../src/shared/errors.js";
+import {
+  credentialValues,
+  isCredentialKey,
+  MIN_SUBSTRING_LENGTH,
+  scrub,
+} from "../../src/observability/redaction.js";
+import { aborted, invalidArgument } from "../../src/shared/errors.js";
 import { CapturedLog, call, startCsiHarness } from "./csi-harness.js";
 
 const SECRET_VALUES = {
@@ -176,7 +183,72 @@ describe("redaction", () => {
     assert.deepEqual(values, ["fourteen-chars", "nested-secret", "three", "one"]);
   });
 
-  test("scrub replaces every occurrence of every value", () => {
-    assert.equal(scrub("a=one b=three c=one", ["three", "one"]), "a=[REDACTED] b=[REDACTED] c=[REDACTED]");
+  test("scrub replaces every occurrence of every value of the minimum length or longer", () => {
+    assert.equal(
+      scrub("a=secret-one b=secret-three c=secret-one", ["secret-three", "secret-one"]),
+      "a=[REDACTED] b=[REDACTED] c=[REDACTED]",
+    );
+  });
+
+  test("a one-letter secret is scrubbed where it stands quoted, and nowhere else", () => {
+    const credentials = credentialValues({ secrets: { password: "a" } });
+    assert.equal(
+      scrub('volume vol-0abc is attached to a node; request {"password":"a"}', credentials),
+      'volume vol-0abc is attached to a node; request {"password":"[REDACTED]"}',
+    );
+  });
+
+  test("a secret one character short of the minimum is scrubbed only where quoted", () => {
+    const short = "x".repeat(MIN_SUBSTRING_LENGTH - 1);
+    assert.equal(scrub(`pre${short}post and "${short}"`, [short]), `pre${short}post and "[REDACTED]"`);
+  });
+
+  test("page cursors are not credentials; tokens that authenticate still are", () => {
+    for (const key of [
+      "startingToken",
+      "starting_token",
+      "nextToken",
+      "next_token",
+      "pageToken",
+      "nextPageToken",
+    ]) {
+      assert.equal(isCredentialKey(key), false, key);
+    }
+    for (const key of ["token", "authToken", "sessionToken", "refresh_token", "nextSecret"]) {
+      assert.equal(isCredentialKey(key), true, key);
+    }
+  });
+
+  /** A list handler that refuses its starting_token, quoting it as the driver's lists do. */
+  const refuseStartingToken = async (request: { startingToken: string }): Promise<never> => {
+    throw aborted(`starting_token: "${request.startingToken}" is not valid`);
+  };
+
+  test("a failing ListVolumes quotes its starting_token unredacted", async (t) => {
+    const h = await startCsiHarness({ controller: { listVolumes: unary(refuseStartingToken) } });
+    t.after(() => h.close());
+
+    const { error } = await call(
+      h.controller.listVolumes,
+      h.controller,
+      ListVolumesRequest.fromPartial({ maxEntries: 10, startingToken: "page-token-2f9c" }),
+    );
+
+    assert.equal(error?.code, status.ABORTED);
+    assert.equal(error?.details, 'starting_token: "page-token-2f9c" is not valid');
+    assert.match(h.log.text, /starting_token: \\"page-token-2f9c\\" is not valid/);
+  });
+
+  test("a failing ListSnapshots quotes its starting_token unredacted", async (t) => {
+    const h = await startCsiHarness({ controller: { listSnapshots: unary(refuseStartingToken) } });
+    t.after(() => h.close());
+
+    const { error } = await call(
+      h.controller.listSnapshots,
+      h.controller,
+      ListSnapshotsRequest.fromPartial({ startingToken: "snap-page-77" }),
+    );
+
+    assert.equal(error?.details, 'starting_token: "snap-page-77" is not valid');
   });
 });

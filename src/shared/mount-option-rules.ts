@@ -1,5 +1,5 @@
-import { invalidArgument } from "../shared/errors.js";
-import type { FsType } from "./filesystem-type.js";
+import { invalidArgument } from "./errors.js";
+import type { FsType } from "./filesystem-types.js";
 
 type ValueCheck = (value: string) => boolean;
 
@@ -54,9 +54,10 @@ const MAX_MOUNT_FLAGS_BYTES = 4096;
 
 /**
  * Mount flags come from the StorageClass (via the capability) and go straight to mount(8), so
- * only options known to be harmless are let through: no `bind`, `remount`, `loop`, helper
+ * the node lets through only options known to be harmless: no `bind`, `remount`, `loop`, helper
  * options (`x-*`, `helper=`), or anything that changes which device or namespace is mounted.
- * Flags may hold comma-separated lists; every element is checked.
+ * Flags may hold comma-separated lists; every element is checked. CreateVolume applies the same
+ * list, so a StorageClass no node would stage is refused before a volume is made for it.
  */
 export function checkedMountOptions(field: string, fsType: FsType, mountFlags: readonly string[]): string[] {
   if (Buffer.byteLength(mountFlags.join("")) > MAX_MOUNT_FLAGS_BYTES) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { checkedMountOptions } from "../../src/node/mount-options.js";
+import { checkedMountOptions } from "../../src/shared/mount-option-rules.js";
 
 describe("mount option allow-list", () => {
   test("keeps allowed options in order, splitting lists and dropping duplicates", () => {
