@@ -42,6 +42,18 @@ function checkedVolumeId(value: string): string {
   return value;
 }
 
+/** Where NodeGetVolumeStats and NodeExpandVolume find the volume; the staging path is optional. */
+function checkedVolumeLocation(request: { volumeId: string; volumePath: string; stagingTargetPath: string }) {
+  return {
+    volumeId: checkedVolumeId(request.volumeId),
+    volumePath: checkedVolumePath("volume_path", request.volumePath),
+    stagingPath:
+      request.stagingTargetPath === ""
+        ? undefined
+        : checkedPath("staging_target_path", request.stagingTargetPath),
+  };
+}
+
 interface CheckedCapability {
   access: VolumeAccess;
   readOnlyMode: boolean;
@@ -156,12 +168,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
     }),
 
     nodeGetVolumeStats: unary(async (request) => {
-      const volumeId = checkedVolumeId(request.volumeId);
-      const volumePath = checkedVolumePath("volume_path", request.volumePath);
-      const stagingPath =
-        request.stagingTargetPath === ""
-          ? undefined
-          : checkedPath("staging_target_path", request.stagingTargetPath);
+      const { volumeId, volumePath, stagingPath } = checkedVolumeLocation(request);
       const stats = await service.volumeStats({ volumeId, volumePath, stagingPath });
       return {
         usage: stats.usage.map((figures) => ({
@@ -175,12 +182,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
     }),
 
     nodeExpandVolume: unary(async (request) => {
-      const volumeId = checkedVolumeId(request.volumeId);
-      const volumePath = checkedVolumePath("volume_path", request.volumePath);
-      const stagingPath =
-        request.stagingTargetPath === ""
-          ? undefined
-          : checkedPath("staging_target_path", request.stagingTargetPath);
+      const { volumeId, volumePath, stagingPath } = checkedVolumeLocation(request);
       const requiredBytes = request.capacityRange?.requiredBytes ?? 0n;
       const limitBytes = request.capacityRange?.limitBytes ?? 0n;
       if (requiredBytes < 0n) {

@@ -18,7 +18,9 @@ const MiB = 1024n * 1024n;
 const READ_WHOLE_UP_TO = 256n * MiB;
 const WINDOW_BYTES = 64n * 1024n;
 const SPREAD_WINDOWS = 1024n;
-const CHUNK_BYTES = Number(MiB);
+const CHUNK_BYTES = MiB;
+/** What a blank chunk reads as; compared whole, which is far cheaper than looking byte by byte. */
+const ZEROS = Buffer.alloc(Number(CHUNK_BYTES));
 
 /** A byte range of a device that the blank check reads. */
 export interface Window {
@@ -119,19 +121,12 @@ export class SystemDeviceProbe implements DeviceProbe {
 
   private async firstNonZero(device: string, size: bigint): Promise<bigint | undefined> {
     for (const window of sampleWindows(size)) {
-      for (
-        let offset = window.offset;
-        offset < window.offset + window.length;
-        offset += BigInt(CHUNK_BYTES)
-      ) {
-        const want = Number(
-          window.offset + window.length - offset < BigInt(CHUNK_BYTES)
-            ? window.offset + window.length - offset
-            : BigInt(CHUNK_BYTES),
-        );
+      const end = window.offset + window.length;
+      for (let offset = window.offset; offset < end; offset += CHUNK_BYTES) {
+        const want = Number(end - offset < CHUNK_BYTES ? end - offset : CHUNK_BYTES);
         const bytes = await this.read(device, offset, want);
-        const index = bytes.findIndex((byte) => byte !== 0);
-        if (index >= 0) return offset + BigInt(index);
+        if (bytes.equals(ZEROS.subarray(0, want))) continue;
+        return offset + BigInt(bytes.findIndex((byte) => byte !== 0));
       }
     }
     return undefined;

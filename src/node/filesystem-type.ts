@@ -3,11 +3,6 @@ import { VOLUME_CONTEXT_KEYS } from "../shared/volume-context-keys.js";
 
 export type { FsType } from "../shared/filesystem-types.js";
 
-/** A node request's fs_type: empty means the default filesystem. */
-export function checkedFsType(field: string, value: string): FsType {
-  return value === "" ? DEFAULT_FS_TYPE : parseFsType(field, value);
-}
-
 /**
  * The filesystem a NodeStage or NodePublish asks for: the capability's fs_type when it names one,
  * else the StorageClass's that CreateVolume put in the volume context, else the default.

@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { failedPrecondition, internal } from "../shared/errors.js";
-import type { DeviceDiscovery, DeviceHint, FoundDevice } from "./device-discovery.js";
+import { type DeviceDiscovery, type FoundDevice, serialOfVolume } from "./device-discovery.js";
 import { type DeviceNumbers, sameDevice } from "./device-numbers.js";
 import type { HostFs } from "./host-fs.js";
 import { isReadOnly, type MountEntry, type MountTable } from "./mount-table.js";
@@ -40,8 +40,9 @@ export class MountState {
   constructor(private readonly options: MountStateOptions) {}
 
   /** The volume's device if it is attached and proven now; never waits. */
-  async presentDevice(volumeId: string, hint: DeviceHint): Promise<PresentDevice> {
+  async presentDevice(volumeId: string): Promise<PresentDevice> {
     try {
+      const hint = { serial: serialOfVolume(volumeId) };
       return { device: await this.options.discovery.findNow(volumeId, hint), problem: undefined };
     } catch (error) {
       return { device: undefined, problem: (error as Error).message };

@@ -1,7 +1,6 @@
 import { failedPrecondition, notFound, unavailable } from "../shared/errors.js";
-import { serialOfVolume } from "./device-discovery.js";
+import { supportedFsType } from "../shared/filesystem-types.js";
 import { type DeviceNumbers, sameDevice } from "./device-numbers.js";
-import { checkedFsType, type FsType } from "./filesystem-type.js";
 import type { NodeContext } from "./node-context.js";
 import type { ExpandVolumeRequest } from "./node-requests.js";
 
@@ -18,7 +17,7 @@ export async function expandVolume(
   const { host, mounts, state, resizer, logger } = context;
   const info = await host.stat(volumePath);
   if (info === undefined) throw notFound(`volume_path ${volumePath} does not exist`);
-  const present = await state.presentDevice(volumeId, { serial: serialOfVolume(volumeId) });
+  const present = await state.presentDevice(volumeId);
   const device = present.device;
   if (device === undefined) {
     throw notFound(
@@ -40,10 +39,8 @@ export async function expandVolume(
       `${volumePath} holds ${state.describe(mounted)}, not volume ${volumeId}'s device ${device.path}`,
     );
   }
-  let fsType: FsType;
-  try {
-    fsType = checkedFsType("filesystem", mounted.fsType);
-  } catch {
+  const fsType = supportedFsType(mounted.fsType);
+  if (fsType === undefined) {
     throw failedPrecondition(`${volumePath} holds ${mounted.fsType}, which this driver cannot grow`);
   }
   const deviceBytes = await requireDeviceSize(context, volumeId, device, request.requiredBytes);

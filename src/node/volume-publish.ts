@@ -1,6 +1,5 @@
 import { dirname } from "node:path";
 import { alreadyExists, failedPrecondition } from "../shared/errors.js";
-import { serialOfVolume } from "./device-discovery.js";
 import { sameDevice } from "./device-numbers.js";
 import { isReadOnly } from "./mount-table.js";
 import type { NodeContext } from "./node-context.js";
@@ -104,9 +103,7 @@ export async function unpublishVolume(context: NodeContext, request: UnpublishVo
   let unboundBlock = false;
   const top = await mounts.top(request.targetPath);
   if (top !== undefined) {
-    const { device } = await state.presentDevice(request.volumeId, {
-      serial: serialOfVolume(request.volumeId),
-    });
+    const { device } = await state.presentDevice(request.volumeId);
     unboundBlock = top.fsType === "devtmpfs";
     await state.unmountOwn(request.targetPath, request.volumeId, device);
   }

@@ -1,5 +1,6 @@
 import { alreadyExists } from "../shared/errors.js";
-import { type FoundDevice, serialOfVolume } from "./device-discovery.js";
+import type { FoundDevice } from "./device-discovery.js";
+import type { FsType } from "./filesystem-type.js";
 import { isReadOnly } from "./mount-table.js";
 import type { NodeContext } from "./node-context.js";
 import type { StageVolumeRequest, UnstageVolumeRequest } from "./node-requests.js";
@@ -63,7 +64,7 @@ export async function stageVolume(context: NodeContext, request: StageVolumeRequ
 async function mountStaged(
   context: NodeContext,
   request: StageVolumeRequest,
-  fsType: "ext4" | "xfs",
+  fsType: FsType,
   mountOptions: string[],
   device: FoundDevice,
 ): Promise<void> {
@@ -96,9 +97,7 @@ async function mountStaged(
 export async function unstageVolume(context: NodeContext, request: UnstageVolumeRequest): Promise<void> {
   const { state } = context;
   if ((await context.mounts.top(request.stagingPath)) !== undefined) {
-    const { device } = await state.presentDevice(request.volumeId, {
-      serial: serialOfVolume(request.volumeId),
-    });
+    const { device } = await state.presentDevice(request.volumeId);
     await state.unmountOwn(request.stagingPath, request.volumeId, device);
   }
   await state.removeEmptyDirectory(request.stagingPath);

@@ -1,5 +1,4 @@
 import { notFound } from "../shared/errors.js";
-import { serialOfVolume } from "./device-discovery.js";
 import { type DeviceNumbers, sameDevice } from "./device-numbers.js";
 import type { PresentDevice } from "./mount-state.js";
 import type { NodeContext } from "./node-context.js";
@@ -15,13 +14,14 @@ export async function volumeStats(context: NodeContext, request: VolumeStatsRequ
   const { host, mounts, state } = context;
   const info = await host.lstat(volumePath);
   if (info === undefined) throw notFound(`volume_path ${volumePath} does not exist`);
-  const present = await state.presentDevice(volumeId, { serial: serialOfVolume(volumeId) });
+  const present = await state.presentDevice(volumeId);
 
   if (info.kind === "block-device" && info.device !== undefined) {
     await requireServed(context, volumeId, volumePath, info.device, present);
-    const size = await context.sysfs.sizeBytes(info.device);
-    const usage: VolumeUsageFigures[] = size === undefined ? [] : [{ unit: "bytes", total: size }];
-    return { usage, condition: await condition(context, volumeId, info.device, present) };
+    return {
+      usage: await deviceUsage(context, info.device),
+      condition: await condition(context, volumeId, info.device, present),
+    };
   }
 
   const mounted = await mounts.top(volumePath);
@@ -47,8 +47,7 @@ export async function volumeStats(context: NodeContext, request: VolumeStatsRequ
   await requireServed(context, volumeId, volumePath, served, present);
   const health = await condition(context, volumeId, served, present);
   if (mounted.fsType === "devtmpfs") {
-    const size = await context.sysfs.sizeBytes(served);
-    return { usage: size === undefined ? [] : [{ unit: "bytes", total: size }], condition: health };
+    return { usage: await deviceUsage(context, served), condition: health };
   }
   try {
     const usage = await host.statfs(volumePath);
@@ -76,6 +75,12 @@ export async function volumeStats(context: NodeContext, request: VolumeStatsRequ
       condition: { abnormal: true, message: `statfs of ${volumePath} failed: ${(error as Error).message}` },
     };
   }
+}
+
+/** A raw block volume's usage: only its size is known. */
+async function deviceUsage(context: NodeContext, device: DeviceNumbers): Promise<VolumeUsageFigures[]> {
+  const size = await context.sysfs.sizeBytes(device);
+  return size === undefined ? [] : [{ unit: "bytes", total: size }];
 }
 
 /** The device at the path must be the volume's, or, with the volume's link gone, a device that is gone too. */
