@@ -1,6 +1,6 @@
 import type { BlockStorage } from "./block-storage.js";
 import type { CloudCatalog } from "./cloud-catalog.js";
-import type { InFlightLocks } from "./inflight-locks.js";
+import type { InFlightLocks } from "../shared/inflight-locks.js";
 
 /** What every controller operation works with; built once by `ControllerService`. */
 export interface ControllerContext {

@@ -1,7 +1,7 @@
 import type { BlockStorage, OperationOptions } from "./block-storage.js";
 import { CloudCatalog } from "./cloud-catalog.js";
 import type { ControllerContext } from "./controller-context.js";
-import { InFlightLocks } from "./inflight-locks.js";
+import { InFlightLocks } from "../shared/inflight-locks.js";
 
 export interface ControllerServiceOptions {
   cloud: BlockStorage;

@@ -17,7 +17,7 @@ import { unsupportedCapabilityReason } from "./access-modes.js";
 import type { Attachment, OperationOptions, Volume } from "./block-storage.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { operationKey } from "./idempotency-keys.js";
-import type { LockSet } from "./inflight-locks.js";
+import type { LockSet } from "../shared/inflight-locks.js";
 import { volumeTypeFromContext } from "./volume-context.js";
 import { findVolumeType } from "./volume-type-rules.js";
 

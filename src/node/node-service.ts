@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { InFlightLocks } from "../controller/inflight-locks.js";
+import { InFlightLocks } from "../shared/inflight-locks.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type Clock, systemClock } from "./clock.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InFlightLocks } from "../../src/controller/inflight-locks.js";
+import { InFlightLocks } from "../../src/shared/inflight-locks.js";
 
 function gate() {
   let open: () => void = () => {};
