@@ -47,6 +47,16 @@ RUN apt-get update \
  && useradd --system --uid 10001 --gid ballast --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin ballast
 ENV NODE_ENV=production
+# V8 flags, each measured by `npm run bench` (docs/benchmarks.md, "Issue 15"), which starts the
+# driver with them too (bench/harness/image-flags.ts):
+# - the young generation grows to 2 x 16 MiB under load and stays; capped at 2 x 2 MiB the node
+#   plugin holds 76-78 MiB RSS after 30 s of 32 RPCs in flight instead of 100-134 MiB;
+# - V8 sizes the old generation from the host's memory, not the container's limit; capped at
+#   128 MiB (4x the controller's 30 MiB live heap at the peak of a 1000-volume storm) the storm
+#   peaks at 106-108 MiB RSS instead of 144-192 MiB.
+# Together they cost the driver up to a fifth more CPU for the same work (about 10% per trivial
+# RPC); memory is paid on every node, CPU only when RPCs come.
+ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=128"
 WORKDIR /opt/ballast
 COPY --from=production-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export const SCENARIOS = ["storm", "economy", "latency", "grpc", "memory", "node"] as const;
+export const SCENARIOS = ["storm", "economy", "latency", "grpc", "memory", "node", "floor"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -26,6 +26,13 @@ export interface BenchOptions {
   /** Scenario 6. */
   nodeIterations: number;
   fsType: "ext4" | "xfs";
+  /** Scenario 7: rounds per server and seconds per round (at --grpc-concurrency). */
+  floorRounds: number;
+  floorSeconds: number;
+  /** Scenario 7: seconds after start of the idle memory reading. */
+  floorIdleSeconds: number;
+  /** Scenario 7: another checkout's build measured in the same rounds (before and after). */
+  floorBaseline?: string | undefined;
   /** How long the driver sits idle after start before the idle memory reading. */
   idleSettleMs: number;
   /** The driver's --log-level: info is the production default and part of what is measured. */
@@ -51,6 +58,9 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, "outDir"> = {
   grpcConcurrency: 32,
   nodeIterations: 10,
   fsType: "ext4",
+  floorRounds: 6,
+  floorSeconds: 5,
+  floorIdleSeconds: 30,
   idleSettleMs: 2_000,
   driverLogLevel: "info",
   keep: false,
@@ -68,6 +78,9 @@ export const SMOKE_OPTIONS: Omit<BenchOptions, "outDir"> = {
   grpcSeconds: 0.5,
   grpcConcurrency: 4,
   nodeIterations: 1,
+  floorRounds: 2,
+  floorSeconds: 0.5,
+  floorIdleSeconds: 1,
   idleSettleMs: 200,
 };
 
@@ -88,6 +101,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --grpc-concurrency <n>    raw gRPC: calls in flight (default ${DEFAULT_OPTIONS.grpcConcurrency})
   --node-iterations <n>     node path: stage/publish/unpublish/unstage rounds (default ${DEFAULT_OPTIONS.nodeIterations})
   --fs-type <ext4|xfs>      node path filesystem (default ${DEFAULT_OPTIONS.fsType})
+  --floor-rounds <n>        node vs floor: rounds per server (default ${DEFAULT_OPTIONS.floorRounds})
+  --floor-seconds <s>       node vs floor: seconds per round and server (default ${DEFAULT_OPTIONS.floorSeconds})
+  --floor-idle-seconds <s>  node vs floor: idle reading this long after start (default ${DEFAULT_OPTIONS.floorIdleSeconds})
+  --floor-baseline <dir>    node vs floor: also measure the ballast build in this checkout
   --driver-log-level <lvl>  the driver's --log-level (default info; debug shows its commands and API calls)
   --out <dir>               where the JSON result is written (default bench/results)
   --keep                    keep the work directory with the cloud and driver logs
@@ -166,6 +183,15 @@ export function parseBenchArgs(argv: string[], defaultOutDir: string): BenchOpti
     grpcConcurrency: positive("grpc-concurrency", values["grpc-concurrency"], base.grpcConcurrency),
     nodeIterations: positive("node-iterations", values["node-iterations"], base.nodeIterations),
     fsType,
+    floorRounds: positive("floor-rounds", values["floor-rounds"], base.floorRounds),
+    floorSeconds: positive("floor-seconds", values["floor-seconds"], base.floorSeconds, false),
+    floorIdleSeconds: positive(
+      "floor-idle-seconds",
+      values["floor-idle-seconds"],
+      base.floorIdleSeconds,
+      false,
+    ),
+    floorBaseline: values["floor-baseline"],
     idleSettleMs: base.idleSettleMs,
     driverLogLevel: logLevel(values["driver-log-level"], base.driverLogLevel),
     outDir: values.out ?? defaultOutDir,
@@ -195,6 +221,10 @@ function parse(argv: string[]) {
       "grpc-concurrency": text,
       "node-iterations": text,
       "fs-type": text,
+      "floor-rounds": text,
+      "floor-seconds": text,
+      "floor-idle-seconds": text,
+      "floor-baseline": text,
       "driver-log-level": text,
       out: text,
       keep: { type: "boolean" },

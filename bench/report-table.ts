@@ -1,5 +1,6 @@
 import type { LatencySummary } from "./harness/stats.js";
 import type { BenchReport, ScenarioOutcome } from "./run-bench.js";
+import type { NodeFloorResult } from "./scenarios/node-floor.js";
 
 type Row = string[];
 
@@ -48,6 +49,65 @@ function section<T>(
   if (outcome.status === "skipped") return `## ${title}\n\nskipped: ${outcome.reason}\n`;
   if (outcome.status === "failed") return `## ${title}\n\nFAILED: ${outcome.error.split("\n")[0]}\n`;
   return `## ${title} (${(outcome.durationMs / 1000).toFixed(1)} s)\n\n${body(outcome.figures)}\n`;
+}
+
+function floorSection(floor: NodeFloorResult): string {
+  const [bare] = floor.sides;
+  const versus = (value: number | null | undefined, base: number | null | undefined) =>
+    value == null || base == null || bare === undefined
+      ? ""
+      : ` (${times(base === 0 ? null : value / base)})`;
+  const rows: Row[] = [
+    [
+      "calls/s",
+      ...floor.sides.map(
+        (side) => `${side.callsPerSecond}${versus(side.callsPerSecond, bare?.callsPerSecond)}`,
+      ),
+    ],
+    ["calls/s by round", ...floor.sides.map((side) => side.roundCallsPerSecond.join(", "))],
+    ["latency", ...floor.sides.map((side) => latency(side.latency))],
+    [
+      "p99",
+      ...floor.sides.map(
+        (side) => `${ms(side.latency.p99Ms)}${versus(side.latency.p99Ms, bare?.latency.p99Ms)}`,
+      ),
+    ],
+    [
+      "server CPU per call",
+      ...floor.sides.map((side) =>
+        side.cpuMicrosPerCall === null
+          ? "n/a"
+          : `${side.cpuMicrosPerCall} µs${versus(side.cpuMicrosPerCall, bare?.cpuMicrosPerCall)}`,
+      ),
+    ],
+    ...(
+      [
+        ["start-up", "startup"],
+        ["idle", "idle"],
+        ["after load", "afterLoad"],
+      ] as const
+    ).map(
+      ([name, key]): Row => [
+        `RSS ${name} (anonymous)`,
+        ...floor.sides.map(
+          (side) => `${mib(side.memory[key].rssBytes)} (${mib(side.memory[key].rssAnonBytes)})`,
+        ),
+      ],
+    ),
+    ["RSS high-water mark", ...floor.sides.map((side) => mib(side.memory.highWaterRssBytes))],
+    ["errors", ...floor.sides.map((side) => errors(side.errors))],
+  ];
+  const verdicts = floor.targets.map(
+    (target) =>
+      `- ${target.figure}: ${target.value ?? "n/a"} (target ${target.target}): ${target.met ? "met" : "NOT met"}`,
+  );
+  return [
+    `NodeGetCapabilities x${floor.concurrency}, ${floor.rounds} rounds of ${floor.roundMs / 1000} s per server, order rotating; RSS at start-up (${floor.startupMs / 1000} s), idle (${floor.idleMs / 1000} s after start) and after the load`,
+    "",
+    table(["figure", ...floor.sides.map((side) => side.label)], rows),
+    "",
+    ...verdicts,
+  ].join("\n");
 }
 
 /** The report as the tables `npm run bench` prints (Markdown, pasted into docs/benchmarks.md). */
@@ -157,6 +217,7 @@ export function formatReport(report: BenchReport): string {
           : `\nleft-over mounts removed: ${node.leftoverMounts.join(", ")}`,
       ].join("\n"),
     ),
+    section("7. ballast node against the bare grpc-js floor", scenarios.floor, floorSection),
   ];
   const machine = report.machine;
   const head = `Ballast benchmarks ${report.startedAt} on ${machine.cpus} x ${machine.cpuModel}, ${mib(machine.memoryTotalBytes)}, node ${machine.node}, load ${machine.loadAverage.join(" ")}, ${(report.durationMs / 1000).toFixed(0)} s in all`;

@@ -7,6 +7,7 @@ import type { BenchOptions, ScenarioName } from "./options.js";
 import { type AddedLatencyResult, runAddedLatency } from "./scenarios/added-latency.js";
 import { type EconomyResult, runApiEconomy } from "./scenarios/api-economy.js";
 import { type GrpcThroughputResult, runGrpcThroughput } from "./scenarios/grpc-throughput.js";
+import { type NodeFloorResult, runNodeFloor } from "./scenarios/node-floor.js";
 import { type NodePathResult, runNodePath } from "./scenarios/node-path.js";
 import { runProvisioningStorm, type StormResult } from "./scenarios/provisioning-storm.js";
 
@@ -29,6 +30,7 @@ export interface BenchReport {
     grpc?: ScenarioOutcome<GrpcThroughputResult>;
     memory?: ScenarioOutcome<StormResult["memory"]>;
     node?: ScenarioOutcome<NodePathResult>;
+    floor?: ScenarioOutcome<NodeFloorResult>;
   };
 }
 
@@ -150,6 +152,24 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
         }),
       );
     }
+  }
+  if (wants("floor")) {
+    hooks.progress(
+      `floor: ballast node vs bare grpc-js${options.floorBaseline ? ` vs ${options.floorBaseline}` : ""}, ${options.floorRounds} rounds of ${options.floorSeconds} s each at concurrency ${options.grpcConcurrency}`,
+    );
+    report.scenarios.floor = await attempt(() =>
+      runNodeFloor({
+        rounds: options.floorRounds,
+        roundMs: options.floorSeconds * 1000,
+        concurrency: options.grpcConcurrency,
+        idleSettleMs: options.idleSettleMs,
+        idleMs: options.floorIdleSeconds * 1000,
+        driverLogLevel: options.driverLogLevel,
+        workDir: join(workDir, "floor"),
+        repoRoot: hooks.repoRoot,
+        baselineRepo: options.floorBaseline,
+      }),
+    );
   }
   report.durationMs = Date.now() - started;
   if (!options.keep && failedScenarios(report).length === 0)

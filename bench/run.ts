@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBenchArgs, USAGE, UsageError } from "./options.js";
+import { reportCharts } from "./report-charts.js";
 import { formatReport } from "./report-table.js";
 import { failedScenarios, runBench } from "./run-bench.js";
 
@@ -32,7 +33,13 @@ async function main(argv: string[]): Promise<number> {
   await mkdir(options.outDir, { recursive: true });
   const file = join(options.outDir, `bench-${report.startedAt.replace(/[:.]/g, "-")}.json`);
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${formatReport(report)}\nresult: ${file}\n`);
+  const charts = reportCharts(report);
+  const chartDir = file.replace(/\.json$/, "");
+  if (charts.length > 0) await mkdir(chartDir, { recursive: true });
+  for (const chart of charts) await writeFile(join(chartDir, chart.name), chart.svg);
+  process.stdout.write(
+    `${formatReport(report)}\nresult: ${file}${charts.length > 0 ? `\ncharts: ${chartDir}/` : ""}\n`,
+  );
   const failed = failedScenarios(report);
   if (failed.length > 0) {
     process.stderr.write(`bench: ${failed.join(", ")} failed; logs are in ${report.workDir}\n`);

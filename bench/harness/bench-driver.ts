@@ -5,6 +5,7 @@ import { type CsiClient, createCsiClient } from "../../src/demo/csi-client.js";
 import { BENCH_ZONE } from "./bench-cloud.js";
 import { Child } from "./child-process.js";
 import { freePort } from "./free-port.js";
+import { imageNodeFlags } from "./image-flags.js";
 
 export interface BenchDriverOptions {
   /** Holds the socket, the token file and the driver's log. */
@@ -21,7 +22,10 @@ export interface BenchDriverOptions {
   logLevel?: string;
 }
 
-/** `./bin/ballast all` in its own process, reached over its unix socket as kubelet and the sidecars do. */
+/**
+ * `./bin/ballast all` in its own process, with the image's node flags, reached over its unix
+ * socket as kubelet and the sidecars do.
+ */
 export interface BenchDriver {
   readonly pid: number;
   readonly endpoint: string;
@@ -67,6 +71,8 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
   const child = new Child({
     command: process.execPath,
     args: [
+      // The runtime flags the image starts the driver with.
+      ...(await imageNodeFlags(options.repoRoot)),
       "--import",
       pathToFileURL(join(options.repoRoot, "bench/harness/exit-with-harness.mjs")).href,
       join(options.repoRoot, "bin/ballast"),

@@ -10,6 +10,8 @@ export interface MemoryPeaks extends MemoryReading {
   /** The kernel's high-water mark of the resident set (VmHWM) since the process started. */
   rssHighWaterBytes: number;
   samples: number;
+  /** Every sample: ms since the sampler started, RSS and heap used in bytes. */
+  series: [number, number, number][];
 }
 
 async function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
@@ -17,6 +19,28 @@ async function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): Promise<numb
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status);
   if (match === null) throw new Error(`/proc/${pid}/status has no ${field}`);
   return Number(match[1]) * 1024;
+}
+
+export interface ProcessRss {
+  rssBytes: number;
+  /**
+   * The anonymous part of it (heap, stacks, buffers). The rest is mostly the node binary's pages,
+   * shared with every node process and reclaimable, as the kernel maps files.
+   */
+  rssAnonBytes: number;
+  /** The kernel's high-water mark of the resident set since the process started. */
+  rssHighWaterBytes: number;
+}
+
+/** The kernel's view of a process's resident set now. */
+export async function processRss(pid: number): Promise<ProcessRss> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status);
+    if (match === null) throw new Error(`/proc/${pid}/status has no ${field}`);
+    return Number(match[1]) * 1024;
+  };
+  return { rssBytes: kb("VmRSS"), rssAnonBytes: kb("RssAnon"), rssHighWaterBytes: kb("VmHWM") };
 }
 
 /** A sample value of the driver's /metrics (prom-client default metrics, unprefixed). */
@@ -42,6 +66,8 @@ export async function readMemory(pid: number, metricsUrl: string): Promise<Memor
 export class MemorySampler {
   private readonly peaks: MemoryReading = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0 };
   private samples = 0;
+  private readonly series: [number, number, number][] = [];
+  private readonly startedAt = Date.now();
   private readonly timer: NodeJS.Timeout;
   private pending: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
@@ -60,6 +86,7 @@ export class MemorySampler {
     try {
       const reading = await readMemory(this.pid, this.metricsUrl);
       this.samples += 1;
+      this.series.push([Date.now() - this.startedAt, reading.rssBytes, reading.heapUsedBytes]);
       this.peaks.rssBytes = Math.max(this.peaks.rssBytes, reading.rssBytes);
       this.peaks.heapUsedBytes = Math.max(this.peaks.heapUsedBytes, reading.heapUsedBytes);
       this.peaks.heapTotalBytes = Math.max(this.peaks.heapTotalBytes, reading.heapTotalBytes);
@@ -73,6 +100,11 @@ export class MemorySampler {
     await this.pending;
     await this.sample();
     if (this.failure !== undefined) throw this.failure;
-    return { ...this.peaks, rssHighWaterBytes: await procStatusKb(this.pid, "VmHWM"), samples: this.samples };
+    return {
+      ...this.peaks,
+      rssHighWaterBytes: await procStatusKb(this.pid, "VmHWM"),
+      samples: this.samples,
+      series: this.series,
+    };
   }
 }

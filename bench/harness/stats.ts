@@ -50,3 +50,12 @@ export function countError(errors: ErrorCounts, label: string): void {
 export function totalErrors(errors: ErrorCounts): number {
   return Object.values(errors).reduce((sum, count) => sum + count, 0);
 }
+
+/** Latency quantiles at 1%, 2%, …, 99%, then 99.9%: the distributions the charts draw. */
+export const QUANTILES = [...Array.from({ length: 99 }, (_, index) => (index + 1) / 100), 0.999];
+
+/** Nearest-rank value of every one of QUANTILES, in ms to the µs; zeros for no samples. */
+export function quantiles(samplesMs: readonly number[]): number[] {
+  const sorted = Array.from(Float64Array.from(samplesMs).sort());
+  return QUANTILES.map((fraction) => rounded(percentile(sorted, fraction)));
+}

@@ -2,7 +2,7 @@ import type { BlockStorageClient } from "../../src/cloud/index.js";
 import type { BenchDriver } from "../harness/bench-driver.js";
 import { createDirectClient } from "../harness/direct-client.js";
 import { withEnvironment } from "../harness/environment.js";
-import { elapsedMs, type LatencySummary, summarize } from "../harness/stats.js";
+import { elapsedMs, type LatencySummary, quantiles, summarize } from "../harness/stats.js";
 import { CALL_TIMEOUT_MS, directCreateRequest, GiB, MOUNT_EXT4 } from "../harness/workload.js";
 
 export interface AddedLatencyOptions {
@@ -23,6 +23,8 @@ export interface PairedLatency {
   direct: LatencySummary;
   /** Per pair: driver minus direct. */
   added: LatencySummary;
+  /** Latency in ms at each of QUANTILES (harness/stats.ts), for the charts. */
+  quantilesMs: { driver: number[]; direct: number[] };
 }
 
 export interface AddedLatencyResult {
@@ -72,6 +74,7 @@ function paired(rpc: string, directCall: string, samples: Awaited<ReturnType<typ
     driver: summarize(samples.driver),
     direct: summarize(samples.direct),
     added: summarize(samples.added),
+    quantilesMs: { driver: quantiles(samples.driver), direct: quantiles(samples.direct) },
   };
 }
 

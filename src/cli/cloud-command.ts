@@ -2,20 +2,20 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parse } from "yaml";
-import { DEFAULT_ZONES, defaultInstances } from "../cloud-sim/config.js";
+import { defaultInstances } from "../cloud-sim/config.js";
 import { Contract } from "../cloud-sim/contract.js";
-import {
-  type FaultConfig,
-  type ReferenceCloudConfig,
-  ReferenceCloudStartError,
-  startReferenceCloud,
-} from "../cloud-sim/index.js";
+import { API_NAMES, type ApiName, type RateLimitOverride } from "../cloud-sim/faces/face.js";
+import { faceFor } from "../cloud-sim/faces/faces.js";
+import { type FaultConfig, ReferenceCloudStartError, startReferenceCloud } from "../cloud-sim/index.js";
+import type { ReferenceCloudOptions } from "../cloud-sim/reference-cloud.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../observability/logger.js";
 import { stopOnSignal } from "./exit.js";
 
 const STARTUP_FAILURE = 2;
 
 interface CloudOptions {
+  api: ApiName;
+  apiRateLimit?: RateLimitOverride;
   listen: string;
   dataDir: string;
   tokenFile?: string;
@@ -42,7 +42,23 @@ const CONFIG_FILE_KEYS = [
 /** `ballast cloud`: the reference cloud server over sparse files and loop devices. */
 export function cloudCommand(): Command {
   return new Command("cloud")
-    .description("Serve the reference block-storage cloud (openapi/block-storage.v1.yaml) on this machine")
+    .description(
+      "Serve the reference block-storage cloud on this machine, speaking Ballast's API (openapi/block-storage.v1.yaml) or DigitalOcean's or Hetzner Cloud's",
+    )
+    .addOption(
+      new Option("--api <name>", "the API to serve")
+        .choices(API_NAMES)
+        .default("ballast")
+        .env("BALLAST_CLOUD_API"),
+    )
+    .addOption(
+      new Option(
+        "--api-rate-limit <requests/seconds|off>",
+        "the digitalocean or hetzner API's request budget instead of the real one (e.g. 1000/60, or off)",
+      )
+        .argParser(rateLimit())
+        .env("BALLAST_CLOUD_API_RATE_LIMIT"),
+    )
     .addOption(
       new Option("--listen <host:port>", "address to listen on")
         .default("127.0.0.1:8787")
@@ -60,7 +76,10 @@ export function cloudCommand(): Command {
       ).env("BALLAST_TOKEN_FILE"),
     )
     .addOption(
-      new Option("--by-id-dir <dir>", "where virtio-<serial> links to loop devices go")
+      new Option(
+        "--by-id-dir <dir>",
+        "where by-id links to loop devices go (virtio-<id>, scsi-0DO_Volume_<name> or scsi-0HC_Volume_<id>)",
+      )
         .default("/dev/disk/by-id")
         .env("BALLAST_BY_ID_DIR"),
     )
@@ -118,7 +137,7 @@ class StartupError extends Error {}
 async function buildConfig(
   options: CloudOptions,
   envToken: string | undefined,
-): Promise<ReferenceCloudConfig> {
+): Promise<ReferenceCloudOptions> {
   const { host, port } = parseListen(options.listen);
   const tokens = [
     ...(envToken === undefined ? [] : envToken.split(",").map((t) => t.trim())),
@@ -130,7 +149,7 @@ async function buildConfig(
     .filter((t) => t !== "" && !t.startsWith("#"));
   const fileConfig = options.config === undefined ? {} : await readConfigFile(options.config);
   const faults = options.faults === undefined ? undefined : await readFaults(options.faults);
-  const zones = fileConfig.zones ?? DEFAULT_ZONES;
+  const zones = fileConfig.zones ?? faceFor(options.api).defaultZones;
   const instances =
     fileConfig.instances ??
     defaultInstances(zones).map((instance) =>
@@ -138,6 +157,8 @@ async function buildConfig(
     );
   return {
     ...fileConfig,
+    api: options.api,
+    ...(options.apiRateLimit === undefined ? {} : { apiRateLimit: options.apiRateLimit }),
     host,
     port,
     dataDir: options.dataDir,
@@ -176,7 +197,7 @@ async function readStructured(path: string, flag: string): Promise<unknown> {
   }
 }
 
-async function readConfigFile(path: string): Promise<Partial<ReferenceCloudConfig>> {
+async function readConfigFile(path: string): Promise<Partial<ReferenceCloudOptions>> {
   const value = await readStructured(path, "--config");
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new StartupError(`--config: ${path} must hold an object`);
@@ -188,7 +209,7 @@ async function readConfigFile(path: string): Promise<Partial<ReferenceCloudConfi
     );
   }
   const contract = Contract.load();
-  const config = value as Partial<ReferenceCloudConfig>;
+  const config = value as Partial<ReferenceCloudOptions>;
   const problems = [
     ...(config.zones ?? []).flatMap((zone, i) =>
       contract.check("Zone", zone).map((v) => `zones[${i}]${v.pointer} ${v.message}`),
@@ -210,6 +231,19 @@ async function readFaults(path: string): Promise<FaultConfig> {
     );
   }
   return value as FaultConfig;
+}
+
+function rateLimit(): (value: string) => RateLimitOverride {
+  return (value) => {
+    if (value === "off") return false;
+    const match = /^([1-9][0-9]*)\/([1-9][0-9]*)$/.exec(value);
+    if (match === null) {
+      throw new InvalidArgumentError(
+        `${JSON.stringify(value)} is not <requests>/<seconds> (e.g. 250/60) or off`,
+      );
+    }
+    return { requests: Number(match[1]), perSeconds: Number(match[2]) };
+  };
 }
 
 function nonNegativeInteger(): (value: string) => number {

@@ -29,6 +29,8 @@ interface DemoFlags {
   sizeGib: number;
   expandToGib: number;
   rpcTimeout: number;
+  groupSnapshot: boolean;
+  cloudProvider?: string;
 }
 
 /**
@@ -66,6 +68,18 @@ export function demoCommand(): Command {
         .argParser(positiveInteger("--expand-to-gib")),
     )
     .addOption(
+      new Option(
+        "--cloud-provider <name>",
+        "the API of the `ballast dev` the demo starts: ballast, digitalocean or hetzner (not with --endpoint)",
+      ).conflicts("endpoint"),
+    )
+    .addOption(
+      new Option(
+        "--group-snapshot",
+        "also snapshot two volumes together (GroupController), restore both and compare checksums",
+      ).default(false),
+    )
+    .addOption(
       new Option("--rpc-timeout <seconds>", "deadline of each CSI call")
         .default(120)
         .argParser(positiveInteger("--rpc-timeout")),
@@ -96,6 +110,8 @@ export function demoCommand(): Command {
           sizeGiB: flags.sizeGib,
           expandToGiB: flags.expandToGib,
           rpcTimeoutMs: flags.rpcTimeout * 1000,
+          groupSnapshot: flags.groupSnapshot,
+          cloudProvider: flags.cloudProvider,
           write: (line) => process.stdout.write(`${line}\n`),
         });
       } catch (error) {

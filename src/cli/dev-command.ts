@@ -10,6 +10,7 @@ import { IdentityClient } from "../generated/csi.js";
 import { parseListenAddress } from "../observability/listen-address.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../observability/logger.js";
 import { Metrics } from "../observability/metrics.js";
+import { parseProviderName } from "../providers/registry.js";
 import { invalidArgument } from "../shared/errors.js";
 import type { DriverConfig } from "./driver-config.js";
 import { DEFAULT_DRIVER_NAME, envName } from "./driver-options.js";
@@ -25,6 +26,7 @@ interface RawDevOptions {
   driverName: string;
   logLevel: string;
   cloudLatencyMs: string;
+  cloudProvider: string;
 }
 
 function option(flags: string, description: string): Option {
@@ -71,6 +73,12 @@ export function devCommand(): Command {
     .addOption(
       option("--cloud-latency-ms <ms>", "how long the cloud's asynchronous work takes").default("100"),
     )
+    .addOption(
+      option(
+        "--cloud-provider <name>",
+        "the API the reference cloud serves and the driver drives: ballast, digitalocean or hetzner",
+      ).default("ballast"),
+    )
     .action(async (raw: RawDevOptions) => {
       let cloud: ReferenceCloud | undefined;
       let driver: RunningDriver | undefined;
@@ -82,6 +90,7 @@ export function devCommand(): Command {
         if (!/^[0-9]+$/.test(raw.cloudLatencyMs)) {
           throw invalidArgument(`--cloud-latency-ms: "${raw.cloudLatencyMs}" is not a whole number`);
         }
+        const provider = parseProviderName("--cloud-provider", raw.cloudProvider);
         const listen = parseListenAddress(raw.cloudListen, "--cloud-listen");
         parseListenAddress(raw.metricsAddress);
         const stateDir = resolve(raw.stateDir);
@@ -97,18 +106,28 @@ export function devCommand(): Command {
           byIdDir,
           operationLatencyMs: latency,
           logger: logger.child({ component: "reference-cloud" }),
+          api: provider,
         });
+        // Another cloud's face serves its API under its own base path and a metadata service at
+        // the root, as that cloud does at 169.254.169.254; the node finds itself there.
+        const ownApi = provider === "ballast";
         const config: DriverConfig = {
           mode: "all",
           endpoint,
           driverName: raw.driverName,
-          cloud: { url: cloud.url, token: { value: cloud.token }, qps: 100, burst: 200 },
+          provider,
+          cloud: {
+            url: cloud.apiUrl,
+            token: { value: cloud.token },
+            // Other clouds' faces enforce those clouds' request budgets: their providers' defaults stay under them.
+            ...(ownApi ? { qps: 100, burst: 200 } : {}),
+          },
           defaultVolumeType: "balanced",
           logLevel: raw.logLevel as LogLevel,
           metricsAddress: raw.metricsAddress,
           drainTimeoutMs: 30_000,
           node: {
-            nodeId: cloud.localInstanceId,
+            ...(ownApi ? { nodeId: cloud.localInstanceId } : { metadataUrl: cloud.url }),
             nodeName: hostname(),
             byIdDir,
             stateDir: join(stateDir, "node"),

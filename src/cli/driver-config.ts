@@ -4,6 +4,8 @@ import { hostname } from "node:os";
 import { type Endpoint, parseEndpoint } from "../csi/endpoint.js";
 import { parseListenAddress } from "../observability/listen-address.js";
 import { LOG_LEVELS, type LogLevel } from "../observability/logger.js";
+import type { ProviderName } from "../providers/provider.js";
+import { parseProviderName } from "../providers/registry.js";
 import { invalidArgument } from "../shared/errors.js";
 import { DEFAULT_ENDPOINT, type DriverMode, type RawDriverOptions } from "./driver-options.js";
 
@@ -12,12 +14,15 @@ export interface CloudConfig {
   /** A file re-read on change, or the token itself (from BALLAST_CLOUD_TOKEN). */
   token: { file: string } | { value: string };
   caFile?: string | undefined;
-  qps: number;
-  burst: number;
+  /** Undefined: the provider's default, which stays under its account limits. */
+  qps?: number | undefined;
+  burst?: number | undefined;
 }
 
 export interface NodeConfig {
   nodeId?: string | undefined;
+  /** The provider's metadata service, when not at its own address (`--metadata-url`). */
+  metadataUrl?: string | undefined;
   nodeName: string;
   byIdDir: string;
   stateDir: string;
@@ -31,6 +36,8 @@ export interface DriverConfig {
   mode: DriverMode;
   endpoint: Endpoint;
   driverName: string;
+  /** The cloud behind the driver; `ballast` when unset. */
+  provider?: ProviderName | undefined;
   /** Absent only for a node whose identity (id, zone, attach limit) is given entirely by flags. */
   cloud?: CloudConfig | undefined;
   zone?: string | undefined;
@@ -73,15 +80,15 @@ async function readable(flag: string, path: string): Promise<string> {
   return path;
 }
 
-function cloudUrl(value: string): string {
+function httpUrl(flag: string, value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw invalidArgument(`--cloud-url: "${value}" is not a URL`);
+    throw invalidArgument(`${flag}: "${value}" is not a URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalidArgument(`--cloud-url: "${value}" must be http:// or https://`);
+    throw invalidArgument(`${flag}: "${value}" must be http:// or https://`);
   }
   return value;
 }
@@ -105,6 +112,7 @@ export async function resolveDriverConfig(
     mode,
     endpoint,
     driverName: raw.driverName,
+    provider: parseProviderName("--cloud-provider", raw.cloudProvider ?? "ballast"),
     zone: raw.zone,
     defaultVolumeType: raw.defaultVolumeType ?? "balanced",
     logLevel: raw.logLevel as LogLevel,
@@ -114,6 +122,7 @@ export async function resolveDriverConfig(
   if (mode !== "controller") {
     config.node = {
       nodeId: raw.nodeId,
+      metadataUrl: raw.metadataUrl === undefined ? undefined : httpUrl("--metadata-url", raw.metadataUrl),
       nodeName: raw.nodeName ?? env.NODE_NAME ?? hostname(),
       byIdDir: raw.byIdDir ?? "/dev/disk/by-id",
       stateDir: raw.stateDir ?? "/var/lib/ballast-csi",
@@ -148,7 +157,7 @@ async function resolveCloudConfig(
   if (raw.cloudUrl === undefined || raw.cloudUrl === "") {
     throw invalidArgument(`--cloud-url: is required${why} (or BALLAST_CLOUD_URL)`);
   }
-  const url = cloudUrl(raw.cloudUrl);
+  const url = httpUrl("--cloud-url", raw.cloudUrl);
   const envToken = env.BALLAST_CLOUD_TOKEN;
   let token: CloudConfig["token"];
   if (raw.cloudTokenFile !== undefined)
@@ -161,7 +170,7 @@ async function resolveCloudConfig(
     url,
     token,
     caFile,
-    qps: positiveNumber("--cloud-qps", raw.cloudQps),
-    burst: positiveInteger("--cloud-burst", raw.cloudBurst),
+    qps: raw.cloudQps === undefined ? undefined : positiveNumber("--cloud-qps", raw.cloudQps),
+    burst: raw.cloudBurst === undefined ? undefined : positiveInteger("--cloud-burst", raw.cloudBurst),
   };
 }

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { PROVIDER_NAMES } from "../providers/provider.js";
 
 export const DEFAULT_DRIVER_NAME = "block.csi.ballast.dev";
 export const DEFAULT_ENDPOINT = "unix:///tmp/ballast/csi.sock";
@@ -29,13 +30,23 @@ export function addDriverOptions(command: Command, mode: DriverMode): Command {
       ),
     )
     .addOption(option("--driver-name <name>", "CSI driver name").default(DEFAULT_DRIVER_NAME))
+    .addOption(
+      option("--cloud-provider <name>", `the cloud to drive (${PROVIDER_NAMES.join(", ")})`).default(
+        "ballast",
+      ),
+    )
     .addOption(option("--cloud-url <url>", "block-storage API base URL (http or https)"))
     .addOption(
       option("--cloud-token-file <path>", "file holding the API bearer token, re-read when it changes"),
     )
     .addOption(option("--cloud-ca-file <path>", "PEM bundle of CAs trusted for the API's TLS"))
-    .addOption(option("--cloud-qps <n>", "API requests per second (client-side rate limit)").default("20"))
-    .addOption(option("--cloud-burst <n>", "API request burst above --cloud-qps").default("40"))
+    .addOption(
+      option(
+        "--cloud-qps <n>",
+        "API requests per second (client-side rate limit; default: the provider's, under its account limits)",
+      ),
+    )
+    .addOption(option("--cloud-burst <n>", "API request burst above --cloud-qps (default: the provider's)"))
     .addOption(
       option(
         "--zone <zone>",
@@ -60,7 +71,18 @@ export function addDriverOptions(command: Command, mode: DriverMode): Command {
   }
   if (mode !== "controller") {
     command
-      .addOption(option("--node-id <id>", "instance id of this node (default: looked up by --node-name)"))
+      .addOption(
+        option(
+          "--node-id <id>",
+          "instance id of this node (default: from the provider's metadata service, or looked up by --node-name)",
+        ),
+      )
+      .addOption(
+        option(
+          "--metadata-url <url>",
+          "base URL of the provider's metadata service (default: the provider's own address)",
+        ),
+      )
       .addOption(
         option("--node-name <name>", "this node's name in the cloud (also NODE_NAME; default: hostname)"),
       )
@@ -93,17 +115,19 @@ export function addDriverOptions(command: Command, mode: DriverMode): Command {
 export interface RawDriverOptions {
   endpoint?: string;
   driverName: string;
+  cloudProvider?: string;
   cloudUrl?: string;
   cloudTokenFile?: string;
   cloudCaFile?: string;
-  cloudQps: string;
-  cloudBurst: string;
+  cloudQps?: string;
+  cloudBurst?: string;
   zone?: string;
   defaultVolumeType?: string;
   logLevel: string;
   metricsAddress?: string;
   drainTimeout: string;
   nodeId?: string;
+  metadataUrl?: string;
   nodeName?: string;
   byIdDir?: string;
   stateDir?: string;

@@ -1,21 +1,15 @@
-import { createBlockStorageClient } from "../cloud/block-storage-client.js";
-import { cloudBlockStorage } from "../controller/cloud-block-storage.js";
-import { ControllerService } from "../controller/controller-service.js";
-import { CloudReadiness } from "../csi/cloud-readiness.js";
-import { createControllerHandlers } from "../csi/controller-handlers.js";
 import { createIdentityHandlers } from "../csi/identity-handlers.js";
-import { createNodeHandlers } from "../csi/node-handlers.js";
 import { type CsiServer, startCsiServer } from "../csi/server.js";
-import { createExec } from "../node/exec.js";
-import { createNodeService } from "../node/node-service.js";
 import { instrumentService } from "../observability/grpc-instrumentation.js";
 import { type ObservabilityServer, startObservabilityServer } from "../observability/http-server.js";
-import { type InventoryRefresher, startInventoryRefresher } from "../observability/inventory.js";
+import type { InventoryRefresher } from "../observability/inventory.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { readinessFromChecks } from "../observability/readiness.js";
-import { instanceLookup, inventorySource } from "./cloud-lookups.js";
-import type { DriverConfig } from "./driver-config.js";
+import type { ProviderConnection } from "../providers/provider.js";
+import { loadProvider } from "../providers/registry.js";
+import { CloudAccess } from "./cloud-access.js";
+import type { CloudConfig, DriverConfig } from "./driver-config.js";
 
 export interface DriverDeps {
   logger: Logger;
@@ -30,64 +24,45 @@ export interface RunningDriver {
   stop(): Promise<void>;
 }
 
-/**
- * Below /readyz's 5 s per-check limit, so a cloud that never answers is reported with the cloud
- * call's own cause instead of losing the race to the check's timeout.
- */
-const PROBE_BUDGET_MS = 4_000;
-/** The start-up look at the cloud is one quick call: an operator wants to hear about a wrong URL now. */
-const STARTUP_CHECK_MS = 2_000;
-
-/**
- * One call to the cloud right after start; when it fails, one warning naming the URL and the
- * cause. The driver keeps serving (Probe answers ready=false) so that a cloud outage leaves the
- * pod running NotReady instead of crash-looping.
- */
-function checkCloudAtStart(check: () => Promise<void>, url: string, logger: Logger): void {
-  check().catch((error: unknown) => {
-    const cause = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-    logger.warn(
-      { url },
-      `cloud ${url} is not reachable: ${cause}; serving anyway, Probe answers ready=false until it answers`,
-    );
-  });
+function connectionOf(
+  cloud: CloudConfig,
+  config: DriverConfig,
+  deps: DriverDeps,
+  defaults: { qps: number; burst: number },
+): ProviderConnection {
+  return {
+    baseUrl: cloud.url,
+    token: cloud.token,
+    caFile: cloud.caFile,
+    qps: cloud.qps ?? defaults.qps,
+    burst: cloud.burst ?? defaults.burst,
+    metrics: deps.metrics,
+    logger: deps.logger.child({ component: "cloud-client" }),
+    userAgent: `ballast/${deps.vendorVersion}`,
+    driverName: config.driverName,
+  };
 }
 
-/** Builds and starts one driver process (controller, node or all) from a validated config. */
+/**
+ * Builds and starts one driver process (controller, node or all) from a validated config. Only
+ * the chosen provider is loaded, and each half of the driver by `import()` when the mode runs it:
+ * a node plugin on every node carries neither the controller nor, until it must ask the cloud
+ * about itself, the provider's client.
+ */
 export async function startDriver(config: DriverConfig, deps: DriverDeps): Promise<RunningDriver> {
   const { logger, metrics } = deps;
+  const provider = await loadProvider(config.provider ?? "ballast");
   const cloud = config.cloud;
-  const client =
+  const access =
     cloud &&
-    createBlockStorageClient({
-      baseUrl: cloud.url,
-      ...("file" in cloud.token ? { tokenFile: cloud.token.file } : { token: cloud.token.value }),
-      caFile: cloud.caFile,
-      qps: cloud.qps,
-      burst: cloud.burst,
-      metrics,
-      logger: logger.child({ component: "cloud-client" }),
-      userAgent: `ballast/${deps.vendorVersion}`,
-    });
-  const runsController = config.mode !== "node";
-  const controllerService =
-    runsController && client
-      ? new ControllerService({
-          cloud: cloudBlockStorage(client),
-          driverName: config.driverName,
-          defaultZone: config.zone,
-          defaultVolumeType: config.defaultVolumeType,
-          onInFlightConflict: (method) => metrics.csiAborted.inc({ method }),
-        })
-      : undefined;
-  const cloudReadiness =
-    controllerService &&
-    new CloudReadiness(
-      () => controllerService.probeCloud({ deadline: Date.now() + PROBE_BUDGET_MS }),
-      5_000,
-      Date.now,
-      (error) => logger.warn({ err: error }, "cloud not reachable; Probe answers ready=false"),
+    new CloudAccess(
+      provider,
+      connectionOf(cloud, config, deps, { qps: provider.defaultQps, burst: provider.defaultBurst }),
     );
+  const controller =
+    config.mode !== "node" && access
+      ? await (await import("./driver-controller.js")).createDriverController(config, access, deps)
+      : undefined;
   const nodeConfig = config.node;
   const uid = process.getuid?.();
   if (nodeConfig && uid !== undefined && uid !== 0) {
@@ -99,25 +74,9 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
   }
   const nodeHandlers =
     nodeConfig &&
-    createNodeHandlers(
-      await createNodeService({
-        exec: createExec(logger.child({ component: "exec" })),
-        logger: logger.child({ component: "node" }),
-        metrics,
-        identity: {
-          nodeName: nodeConfig.nodeName,
-          nodeId: nodeConfig.nodeId,
-          zone: config.zone,
-          maxVolumesPerNode: nodeConfig.maxVolumesPerNode,
-          reportStandardZoneKey: nodeConfig.reportStandardZoneKey,
-          lookup: client && instanceLookup(client, config.driverName),
-        },
-        byIdDir: nodeConfig.byIdDir,
-        stateDir: nodeConfig.stateDir,
-        deviceWaitMs: nodeConfig.deviceWaitMs,
-      }),
-    );
+    (await (await import("./driver-node.js")).createDriverNode(config, nodeConfig, provider, access, deps));
 
+  const readiness = controller?.readiness;
   const csi = await startCsiServer({
     endpoint: config.endpoint,
     logger,
@@ -126,23 +85,19 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
     identity: createIdentityHandlers({
       driverName: config.driverName,
       vendorVersion: deps.vendorVersion,
-      controller: runsController,
-      ready: cloudReadiness ? () => cloudReadiness.ready() : async () => true,
+      controller: controller !== undefined,
+      groupController: controller?.groupHandlers !== undefined,
+      ready: readiness ? () => readiness.ready() : async () => true,
     }),
-    controller: controllerService && createControllerHandlers(controllerService),
+    controller: controller?.handlers,
+    groupController: controller?.groupHandlers,
     node: nodeHandlers,
   });
 
   let inventory: InventoryRefresher | undefined;
   let observability: ObservabilityServer | undefined;
   try {
-    if (controllerService && client) {
-      inventory = startInventoryRefresher({
-        source: inventorySource(client, config.driverName),
-        metrics,
-        logger: logger.child({ component: "inventory" }),
-      });
-    }
+    inventory = controller?.startInventory();
     if (config.metricsAddress !== undefined) {
       observability = await startObservabilityServer({
         address: config.metricsAddress,
@@ -150,9 +105,9 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
         logger,
         readiness: readinessFromChecks({
           csi: () => csi.checkAccepting(),
-          ...(cloudReadiness && {
+          ...(readiness && {
             cloud: async () => {
-              if (!(await cloudReadiness.ready())) throw new Error("block-storage API not reachable");
+              if (!(await readiness.ready())) throw new Error("block-storage API not reachable");
             },
           }),
         }),
@@ -161,17 +116,11 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
   } catch (error) {
     inventory?.stop();
     await csi.stop();
-    await client?.close();
+    await access?.close();
     throw error;
   }
 
-  if (controllerService && cloud) {
-    checkCloudAtStart(
-      () => controllerService.probeCloud({ deadline: Date.now() + STARTUP_CHECK_MS }),
-      cloud.url,
-      logger,
-    );
-  }
+  if (controller && cloud) controller.checkCloudAtStart(cloud.url);
 
   return {
     csi,
@@ -180,7 +129,7 @@ export async function startDriver(config: DriverConfig, deps: DriverDeps): Promi
       inventory?.stop();
       await csi.stop();
       await observability?.close();
-      await client?.close();
+      await access?.close();
     },
   };
 }

@@ -28,6 +28,8 @@ export interface ContractOperation {
   validateBody?: ValidateFunction;
   /** Status → validator of the JSON body, or null when the status has no body. */
   responses: Map<number, ValidateFunction | null>;
+  /** The same for the description's status ranges and fallback, keyed `4XX`, `5XX`, `DEFAULT`. */
+  responseRanges: Map<string, ValidateFunction | null>;
 }
 
 export interface Violation {
@@ -78,6 +80,20 @@ export class Contract {
     }
     return { methodMismatch: pathKnown };
   }
+}
+
+/**
+ * The validator a response of this status answers to: its own entry, else its range (`4XX`), else
+ * `default`; null when that entry has no body, undefined when the status is not documented at all.
+ */
+export function responseValidator(
+  operation: ContractOperation,
+  status: number,
+): ValidateFunction | null | undefined {
+  if (operation.responses.has(status)) return operation.responses.get(status);
+  const range = `${Math.floor(status / 100)}XX`;
+  if (operation.responseRanges.has(range)) return operation.responseRanges.get(range);
+  return operation.responseRanges.get("DEFAULT");
 }
 
 export function violations(errors: ErrorObject[] | null | undefined, prefix = ""): Violation[] {
@@ -141,15 +157,15 @@ function compileOperations(document: Json, bodies: Ajv2020): ContractOperation[]
         (requestBody?.content as Json | undefined)?.["application/json"] as Json | undefined
       )?.schema as Json | undefined;
       const responses = new Map<number, ValidateFunction | null>();
+      const responseRanges = new Map<string, ValidateFunction | null>();
       for (const [status, responseRaw] of Object.entries(
         (operation.responses ?? {}) as Record<string, Json>,
       )) {
         const content = resolve(responseRaw).content as Record<string, Json> | undefined;
         const media = content?.["application/json"] ?? content?.["application/problem+json"];
-        responses.set(
-          Number(status),
-          media === undefined ? null : compile(bodies, rewriteRefs(media.schema) as Json),
-        );
+        const validate = media === undefined ? null : compile(bodies, rewriteRefs(media.schema) as Json);
+        if (/^\d+$/.test(status)) responses.set(Number(status), validate);
+        else responseRanges.set(status.toUpperCase(), validate);
       }
       operations.push({
         operationId: String(operation.operationId),
@@ -162,6 +178,7 @@ function compileOperations(document: Json, bodies: Ajv2020): ContractOperation[]
           ? {}
           : { validateBody: bodies.compile(rewriteRefs(bodySchema) as Json) }),
         responses,
+        responseRanges,
       });
     }
   }

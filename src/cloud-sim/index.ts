@@ -8,4 +8,10 @@ export type {
   Zone,
 } from "./config.js";
 export { DEFAULT_TOKEN, DEFAULT_VOLUME_TYPES, DEFAULT_ZONES } from "./config.js";
-export { type ReferenceCloud, ReferenceCloudStartError, startReferenceCloud } from "./reference-cloud.js";
+export { API_NAMES, type ApiName, type RateLimitOverride } from "./faces/face.js";
+export {
+  type ReferenceCloud,
+  type ReferenceCloudOptions,
+  ReferenceCloudStartError,
+  startReferenceCloud,
+} from "./reference-cloud.js";

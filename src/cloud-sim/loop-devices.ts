@@ -1,6 +1,6 @@
 import { mkdir, readlink, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { Exec } from "./exec.js";
+import type { RunProgram } from "./run-program.js";
 
 export interface LoopDevice {
   device: string;
@@ -10,18 +10,20 @@ export interface LoopDevice {
 export type LocalAttachProbe = { available: true } | { available: false; reason: string };
 
 /**
- * Loop devices over volume files and the `<byIdDir>/virtio-<serial>` links that make them look like
- * cloud disks to the node plugin. Every step is idempotent so an interrupted attach or detach can be
+ * Loop devices over volume files and the `<byIdDir>/<link>` links that make them look like cloud
+ * disks to the node plugin; the link is named as the cloud a face stands for names it (by default
+ * `virtio-<serial>`). Every step is idempotent so an interrupted attach or detach can be
  * finished after a restart.
  */
 export class LoopDevices {
   constructor(
-    private readonly exec: Exec,
+    private readonly run: RunProgram,
     readonly byIdDir: string,
+    private readonly linkName: (serial: string) => string = (serial) => `virtio-${serial}`,
   ) {}
 
   byIdPath(serial: string): string {
-    return join(this.byIdDir, `virtio-${serial}`);
+    return join(this.byIdDir, this.linkName(serial));
   }
 
   async probe(): Promise<LocalAttachProbe> {
@@ -32,7 +34,7 @@ export class LoopDevices {
       };
     }
     try {
-      await this.exec("losetup", ["--find"], { timeoutMs: 10_000 });
+      await this.run("losetup", ["--find"], { timeoutMs: 10_000 });
       return { available: true };
     } catch (error) {
       return {
@@ -43,7 +45,7 @@ export class LoopDevices {
   }
 
   async list(): Promise<LoopDevice[]> {
-    const output = await this.exec("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"]);
+    const output = await this.run("losetup", ["--list", "--json", "--output", "NAME,BACK-FILE"]);
     if (output.trim() === "") return [];
     const parsed = JSON.parse(output) as { loopdevices?: { name: string; "back-file": string | null }[] };
     return (parsed.loopdevices ?? []).map((d) => ({
@@ -52,13 +54,13 @@ export class LoopDevices {
     }));
   }
 
-  /** The loop device over `file`, made when there is none, linked as `virtio-<serial>`. */
+  /** The loop device over `file`, made when there is none, linked under the serial's link name. */
   async attach(file: string, serial: string, readOnly: boolean): Promise<string> {
     const existing = (await this.list()).find((d) => d.backingFile === file);
     const device =
       existing?.device ??
       (
-        await this.exec("losetup", ["--find", "--show", ...(readOnly ? ["--read-only"] : []), "--", file])
+        await this.run("losetup", ["--find", "--show", ...(readOnly ? ["--read-only"] : []), "--", file])
       ).trim();
     await this.link(serial, device);
     return device;
@@ -68,13 +70,13 @@ export class LoopDevices {
   async detach(file: string, serial: string): Promise<void> {
     await rm(this.byIdPath(serial), { force: true });
     for (const loop of await this.list()) {
-      if (loop.backingFile === file) await this.exec("losetup", ["--detach", loop.device]);
+      if (loop.backingFile === file) await this.run("losetup", ["--detach", loop.device]);
     }
   }
 
   /** Makes the kernel see a grown backing file. */
   async refresh(device: string): Promise<void> {
-    await this.exec("losetup", ["--set-capacity", device]);
+    await this.run("losetup", ["--set-capacity", device]);
   }
 
   async linkTarget(serial: string): Promise<string | undefined> {

@@ -1,11 +1,16 @@
 import type { Logger } from "../observability/logger.js";
-import { attachmentView, settleStatus, snapshotView, volumeView } from "./cloud-service.js";
+import type { SnapshotCaptures } from "./engine/snapshot-captures.js";
+import { snapshotGroupView } from "./engine/snapshot-groups.js";
+import { attachmentView, settleStatus, snapshotView, volumeView } from "./engine/views.js";
 import type { LoopDevices } from "./loop-devices.js";
 import { ProblemError, problem } from "./problems.js";
 import {
   type CloudState,
   forgetIdempotencyKeysOf,
   type OperationRecord,
+  type SnapshotGroupRecord,
+  type SnapshotRecord,
+  snapshotGroupsOf,
   type VolumeRecord,
 } from "./state.js";
 import type { VolumeFiles } from "./volume-files.js";
@@ -15,19 +20,22 @@ export interface OperationRunnerDependencies {
   save: () => Promise<void>;
   files: VolumeFiles;
   loops: LoopDevices;
+  captures: SnapshotCaptures;
   /** Whether an instance is this machine (its attachments are loop devices). */
   isLocal: (instanceId: string) => boolean;
   logger?: Logger;
   now?: () => number;
 }
 
+/** How much of the longest recent run of a kind its estimate keeps after each later run. */
+const RUN_ESTIMATE_DECAY = 0.9;
+
 /**
  * Carries out running operations when they fall due: the file, loop-device and link work, then the
  * resulting state, persisted. Every step is idempotent, so operations found running after a restart
- * are simply run again.
+ * are simply run again. An operation the engine cancelled meanwhile (the create of a snapshot
+ * deleted while pending) keeps the outcome the engine gave it.
  */
-/** How much of the longest recent run of a kind its estimate keeps after each later run. */
-const RUN_ESTIMATE_DECAY = 0.9;
 
 export class OperationRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -73,10 +81,12 @@ export class OperationRunner {
   }
 
   private async run(operation: OperationRecord, startsAt: number): Promise<void> {
+    if (operation.status !== "running") return;
     try {
       await this.perform(operation);
-      operation.status = "succeeded";
+      if (operation.status === "running") operation.status = "succeeded";
     } catch (error) {
+      if (operation.status !== "running") return;
       const failure =
         error instanceof ProblemError
           ? error
@@ -124,6 +134,8 @@ export class OperationRunner {
       }
       case "deleteVolume": {
         const volume = this.volume(operation.resourceId);
+        // A pending snapshot of the volume may still be copying its file.
+        await this.deps.captures.volumeReleased(volume.id);
         await files.remove(files.volumePath(volume.id));
         delete state.volumes[volume.id];
         forgetIdempotencyKeysOf(state, volume.id);
@@ -186,20 +198,47 @@ export class OperationRunner {
       case "createSnapshot": {
         const snapshot = state.snapshots[operation.resourceId];
         if (snapshot === undefined) throw problem("internal", `snapshot ${operation.resourceId} vanished`);
-        await files.copy(
-          files.volumePath(snapshot.sourceVolumeId),
-          files.snapshotPath(snapshot.id),
-          snapshot.sizeBytes,
-        );
+        // The data was copied when the snapshot was accepted; this only waits for that copy.
+        await this.deps.captures.complete(snapshot);
+        if (operation.status !== "running") return;
         snapshot.status = "available";
         snapshot.readyToUse = true;
         operation.snapshot = snapshotView(snapshot);
         return;
       }
       case "deleteSnapshot": {
-        await files.remove(files.snapshotPath(operation.resourceId));
+        await this.deps.captures.discard(operation.resourceId);
         delete state.snapshots[operation.resourceId];
         forgetIdempotencyKeysOf(state, operation.resourceId);
+        return;
+      }
+      case "createSnapshotGroup": {
+        const group = this.group(operation.resourceId);
+        const members = this.members(group);
+        // Every capture is awaited, so a failure leaves no copy running behind the error.
+        const outcomes = await Promise.allSettled(
+          members.map((member) => this.deps.captures.complete(member)),
+        );
+        const failed = outcomes.find((outcome) => outcome.status === "rejected");
+        if (failed !== undefined) throw failed.reason;
+        if (operation.status !== "running") return;
+        for (const member of members) {
+          member.status = "available";
+          member.readyToUse = true;
+        }
+        group.status = "available";
+        operation.snapshotGroup = snapshotGroupView(state, group);
+        return;
+      }
+      case "deleteSnapshotGroup": {
+        const group = this.group(operation.resourceId);
+        for (const id of group.snapshotIds) {
+          await this.deps.captures.discard(id);
+          delete state.snapshots[id];
+          forgetIdempotencyKeysOf(state, id);
+        }
+        delete snapshotGroupsOf(state)[group.id];
+        forgetIdempotencyKeysOf(state, group.id);
         return;
       }
     }
@@ -242,7 +281,30 @@ export class OperationRunner {
         }
         return;
       }
+      case "createSnapshotGroup":
+      case "deleteSnapshotGroup": {
+        const group = snapshotGroupsOf(state)[operation.resourceId];
+        if (group === undefined) return;
+        group.status = "error";
+        for (const member of this.members(group)) {
+          member.status = "error";
+          member.readyToUse = false;
+        }
+        return;
+      }
     }
+  }
+
+  private group(groupId: string): SnapshotGroupRecord {
+    const group = snapshotGroupsOf(this.deps.state)[groupId];
+    if (group === undefined) throw problem("internal", `snapshot group ${groupId} vanished`);
+    return group;
+  }
+
+  private members(group: SnapshotGroupRecord): SnapshotRecord[] {
+    return group.snapshotIds
+      .map((id) => this.deps.state.snapshots[id])
+      .filter((member): member is SnapshotRecord => member !== undefined);
   }
 
   private volume(volumeId: string): VolumeRecord {

@@ -23,6 +23,7 @@ const STATUS_AND_TITLE: Record<ProblemCode, [number, string]> = {
   forbidden: [403, "Forbidden"],
   method_not_allowed: [405, "Method not allowed"],
   local_attach_unavailable: [422, "Local attach unavailable"],
+  snapshot_in_group: [409, "Snapshot in group"],
 };
 
 export function problemStatus(code: ProblemCode): number {

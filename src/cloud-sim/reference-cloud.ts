@@ -2,7 +2,6 @@ import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve as resolvePath } from "node:path";
-import { CloudService } from "./cloud-service.js";
 import {
   type ContractViolation,
   type FaultConfig,
@@ -11,21 +10,28 @@ import {
   resolveConfig,
 } from "./config.js";
 import { Contract } from "./contract.js";
-import { type Exec, execFileExec } from "./exec.js";
+import { CloudEngine, type IdGenerator, NO_WRITES_TO_HOLD, SnapshotCaptures } from "./engine/index.js";
+import { createHandlers } from "./faces/ballast/handlers.js";
+import { HttpFront } from "./faces/ballast/http-front.js";
+import type { ApiName, Face, RateLimitOverride } from "./faces/face.js";
+import { faceFor } from "./faces/faces.js";
 import { FaultInjector } from "./faults.js";
-import { createHandlers } from "./handlers.js";
-import { HttpFront } from "./http-server.js";
-import { newId } from "./ids.js";
+import { FilesystemFreeze } from "./filesystem-freeze.js";
 import { type LocalAttachProbe, LoopDevices } from "./loop-devices.js";
 import { OperationRunner } from "./operation-runner.js";
 import { RequestLog } from "./request-log.js";
+import { type RunProgram, runProgram } from "./run-program.js";
 import type { CloudState, InstanceRecord } from "./state.js";
 import { StateFile } from "./state-file.js";
 import { VolumeFiles } from "./volume-files.js";
 
 export interface ReferenceCloud {
-  /** Base URL, e.g. `http://127.0.0.1:41234` (the API is under `/v1`). */
+  /** Base URL, e.g. `http://127.0.0.1:41234` (the ballast API is under `/v1`). */
   readonly url: string;
+  /** The API this cloud serves. */
+  readonly api: ApiName;
+  /** Where a client of that API points: `url` itself, or `url` + `/v1` for Hetzner's. */
+  readonly apiUrl: string;
   readonly port: number;
   /** A token the server accepts (the first configured). */
   readonly token: string;
@@ -45,29 +51,49 @@ export interface ReferenceCloud {
   close(options?: { detachLocalDevices?: boolean }): Promise<void>;
 }
 
+/** What a cloud serves besides its configuration: which API, and that API's request budget. */
+export interface ReferenceCloudOptions extends ReferenceCloudConfig {
+  /** Default `ballast`; `digitalocean` and `hetzner` serve those clouds' APIs over the same engine. */
+  api?: ApiName;
+  /** Overrides the provider API's real rate limits; false turns them off. */
+  apiRateLimit?: RateLimitOverride;
+}
+
 export class ReferenceCloudStartError extends Error {
   override readonly name = "ReferenceCloudStartError";
 }
 
-/** Starts the reference cloud: a real HTTP server implementing openapi/block-storage.v1.yaml. */
+/**
+ * Starts the reference cloud: a real HTTP server implementing openapi/block-storage.v1.yaml, or
+ * another cloud's API (`api`) over the same engine, with that cloud's defaults for zones and types.
+ */
 export async function startReferenceCloud(
-  config: ReferenceCloudConfig,
-  dependencies: { exec?: Exec; contract?: Contract } = {},
+  config: ReferenceCloudOptions,
+  dependencies: { run?: RunProgram; contract?: Contract } = {},
 ): Promise<ReferenceCloud> {
-  const resolved = resolveConfig(config);
-  const exec = dependencies.exec ?? execFileExec;
+  const face = faceFor(config.api ?? "ballast");
+  const resolved = resolveConfig({
+    ...config,
+    zones: config.zones ?? face.defaultZones,
+    volumeTypes: config.volumeTypes ?? face.volumeTypes,
+  });
+  const run = dependencies.run ?? runProgram;
   const logger = config.logger;
   await ensureWritable(resolved.dataDir);
 
   const stateFile = new StateFile(StateFile.pathIn(resolved.dataDir), () => state);
   const state: CloudState = await stateFile.load();
-  reconcileInstances(state, resolved);
+  const ids = face.newId((id) => idTaken(state, id));
+  reconcileInstances(state, resolved, ids);
+  checkIdsFit(state, face, resolved.dataDir);
   const save = () => stateFile.save();
   await save();
 
-  const files = new VolumeFiles(resolved.dataDir, exec);
+  const files = new VolumeFiles(resolved.dataDir, run);
   await files.prepare();
-  const loops = new LoopDevices(exec, resolved.byIdDir);
+  const loops = new LoopDevices(run, resolved.byIdDir, (volumeId) =>
+    face.linkName(state.volumes[volumeId] ?? { id: volumeId }),
+  );
   const local = state.instances.find((i) => i.local);
   const localAttach: LocalAttachProbe =
     local === undefined
@@ -77,16 +103,20 @@ export async function startReferenceCloud(
         : { available: false, reason: "local attach is turned off in the configuration" };
   if (!localAttach.available) logger?.warn({ reason: localAttach.reason }, "local attach unavailable");
 
+  const writes = localAttach.available ? new FilesystemFreeze({ loops, files, run }) : NO_WRITES_TO_HOLD;
+  const captures = new SnapshotCaptures(files, logger, writes);
+  await captures.resume(state);
   const localIds = new Set(state.instances.filter((i) => i.local).map((i) => i.id));
   const runner = new OperationRunner({
     state,
     save,
     files,
     loops,
+    captures,
     isLocal: (instanceId) => localIds.has(instanceId),
     ...(logger === undefined ? {} : { logger }),
   });
-  const service = new CloudService({
+  const engine = new CloudEngine({
     config: resolved,
     state,
     save,
@@ -94,6 +124,9 @@ export async function startReferenceCloud(
     expectedRunMs: (kind) => runner.expectedRunMs(kind),
     localAttach: () => localAttach,
     byIdPath: (serial) => loops.byIdPath(serial),
+    captures,
+    newId: ids,
+    attachLimits: face.attachLimits,
   });
 
   if (localAttach.available && local !== undefined)
@@ -108,7 +141,7 @@ export async function startReferenceCloud(
   const front = new HttpFront({
     contract: dependencies.contract ?? Contract.load(),
     handlers: createHandlers({
-      service,
+      engine,
       faults,
       requestLog,
       health: () => ({ localAttach, localInstanceId: local?.id }),
@@ -122,16 +155,36 @@ export async function startReferenceCloud(
       config.onContractViolation?.(violation);
     },
   });
-  const server = createServer({ keepAliveTimeout: 5_000 }, front.listener);
+  const listener = face.listener({
+    engine,
+    faults,
+    requestLog,
+    tokens: resolved.tokens,
+    admin: front.listener,
+    localInstance: local,
+    byIdPath: (volumeId) => loops.byIdPath(volumeId),
+    ...(config.apiRateLimit === undefined ? {} : { rateLimit: config.apiRateLimit }),
+    ...(logger === undefined ? {} : { logger }),
+    onContractViolation: (violation) => {
+      contractViolations.push(violation);
+      config.onContractViolation?.(violation);
+    },
+  });
+  const server = createServer({ keepAliveTimeout: 5_000 }, listener);
   const port = await listen(server, resolved.host, resolved.port).catch(async (error: unknown) => {
     await runner.close();
     throw error;
   });
   const host = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
-  logger?.info({ url: `http://${host}:${port}`, dataDir: resolved.dataDir }, "reference cloud listening");
+  logger?.info(
+    { url: `http://${host}:${port}`, api: face.api, dataDir: resolved.dataDir },
+    "reference cloud listening",
+  );
 
   return {
     url: `http://${host}:${port}`,
+    api: face.api,
+    apiUrl: `http://${host}:${port}${face.basePath}`,
     port,
     token: resolved.tokens[0] as string,
     dataDir: resolved.dataDir,
@@ -198,7 +251,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Instances come from the configuration; their ids come from the state so they survive restarts. */
-function reconcileInstances(state: CloudState, config: ResolvedConfig): void {
+function reconcileInstances(state: CloudState, config: ResolvedConfig, newId: IdGenerator): void {
   const previous = state.instances;
   state.instances = config.instances.map((instance): InstanceRecord => {
     const local = instance.local === true;
@@ -213,6 +266,34 @@ function reconcileInstances(state: CloudState, config: ResolvedConfig): void {
       local,
     };
   });
+}
+
+function idTaken(state: CloudState, id: string): boolean {
+  return (
+    id in state.volumes ||
+    id in state.snapshots ||
+    id in state.operations ||
+    id in (state.snapshotGroups ?? {}) ||
+    state.instances.some((i) => i.id === id)
+  );
+}
+
+/**
+ * A data dir keeps the ids of the API it was served as, and another API could not name them; ids
+ * the configuration fixes must fit the API too (integers for DigitalOcean's droplets).
+ */
+function checkIdsFit(state: CloudState, face: Face, dataDir: string): void {
+  const foreign = [
+    ...state.instances.filter((i) => !face.ownsId("instance", i.id)).map((i) => `instance ${i.id}`),
+    ...Object.keys(state.volumes)
+      .filter((id) => !face.ownsId("volume", id))
+      .map((id) => `volume ${id}`),
+  ];
+  if (foreign.length > 0) {
+    throw new ReferenceCloudStartError(
+      `data dir ${dataDir} holds ids that the ${face.api} API cannot serve (${foreign.slice(0, 3).join(", ")}): it was served as another API (use a new data dir), or the configuration gives instance ids of another format`,
+    );
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ export type Snapshot = Schemas["Snapshot"];
 export type Attachment = Schemas["Attachment"];
 export type Operation = Schemas["Operation"];
 export type Instance = Schemas["Instance"];
+export type SnapshotGroup = Schemas["SnapshotGroup"];
 
 /** What a create asked for, kept so a create with the same name can be compared with it. */
 export interface VolumeSpec {
@@ -42,6 +43,14 @@ export interface SnapshotRecord extends Snapshot {
   deleteOperationId?: string;
 }
 
+/** A group keeps its members' ids; the members themselves live in `snapshots`, marked with `groupId`. */
+export interface SnapshotGroupRecord extends Omit<SnapshotGroup, "snapshots" | "readyToUse"> {
+  snapshotIds: string[];
+  seq: number;
+  createOperationId: string;
+  deleteOperationId?: string;
+}
+
 export interface InstanceRecord {
   id: string;
   name: string;
@@ -59,7 +68,9 @@ export type OperationInput =
   | { kind: "attachVolume"; instanceId: string; readOnly: boolean }
   | { kind: "detachVolume"; instanceId: string }
   | { kind: "createSnapshot" }
-  | { kind: "deleteSnapshot" };
+  | { kind: "deleteSnapshot" }
+  | { kind: "createSnapshotGroup" }
+  | { kind: "deleteSnapshotGroup" };
 
 export interface OperationRecord extends Operation {
   kind: OperationKind;
@@ -81,12 +92,29 @@ export interface CloudState {
   instances: InstanceRecord[];
   volumes: Record<string, VolumeRecord>;
   snapshots: Record<string, SnapshotRecord>;
+  /** Absent in state files written before snapshot groups existed. */
+  snapshotGroups?: Record<string, SnapshotGroupRecord>;
   operations: Record<string, OperationRecord>;
   idempotency: Record<string, IdempotencyRecord>;
 }
 
 export function emptyState(): CloudState {
-  return { version: 1, seq: 0, instances: [], volumes: {}, snapshots: {}, operations: {}, idempotency: {} };
+  return {
+    version: 1,
+    seq: 0,
+    instances: [],
+    volumes: {},
+    snapshots: {},
+    snapshotGroups: {},
+    operations: {},
+    idempotency: {},
+  };
+}
+
+/** The snapshot groups of a state, made empty in a state file written before groups existed. */
+export function snapshotGroupsOf(state: CloudState): Record<string, SnapshotGroupRecord> {
+  state.snapshotGroups ??= {};
+  return state.snapshotGroups;
 }
 
 /**

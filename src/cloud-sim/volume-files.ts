@@ -1,6 +1,6 @@
-import { mkdir, open, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Exec } from "./exec.js";
+import type { RunProgram } from "./run-program.js";
 
 /**
  * The sparse files behind volumes and snapshots under the data dir. Copies go through
@@ -12,7 +12,7 @@ export class VolumeFiles {
 
   constructor(
     dataDir: string,
-    private readonly exec: Exec,
+    private readonly run: RunProgram,
   ) {
     this.volumesDir = join(dataDir, "volumes");
     this.snapshotsDir = join(dataDir, "snapshots");
@@ -31,6 +31,39 @@ export class VolumeFiles {
     return join(this.snapshotsDir, `${snapshotId}.img`);
   }
 
+  /** Where a snapshot's capture writes until it is complete; only a finished copy has the `.img` name. */
+  partialSnapshotPath(snapshotId: string): string {
+    return `${this.snapshotPath(snapshotId)}.partial`;
+  }
+
+  /**
+   * Copies a volume's file into a snapshot's: reflinked where the filesystem shares extents (so
+   * the copy is instant), sparse otherwise. It writes a `.partial` and renames it when done, so a
+   * crash never leaves a torn file under the snapshot's name.
+   */
+  async capture(volumeId: string, snapshotId: string, signal: AbortSignal): Promise<void> {
+    const partial = this.partialSnapshotPath(snapshotId);
+    await this.run("cp", ["--reflink=auto", "--sparse=always", "--", this.volumePath(volumeId), partial], {
+      signal,
+    });
+    await rename(partial, this.snapshotPath(snapshotId));
+  }
+
+  /** The file names in the snapshots directory (images and partial captures). */
+  async snapshotFiles(): Promise<string[]> {
+    return readdir(this.snapshotsDir);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await stat(path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+  }
+
   /** Makes (or remakes, when a crash left a partial one) an empty sparse file of `sizeBytes`. */
   async createEmpty(path: string, sizeBytes: number): Promise<void> {
     const file = await open(path, "w");
@@ -44,7 +77,7 @@ export class VolumeFiles {
 
   /** Copies `source` to `target` sparse-aware, then grows the copy to `sizeBytes` when larger. */
   async copy(source: string, target: string, sizeBytes: number): Promise<void> {
-    await this.exec("cp", ["--sparse=always", "--", source, target]);
+    await this.run("cp", ["--sparse=always", "--", source, target]);
     await this.grow(target, sizeBytes);
   }
 

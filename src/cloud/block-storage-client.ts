@@ -1,21 +1,27 @@
-import createClient, { type Client } from "openapi-fetch";
+import type { Client } from "openapi-fetch";
 import type { paths } from "../generated/block-storage.v1.js";
-import type { Logger } from "../observability/logger.js";
-import type { Metrics } from "../observability/metrics.js";
-import { BallastError, internal } from "../shared/errors.js";
-import {
-  type AttemptResult,
-  type CallDescription,
+import { internal } from "../shared/errors.js";
+import { apiClientParts } from "./api-client-parts.js";
+import type {
+  AttemptResult,
+  CallDescription,
   CallRunner,
-  DEFAULT_RETRY_POLICY,
-  type HttpMethod,
-  type RequestOptions,
-  type RetryPolicy,
+  HttpMethod,
+  RequestOptions,
 } from "./call-runner.js";
+import {
+  type BlockStorageClientOptions,
+  DEFAULT_BURST,
+  DEFAULT_QPS,
+  type IdempotentRequestOptions,
+  idempotencyHeader,
+  type PendingOperation,
+} from "./client-options.js";
 import type {
   Attachment,
   AttachVolumeRequest,
   Capacity,
+  CreateSnapshotGroupRequest,
   CreateSnapshotRequest,
   CreateVolumeRequest,
   Instance,
@@ -24,65 +30,26 @@ import type {
   Operation,
   ResizeVolumeRequest,
   Snapshot,
+  SnapshotGroup,
+  SnapshotGroupList,
   SnapshotList,
   Volume,
   VolumeList,
   VolumeType,
   Zone,
 } from "./cloud-types.js";
-import type { InstanceFilter, SnapshotFilter, VolumeFilter } from "./list-filters.js";
-import {
-  DEFAULT_POLL_POLICY,
-  type OperationSnapshot,
-  OperationWaiter,
-  type PollPolicy,
-} from "./operation-waiter.js";
-import { RequestRateLimiter } from "./rate-limiter.js";
+import type { InstanceFilter, SnapshotFilter, SnapshotGroupFilter, VolumeFilter } from "./list-filters.js";
+import { DEFAULT_POLL_POLICY, OperationWaiter } from "./operation-waiter.js";
 import { serverHintMs } from "./server-hints.js";
-import { type TokenSource, tokenSourceFrom } from "./token-source.js";
-import { createHttpTransport, type HttpTransport, type TransportOptions } from "./transport.js";
+import { createHttpTransport, type HttpTransport } from "./transport.js";
 
-/** Options of a write: the request options plus the key that makes it safe to retry. */
-export interface IdempotentRequestOptions extends RequestOptions {
-  /**
-   * Sent as `Idempotency-Key`. With it a POST is retried on transient failures (the server
-   * answers a replay with the first answer); without it a POST is sent once. Derive it from the
-   * CO's name so a retried RPC or a restarted controller sends the same key.
-   */
-  idempotencyKey?: string;
-}
-
-/** A mutation the server accepted (202), with its hint of when to poll. */
-export type PendingOperation = OperationSnapshot<Operation>;
-
-export interface BlockStorageClientOptions {
-  /** e.g. `http://127.0.0.1:8787` (the `/v1` paths are appended). */
-  baseUrl: string;
-  /** Exactly one of token, tokenFile and tokenSource. */
-  token?: string;
-  /** Re-read whenever the file changes, so rotated Secrets work without a restart. */
-  tokenFile?: string;
-  tokenSource?: TokenSource;
-  /** PEM CA bundle trusted in addition to the system roots. */
-  caFile?: string;
-  /** Client-side rate limit shared by all calls: sustained requests per second (default 10). */
-  qps?: number;
-  /** Requests allowed at once after a quiet spell (default 20). */
-  burst?: number;
-  timeouts?: Omit<TransportOptions, "caFile">;
-  retry?: Partial<RetryPolicy>;
-  /** Backoff of operation polling when the server gives no hint. */
-  poll?: Partial<PollPolicy>;
-  metrics?: Metrics;
-  logger?: Logger;
-  userAgent?: string;
-  now?: () => number;
-  /** The random source of the poll delay's jitter. */
-  random?: () => number;
-}
-
-export const DEFAULT_QPS = 10;
-export const DEFAULT_BURST = 20;
+export {
+  type BlockStorageClientOptions,
+  DEFAULT_BURST,
+  DEFAULT_QPS,
+  type IdempotentRequestOptions,
+  type PendingOperation,
+} from "./client-options.js";
 
 /**
  * Typed client of the block-storage API (openapi/block-storage.v1.yaml), one method per contract
@@ -114,33 +81,13 @@ export class BlockStorageClient {
     options: Omit<BlockStorageClientOptions, "caFile" | "timeouts">,
   ) {
     this.now = options.now ?? Date.now;
-    const tokens = tokenSourceFrom(options);
-    this.http = createClient<paths>({
-      baseUrl: validBaseUrl(options.baseUrl),
-      fetch: transport.fetch,
-      Request: transport.Request,
-    });
-    const userAgent = options.userAgent;
-    this.http.use({
-      async onRequest({ request }) {
-        request.headers.set("authorization", `Bearer ${await tokens.token()}`);
-        if (userAgent !== undefined) request.headers.set("user-agent", userAgent);
-        return request;
-      },
-    });
-    const limiter = new RequestRateLimiter({
+    const parts = apiClientParts<paths>(transport, {
+      ...options,
       qps: options.qps ?? DEFAULT_QPS,
       burst: options.burst ?? DEFAULT_BURST,
-      metrics: options.metrics,
-      now: this.now,
     });
-    this.runner = new CallRunner({
-      limiter,
-      retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
-      metrics: options.metrics,
-      logger: options.logger,
-      now: this.now,
-    });
+    this.http = parts.http;
+    this.runner = parts.runner;
     this.waiter = new OperationWaiter<Operation>({
       fetchOperation: (id, callOptions) => this.getOperationWithHint(id, callOptions),
       policy: { ...DEFAULT_POLL_POLICY, ...options.poll },
@@ -364,6 +311,52 @@ export class BlockStorageClient {
     await this.waitForOperation(pending, options);
   }
 
+  // Snapshot groups
+
+  /** Starts a snapshot group; `operation.resourceId` is the group's id, readable at once (pending). */
+  startCreateSnapshotGroup(
+    request: CreateSnapshotGroupRequest,
+    options: IdempotentRequestOptions,
+  ): Promise<PendingOperation> {
+    return this.mutate("createSnapshotGroup", "POST", options, (signal) =>
+      this.http.POST("/v1/snapshot-groups", { body: request, params: idempotencyHeader(options), signal }),
+    );
+  }
+
+  getSnapshotGroup(snapshotGroupId: string, options: RequestOptions): Promise<SnapshotGroup> {
+    return this.read("getSnapshotGroup", options, (signal) =>
+      this.http.GET("/v1/snapshot-groups/{snapshotGroupId}", {
+        params: { path: { snapshotGroupId } },
+        signal,
+      }),
+    );
+  }
+
+  async findSnapshotGroupByName(name: string, options: RequestOptions): Promise<SnapshotGroup | undefined> {
+    const page = await this.listSnapshotGroups({ name, limit: 1 }, options);
+    return page.items[0];
+  }
+
+  listSnapshotGroups(filter: SnapshotGroupFilter, options: RequestOptions): Promise<SnapshotGroupList> {
+    return this.read("listSnapshotGroups", options, (signal) =>
+      this.http.GET("/v1/snapshot-groups", {
+        params: { query: { limit: filter.limit, pageToken: filter.pageToken, name: filter.name } },
+        signal,
+      }),
+    );
+  }
+
+  /** Deletes a snapshot group with its member snapshots and waits until it is gone. */
+  async deleteSnapshotGroup(snapshotGroupId: string, options: RequestOptions): Promise<void> {
+    const pending = await this.mutate("deleteSnapshotGroup", "DELETE", options, (signal) =>
+      this.http.DELETE("/v1/snapshot-groups/{snapshotGroupId}", {
+        params: { path: { snapshotGroupId } },
+        signal,
+      }),
+    );
+    await this.waitForOperation(pending, options);
+  }
+
   // Instances
 
   getInstance(instanceId: string, options: RequestOptions): Promise<Instance> {
@@ -445,28 +438,9 @@ export function createBlockStorageClient(options: BlockStorageClientOptions): Bl
   return new BlockStorageClient(transport, options);
 }
 
-function idempotencyHeader(options: IdempotentRequestOptions): { header?: { "Idempotency-Key": string } } {
-  return options.idempotencyKey === undefined
-    ? {}
-    : { header: { "Idempotency-Key": options.idempotencyKey } };
-}
-
 function inline<T>(operation: Operation, resource: T | undefined, field: string): T {
   if (resource === undefined) {
     throw internal(`cloud operation ${operation.id} (${operation.kind}) succeeded without its ${field}`);
   }
   return resource;
-}
-
-function validBaseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new BallastError("InvalidArgument", `baseUrl: ${JSON.stringify(value)} is not a URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new BallastError("InvalidArgument", `baseUrl: ${JSON.stringify(value)} is not an http(s) URL`);
-  }
-  return value;
 }

@@ -106,8 +106,12 @@ export class CallRunner {
             const detail = lastFailure && withoutOperation(lastFailure);
             throw new AbortError(new CloudDeadlineError(operation, `cloud ${operation}`, detail));
           }
-          await this.deps.limiter.acquire(operation, options.deadline, options.signal);
-          return this.attemptOnce(call, options, attemptNumber, attempt);
+          await this.deps.limiter
+            .acquire(operation, options.deadline, options.signal)
+            .catch((error: unknown) => {
+              throw withPreviousFailure(error, lastFailure);
+            });
+          return this.attemptOnce(call, options, attemptNumber, attempt, lastFailure);
         },
         {
           retries: policy.maxRetries,
@@ -163,6 +167,7 @@ export class CallRunner {
     options: RequestOptions,
     attemptNumber: number,
     attempt: (signal: AbortSignal) => Promise<AttemptResult<T>>,
+    previousFailure: CloudError | undefined,
   ): Promise<CallResult<T>> {
     const { operation } = call;
     const { metrics, logger } = this.deps;
@@ -177,11 +182,13 @@ export class CallRunner {
       } catch (error) {
         if (error instanceof CloudError) throw error;
         if (options.signal?.aborted) throw new CloudCancelledError(operation);
-        if (signal.aborted) {
+        // The deadline may fire just as a request fails on its own (a refused connection): only the
+        // abort itself means the request was still in flight, anything else is the real cause.
+        if (signal.aborted && isAbortOf(signal, error)) {
           throw new CloudDeadlineError(
             operation,
             `cloud ${operation}`,
-            "request still in flight at the deadline",
+            afterFailure("request still in flight at the deadline", previousFailure),
           );
         }
         throw transportError(operation, error);
@@ -213,6 +220,36 @@ export class CallRunner {
       );
     }
   }
+}
+
+/**
+ * Whether `error` is the abort of `signal` rather than a failure of its own: its reason, or an
+ * AbortError/TimeoutError, possibly wrapped by the HTTP library.
+ */
+function isAbortOf(signal: AbortSignal, error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (current === signal.reason || current.name === "AbortError" || current.name === "TimeoutError") {
+      return true;
+    }
+    current = current.cause;
+  }
+  return error === signal.reason;
+}
+
+/** A rate limiter's deadline error with the failure of the attempt before added; others as they are. */
+function withPreviousFailure(error: unknown, previousFailure: CloudError | undefined): unknown {
+  if (!(error instanceof CloudDeadlineError) || error.detail === undefined || previousFailure === undefined) {
+    return error;
+  }
+  const { operation } = error;
+  return new CloudDeadlineError(operation, `cloud ${operation}`, afterFailure(error.detail, previousFailure));
+}
+
+/** A deadline's detail followed by the failure of the attempt before, often why time ran out. */
+function afterFailure(detail: string, previousFailure: CloudError | undefined): string {
+  return previousFailure === undefined
+    ? detail
+    : `${detail} (previous attempt: ${withoutOperation(previousFailure)})`;
 }
 
 /** Reads and deletes are safe to repeat; writes only when the server can deduplicate them. */

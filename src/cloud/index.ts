@@ -22,7 +22,13 @@ export { DEFAULT_RETRY_POLICY, type RequestOptions, type RetryPolicy } from "./c
 export { CloudApiError } from "./cloud-api-error.js";
 export type * from "./cloud-types.js";
 export type { Deadline } from "./deadline.js";
-export type { InstanceFilter, PageOptions, SnapshotFilter, VolumeFilter } from "./list-filters.js";
+export type {
+  InstanceFilter,
+  PageOptions,
+  SnapshotFilter,
+  SnapshotGroupFilter,
+  VolumeFilter,
+} from "./list-filters.js";
 export { DEFAULT_POLL_POLICY, type PollPolicy } from "./operation-waiter.js";
 export { FileTokenSource, staticTokenSource, type TokenSource } from "./token-source.js";
 export { DEFAULT_TRANSPORT, type TransportOptions } from "./transport.js";

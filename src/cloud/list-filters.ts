@@ -22,6 +22,10 @@ export interface SnapshotFilter extends PageOptions {
   sourceVolumeId?: string;
 }
 
+export interface SnapshotGroupFilter extends PageOptions {
+  name?: string;
+}
+
 export interface InstanceFilter extends PageOptions {
   name?: string;
   zone?: string;

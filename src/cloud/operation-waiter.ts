@@ -111,8 +111,10 @@ export class OperationWaiter<Op extends OperationLike> {
         "polling operation",
       );
       current = await this.deps.fetchOperation(operation.id, options).catch((error: unknown) => {
-        // The deadline can strike during a poll; name the operation, which is what callers act on.
+        // The deadline or the caller's cancellation can strike during a poll; either way name the
+        // operation, which is what callers act on.
         if (error instanceof CloudDeadlineError) throw stillRunning();
+        if (error instanceof CloudCancelledError) throw new CloudCancelledError(operation.kind, waiting);
         throw error;
       });
     }

@@ -1,15 +1,18 @@
 import type { VolumeCapability } from "../generated/csi.js";
+import type { ProviderProfile } from "../providers/provider.js";
 import { isMultiNode, modeName, SINGLE_NODE_MODES } from "../shared/access-modes.js";
 import { invalidArgument } from "../shared/errors.js";
 import { type FsType, SUPPORTED_FS_TYPES, supportedFsType } from "../shared/filesystem-types.js";
 import { checkedMountOptions } from "../shared/mount-option-rules.js";
 
 /**
- * Returns why the capability is not supported (for the tier when given), or undefined when it is.
- * ValidateVolumeCapabilities reports the reason; CreateVolume and Publish raise it.
+ * Returns why the capability is not supported (by the provider, and by the tier when given), or
+ * undefined when it is. ValidateVolumeCapabilities reports the reason; CreateVolume and Publish
+ * raise it.
  */
 export function unsupportedCapabilityReason(
   capability: VolumeCapability,
+  provider: ProviderProfile,
   tier?: { name: string; multiAttach: boolean },
 ): string | undefined {
   const mode = capability.accessMode?.mode;
@@ -24,6 +27,9 @@ export function unsupportedCapabilityReason(
   }
   if (SINGLE_NODE_MODES.has(mode)) return undefined;
   if (isMultiNode(mode)) {
+    if (!provider.capabilities.multiAttach) {
+      return `access mode ${modeName(mode)} is not supported: provider ${provider.name} does not attach a volume to several nodes`;
+    }
     if (tier === undefined || tier.multiAttach) return undefined;
     return `access mode ${modeName(mode)} needs a tier that attaches to several nodes; ${tier.name} does not`;
   }
@@ -34,11 +40,12 @@ export function unsupportedCapabilityReason(
 export function checkCapabilities(
   field: string,
   capabilities: VolumeCapability[],
+  provider: ProviderProfile,
   tier?: { name: string; multiAttach: boolean },
 ): void {
   if (capabilities.length === 0) throw invalidArgument(`${field}: is required`);
   capabilities.forEach((capability, index) => {
-    const reason = unsupportedCapabilityReason(capability, tier);
+    const reason = unsupportedCapabilityReason(capability, provider, tier);
     if (reason !== undefined) throw invalidArgument(`${field}[${index}]: ${reason}`);
   });
 }

@@ -1,7 +1,8 @@
+import type { SnapshotGroupStorage } from "./snapshot-group-storage.js";
 /**
  * What the controller needs from the block-storage API, in the controller's own terms. The cloud
- * client (src/cloud) is adapted to this port in `cloud-block-storage.ts`; keeping the port here
- * lets the controller be read, and tested, without the HTTP layer in mind.
+ * provider adapts its cloud's client to this port (src/providers/<name>/); keeping the port here
+ * lets the controller be read, and tested, without the HTTP layer or any one cloud in mind.
  *
  * Every call takes the gRPC call's deadline (epoch ms) and cancellation, so nothing the cloud
  * does outlives the RPC. Failures are `BallastError`s: each adapter maps its cloud's answers to
@@ -58,6 +59,8 @@ export interface Snapshot {
   encrypted: boolean;
   createdAt: string;
   tags: Record<string, string>;
+  /** The snapshot group it was taken with; such a snapshot is deleted with its group only. */
+  groupId?: string | undefined;
 }
 
 export interface Instance {
@@ -180,7 +183,16 @@ export interface BlockStorage {
   deleteSnapshot(id: string, options: OperationOptions): Promise<void>;
 
   getInstance(id: string, options: OperationOptions): Promise<Instance | undefined>;
+  /**
+   * For a node that finds itself by its name (`--node-name`); absent when the cloud cannot list
+   * instances by name, and the node then needs `--node-id` or a metadata service.
+   */
+  findInstanceByName?(name: string, options: OperationOptions): Promise<Instance | undefined>;
   listZones(options: OperationOptions): Promise<Zone[]>;
   listVolumeTypes(options: OperationOptions): Promise<VolumeType[]>;
   getCapacity(zone: string, type: string, options: OperationOptions): Promise<PoolCapacity>;
+  /** Releases the adapter's connections when the process stops. */
+  close?(): Promise<void>;
+  /** Present exactly when the cloud snapshots several volumes at one point in time. */
+  snapshotGroups?: SnapshotGroupStorage | undefined;
 }

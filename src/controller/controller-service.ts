@@ -1,10 +1,13 @@
+import type { ProviderProfile } from "../providers/provider.js";
+import { InFlightLocks } from "../shared/inflight-locks.js";
 import type { BlockStorage, OperationOptions } from "./block-storage.js";
 import { CloudCatalog } from "./cloud-catalog.js";
 import type { ControllerContext } from "./controller-context.js";
-import { InFlightLocks } from "../shared/inflight-locks.js";
 
 export interface ControllerServiceOptions {
   cloud: BlockStorage;
+  /** The provider `cloud` adapts: its name for messages and its capability set. */
+  provider: ProviderProfile;
   driverName: string;
   defaultZone?: string | undefined;
   /** Default "balanced". */
@@ -26,6 +29,7 @@ export class ControllerService {
   constructor(options: ControllerServiceOptions) {
     this.context = {
       cloud: options.cloud,
+      provider: options.provider,
       catalog: new CloudCatalog(options.cloud, options.catalogTtlMs),
       locks: new InFlightLocks(options.onInFlightConflict),
       driverName: options.driverName,

@@ -19,11 +19,12 @@ import {
   MANAGED_BY_TAG,
   parseMutableParameters,
   parseVolumeParameters,
+  refuseUnsupportedParameters,
   resolveFsType,
 } from "./storage-class-parameters.js";
 import { allowedZones, chooseZone } from "./topology.js";
 import { volumeContextOf } from "./volume-context.js";
-import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
+import { checkPerformance, chooseVolumeType } from "./volume-type-rules.js";
 
 interface Source {
   kind: "snapshot" | "volume";
@@ -49,6 +50,9 @@ export async function createVolume(
   options: OperationOptions,
 ): Promise<CreateVolumeResponse> {
   const cloudName = cloudNameOf(checkedCoName("name", request.name));
+  refuseUnsupportedParameters(context.provider, "parameters", request.parameters);
+  refuseUnsupportedParameters(context.provider, "mutable_parameters", request.mutableParameters);
+  checkSourceSupported(context, request);
   const parameters = parseVolumeParameters(request.parameters);
   const mutable = parseMutableParameters(request.mutableParameters);
   const { fsType, mkfsOptions } = resolveFsType(
@@ -59,12 +63,13 @@ export async function createVolume(
   return context.locks.run("CreateVolume", [lockKeys.volumeName(cloudName)], async () => {
     const types = await context.catalog.volumeTypes(options);
     const typeName = mutable.type ?? parameters.type ?? context.defaultVolumeType;
-    const tier = findVolumeType(
+    const tier = chooseVolumeType(
+      context.provider,
       mutable.type ? "mutable_parameters.type" : "parameters.type",
       typeName,
       types,
     );
-    checkCapabilities("volume_capabilities", request.volumeCapabilities, tier);
+    checkCapabilities("volume_capabilities", request.volumeCapabilities, context.provider, tier);
     const performance = checkPerformance(
       mutable.iops || mutable.throughput ? "mutable_parameters" : "parameters",
       tier,
@@ -175,6 +180,24 @@ async function deleteFailedCreate(
     `${error.message}; the failed volume ${failed.id} was deleted, a retry creates it anew`,
     error,
   );
+}
+
+/**
+ * A content source the provider cannot copy from is refused before anything else, naming the field
+ * and the provider: restoring needs snapshots, cloning needs clones.
+ */
+function checkSourceSupported(context: ControllerContext, request: CreateVolumeRequest): void {
+  const source = request.volumeContentSource?.type;
+  if (source === undefined) return;
+  const { name, capabilities } = context.provider;
+  if (source.$case === "snapshot" && !capabilities.snapshots) {
+    throw invalidArgument(
+      `volume_content_source.snapshot: provider ${name} cannot restore a volume from a snapshot`,
+    );
+  }
+  if (source.$case === "volume" && !capabilities.clones) {
+    throw invalidArgument(`volume_content_source.volume: provider ${name} cannot clone a volume`);
+  }
 }
 
 async function findSource(

@@ -4,6 +4,7 @@ import type {
   VolumeCondition,
   VolumeContentSource,
 } from "../generated/csi.js";
+import type { Timestamp } from "../generated/google/protobuf/timestamp.js";
 import type { Snapshot, Volume } from "./block-storage.js";
 import { zoneTopology } from "./topology.js";
 
@@ -42,16 +43,21 @@ export function volumeCondition(volume: Volume): VolumeCondition {
   return { abnormal: false, message: `volume ${volume.id} is ${volume.status}` };
 }
 
+/** An RFC 3339 time of the cloud as a protobuf Timestamp; undefined when it does not parse. */
+export function toCsiTimestamp(at: string): Timestamp | undefined {
+  const millis = Date.parse(at);
+  return Number.isFinite(millis)
+    ? { seconds: BigInt(Math.floor(millis / 1000)), nanos: (millis % 1000) * 1_000_000 }
+    : undefined;
+}
+
 export function toCsiSnapshot(snapshot: Snapshot): CsiSnapshot {
-  const millis = Date.parse(snapshot.createdAt);
   return {
     sizeBytes: BigInt(snapshot.sizeBytes),
     snapshotId: snapshot.id,
     sourceVolumeId: snapshot.sourceVolumeId,
-    creationTime: Number.isFinite(millis)
-      ? { seconds: BigInt(Math.floor(millis / 1000)), nanos: (millis % 1000) * 1_000_000 }
-      : undefined,
+    creationTime: toCsiTimestamp(snapshot.createdAt),
     readyToUse: snapshot.readyToUse,
-    groupSnapshotId: "",
+    groupSnapshotId: snapshot.groupId ?? "",
   };
 }

@@ -3,9 +3,9 @@ import { invalidArgument } from "../shared/errors.js";
 import { unsupportedCapabilityReason } from "./access-modes.js";
 import type { OperationOptions, PoolCapacity } from "./block-storage.js";
 import type { ControllerContext } from "./controller-context.js";
-import { parseVolumeParameters } from "./storage-class-parameters.js";
+import { parseVolumeParameters, refuseUnsupportedParameters } from "./storage-class-parameters.js";
 import { capacityZone } from "./topology.js";
-import { findVolumeType } from "./volume-type-rules.js";
+import { chooseVolumeType } from "./volume-type-rules.js";
 
 /**
  * GetCapacity for one tier: in the zone of accessible_topology, or summed over every zone when
@@ -17,12 +17,18 @@ export async function getCapacity(
   request: GetCapacityRequest,
   options: OperationOptions,
 ): Promise<GetCapacityResponse> {
+  refuseUnsupportedParameters(context.provider, "parameters", request.parameters);
   const parameters = parseVolumeParameters(request.parameters);
   const types = await context.catalog.volumeTypes(options);
-  const tier = findVolumeType("parameters.type", parameters.type ?? context.defaultVolumeType, types);
+  const tier = chooseVolumeType(
+    context.provider,
+    "parameters.type",
+    parameters.type ?? context.defaultVolumeType,
+    types,
+  );
   const minimumVolumeSize = BigInt(tier.minSizeBytes);
   const unsupported = request.volumeCapabilities.some(
-    (c) => unsupportedCapabilityReason(c, tier) !== undefined,
+    (c) => unsupportedCapabilityReason(c, context.provider, tier) !== undefined,
   );
   if (unsupported) return { availableCapacity: 0n, maximumVolumeSize: 0n, minimumVolumeSize };
   const zones = await context.catalog.zoneList(options);

@@ -5,7 +5,11 @@ import { createHash, randomUUID } from "node:crypto";
  * CO's name, so a retry after a lost answer or a controller crash replays the first request
  * instead of making a second resource. The CO never reuses a name for a different object.
  */
-export function creationKey(driverName: string, kind: "volume" | "snapshot", name: string): string {
+export function creationKey(
+  driverName: string,
+  kind: "volume" | "snapshot" | "snapshot-group",
+  name: string,
+): string {
   return createHash("sha256").update(`${driverName}\0${kind}\0${name}`).digest("hex");
 }
 

@@ -13,11 +13,11 @@ import {
   notFound,
   resourceExhausted,
 } from "../shared/errors.js";
+import type { LockSet } from "../shared/inflight-locks.js";
 import { unsupportedCapabilityReason } from "./access-modes.js";
 import type { Attachment, OperationOptions, Volume } from "./block-storage.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { operationKey } from "./idempotency-keys.js";
-import type { LockSet } from "../shared/inflight-locks.js";
 import { volumeTypeFromContext } from "./volume-context.js";
 import { findVolumeType } from "./volume-type-rules.js";
 
@@ -51,7 +51,7 @@ export async function publishVolume(
 ): Promise<ControllerPublishVolumeResponse> {
   const capability = request.volumeCapability;
   if (capability === undefined) throw invalidArgument("volume_capability: is required");
-  const reason = unsupportedCapabilityReason(capability);
+  const reason = unsupportedCapabilityReason(capability, context.provider);
   if (reason !== undefined) throw invalidArgument(`volume_capability: ${reason}`);
   const mode = capability.accessMode?.mode;
   const multiNode = mode !== undefined && isMultiNode(mode);
@@ -113,7 +113,7 @@ async function checkedBeforeAttach(
   const volume = await context.cloud.getVolume(request.volumeId, options);
   if (volume === undefined) throw notFound(`volume_id: volume ${request.volumeId} does not exist`);
   const tier = findVolumeType("volume type", volume.type, await context.catalog.volumeTypes(options));
-  const reason = unsupportedCapabilityReason(capability, tier);
+  const reason = unsupportedCapabilityReason(capability, context.provider, tier);
   if (reason !== undefined) throw invalidArgument(`volume_capability: ${reason}`);
   const here = attachedHere(volume, request);
   if (here !== undefined) return here;

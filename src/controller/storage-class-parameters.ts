@@ -1,3 +1,4 @@
+import type { ProviderCapabilities, ProviderProfile } from "../providers/provider.js";
 import { invalidArgument } from "../shared/errors.js";
 import { DEFAULT_FS_TYPE, type FsType, parseFsType } from "../shared/filesystem-types.js";
 import {
@@ -6,6 +7,7 @@ import {
   type MkfsOptionKey,
   type MkfsOptions,
 } from "../shared/mkfs-option-rules.js";
+import { CAPABILITY_WORDS } from "./provider-support.js";
 import { checkedTagKey, checkedTagValue } from "./tag-checks.js";
 import { expandTagTemplate, type ProvisionerMetadata } from "./tag-templates.js";
 
@@ -101,6 +103,35 @@ export function parseMutableParameters(parameters: Record<string, string>): Muta
     else result.throughput = parsePositiveInteger(field, value);
   }
   return result;
+}
+
+/** The capability each provider-dependent StorageClass / VolumeAttributesClass key needs. */
+const PARAMETER_CAPABILITY: Readonly<Record<string, keyof ProviderCapabilities>> = {
+  type: "tiers",
+  iops: "tiers",
+  throughput: "tiers",
+  encrypted: "encryption",
+  kmsKeyId: "encryption",
+};
+
+/**
+ * Refuses a parameter the provider cannot honour, naming it, its value and the provider: a volume
+ * made without it would not be what the StorageClass says. `encrypted: "false"` asks for nothing
+ * and passes.
+ */
+export function refuseUnsupportedParameters(
+  provider: ProviderProfile,
+  field: string,
+  parameters: Readonly<Record<string, string>>,
+): void {
+  for (const [key, value] of Object.entries(parameters)) {
+    const capability = PARAMETER_CAPABILITY[key];
+    if (capability === undefined || provider.capabilities[capability]) continue;
+    if (key === "encrypted" && value.toLowerCase() === "false") continue;
+    throw invalidArgument(
+      `${field}.${key}: "${value}" cannot be honoured: provider ${provider.name} does not support ${CAPABILITY_WORDS[capability]}`,
+    );
+  }
 }
 
 /**

@@ -23,7 +23,12 @@ import { chooseVolumeSize } from "./capacity-range.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { publishedNodeIds, toCsiVolume, volumeCondition } from "./csi-mapping.js";
 import { operationKey } from "./idempotency-keys.js";
-import { MANAGED_BY_TAG, parseMutableParameters, parseVolumeParameters } from "./storage-class-parameters.js";
+import {
+  MANAGED_BY_TAG,
+  parseMutableParameters,
+  parseVolumeParameters,
+  refuseUnsupportedParameters,
+} from "./storage-class-parameters.js";
 import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
 
 /** The most entries one list call asks the cloud for (the contract's page limit). */
@@ -103,6 +108,7 @@ export async function modifyVolume(
   request: ControllerModifyVolumeRequest,
   options: OperationOptions,
 ): Promise<void> {
+  refuseUnsupportedParameters(context.provider, "mutable_parameters", request.mutableParameters);
   const mutable = parseMutableParameters(request.mutableParameters);
   await context.locks.run("ControllerModifyVolume", [lockKeys.volumeId(request.volumeId)], async () => {
     const volume = await requireVolume(context, request.volumeId, options);
@@ -194,7 +200,7 @@ export async function validateVolumeCapabilities(
   const volume = await requireVolume(context, request.volumeId, options);
   const tier = findVolumeType("volume type", volume.type, await context.catalog.volumeTypes(options));
   for (const [index, capability] of request.volumeCapabilities.entries()) {
-    const reason = unsupportedCapabilityReason(capability, tier);
+    const reason = unsupportedCapabilityReason(capability, context.provider, tier);
     if (reason !== undefined)
       return { confirmed: undefined, message: `volume_capabilities[${index}]: ${reason}` };
   }

@@ -1,4 +1,5 @@
-import { invalidArgument } from "../shared/errors.js";
+import type { ProviderProfile } from "../providers/provider.js";
+import { internal, invalidArgument } from "../shared/errors.js";
 import type { Bounds, VolumeType } from "./block-storage.js";
 
 /** Finds the tier by name; an unknown tier is an InvalidArgument listing the known ones. */
@@ -10,6 +11,23 @@ export function findVolumeType(field: string, name: string, types: VolumeType[])
     );
   }
   return found;
+}
+
+/**
+ * The tier a new volume gets: the one named, or, for a provider without tiers (whose `type`
+ * parameter was refused already), the one kind of volume its cloud makes, whatever
+ * `--default-volume-type` says.
+ */
+export function chooseVolumeType(
+  provider: ProviderProfile,
+  field: string,
+  name: string,
+  types: VolumeType[],
+): VolumeType {
+  if (provider.capabilities.tiers) return findVolumeType(field, name, types);
+  const only = types[0];
+  if (only === undefined) throw internal(`provider ${provider.name} reported no volume type`);
+  return only;
 }
 
 /**

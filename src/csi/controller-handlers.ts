@@ -1,8 +1,7 @@
-import type { ServerUnaryCall } from "@grpc/grpc-js";
-import type { OperationOptions } from "../controller/block-storage.js";
 import type { ControllerService } from "../controller/controller-service.js";
 import { createVolume } from "../controller/create-volume.js";
 import { getCapacity } from "../controller/get-capacity.js";
+import { requireCapability } from "../controller/provider-support.js";
 import { publishVolume, unpublishVolume } from "../controller/publish-operations.js";
 import {
   createSnapshot,
@@ -23,38 +22,43 @@ import {
   type ControllerServiceCapability,
   ControllerServiceCapability_RPC_Type as Rpc,
 } from "../generated/csi.js";
+import type { ProviderCapabilities } from "../providers/provider.js";
 import { invalidArgument } from "../shared/errors.js";
+import { operationOptions } from "./operation-options.js";
 import { checkMapSize, requireField } from "./request-fields.js";
-import { callDeadline, unary } from "./unary.js";
+import { unary } from "./unary.js";
 
-/** Every capability here is backed by an implemented RPC; nothing is advertised speculatively. */
-export const CONTROLLER_CAPABILITIES: readonly Rpc[] = [
+/** Served whatever the provider: the port requires every cloud to do these. */
+const BASE_CAPABILITIES: readonly Rpc[] = [
   Rpc.CREATE_DELETE_VOLUME,
   Rpc.PUBLISH_UNPUBLISH_VOLUME,
   Rpc.LIST_VOLUMES,
-  Rpc.GET_CAPACITY,
-  Rpc.CREATE_DELETE_SNAPSHOT,
-  Rpc.LIST_SNAPSHOTS,
-  Rpc.CLONE_VOLUME,
   Rpc.PUBLISH_READONLY,
   Rpc.EXPAND_VOLUME,
   Rpc.LIST_VOLUMES_PUBLISHED_NODES,
   Rpc.VOLUME_CONDITION,
   Rpc.GET_VOLUME,
   Rpc.SINGLE_NODE_MULTI_WRITER,
-  Rpc.MODIFY_VOLUME,
-  Rpc.GET_SNAPSHOT,
+];
+
+/** The capabilities a provider's capability set adds, each backed by an implemented RPC. */
+const CAPABILITY_RPCS: ReadonlyArray<[keyof ProviderCapabilities, readonly Rpc[]]> = [
+  ["capacity", [Rpc.GET_CAPACITY]],
+  ["snapshots", [Rpc.CREATE_DELETE_SNAPSHOT, Rpc.GET_SNAPSHOT]],
+  ["listSnapshots", [Rpc.LIST_SNAPSHOTS]],
+  ["clones", [Rpc.CLONE_VOLUME]],
+  ["modify", [Rpc.MODIFY_VOLUME]],
 ];
 
 /**
- * The call's deadline, and a signal that fires when the CO cancels the call (its own timeout, a
- * deleted object), so the cloud work done for it stops instead of running to the deadline.
+ * Exactly what the provider can do, nothing advertised speculatively: the CO (and csi-sanity)
+ * then never calls an RPC the cloud cannot serve, and skips the specs of the rest.
  */
-function operationOptions(call: ServerUnaryCall<unknown, unknown>): OperationOptions {
-  const cancelled = new AbortController();
-  if (call.cancelled) cancelled.abort(new Error("the CO cancelled the call"));
-  else call.once("cancelled", () => cancelled.abort(new Error("the CO cancelled the call")));
-  return { deadline: callDeadline(call), signal: cancelled.signal };
+export function controllerCapabilities(capabilities: ProviderCapabilities): Rpc[] {
+  const added = CAPABILITY_RPCS.filter(([capability]) => capabilities[capability]).flatMap(
+    ([, rpcs]) => rpcs,
+  );
+  return [...BASE_CAPABILITIES, ...added].sort((a, b) => a - b);
 }
 
 /**
@@ -64,6 +68,7 @@ function operationOptions(call: ServerUnaryCall<unknown, unknown>): OperationOpt
  */
 export function createControllerHandlers(service: ControllerService): ControllerServer {
   const { context } = service;
+  const { provider } = context;
   return {
     createVolume: unary(async (request, call) => {
       requireField("name", request.name);
@@ -94,24 +99,33 @@ export function createControllerHandlers(service: ControllerService): Controller
       return validateVolumeCapabilities(context, request, operationOptions(call));
     }),
     listVolumes: unary((request, call) => listVolumes(context, request, operationOptions(call))),
-    getCapacity: unary((request, call) => getCapacity(context, request, operationOptions(call))),
+    getCapacity: unary(async (request, call) => {
+      requireCapability(provider, "capacity", "GetCapacity");
+      return getCapacity(context, request, operationOptions(call));
+    }),
     controllerGetCapabilities: unary(async () => ({
-      capabilities: CONTROLLER_CAPABILITIES.map(
+      capabilities: controllerCapabilities(provider.capabilities).map(
         (type): ControllerServiceCapability => ({ type: { $case: "rpc", value: { type } } }),
       ),
     })),
     createSnapshot: unary(async (request, call) => {
+      requireCapability(provider, "snapshots", "CreateSnapshot");
       requireField("name", request.name);
       requireField("source_volume_id", request.sourceVolumeId);
       return createSnapshot(context, request, operationOptions(call));
     }),
     deleteSnapshot: unary(async (request, call) => {
+      requireCapability(provider, "snapshots", "DeleteSnapshot");
       requireField("snapshot_id", request.snapshotId);
       await deleteSnapshot(context, request.snapshotId, operationOptions(call));
       return {};
     }),
-    listSnapshots: unary((request, call) => listSnapshots(context, request, operationOptions(call))),
+    listSnapshots: unary(async (request, call) => {
+      requireCapability(provider, "listSnapshots", "ListSnapshots");
+      return listSnapshots(context, request, operationOptions(call));
+    }),
     getSnapshot: unary(async (request, call) => {
+      requireCapability(provider, "snapshots", "GetSnapshot");
       requireField("snapshot_id", request.snapshotId);
       return getSnapshot(context, request.snapshotId, operationOptions(call));
     }),
@@ -124,6 +138,7 @@ export function createControllerHandlers(service: ControllerService): Controller
       return getVolume(context, request.volumeId, operationOptions(call));
     }),
     controllerModifyVolume: unary(async (request, call) => {
+      requireCapability(provider, "modify", "ControllerModifyVolume");
       requireField("volume_id", request.volumeId);
       await modifyVolume(context, request, operationOptions(call));
       return {};

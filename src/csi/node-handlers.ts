@@ -5,7 +5,6 @@ import {
   VolumeCapability_AccessMode_Mode,
   VolumeUsage_Unit,
 } from "../generated/csi.js";
-import { checkedDeviceHint } from "../node/device-discovery.js";
 import { nodeFsType } from "../node/filesystem-type.js";
 import { checkedMkfsOptions } from "../node/mkfs-options.js";
 import type { VolumeAccess } from "../node/node-requests.js";
@@ -110,7 +109,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
         request.volumeCapability,
         request.volumeContext,
       );
-      const hint = checkedDeviceHint(volumeId, request.publishContext);
+      const hint = service.deviceHint(volumeId, request.publishContext);
       const mkfsOptions =
         access.kind === "mount" ? checkedMkfsOptions(request.volumeContext, access.fsType) : {};
       await service.stageVolume({
@@ -148,7 +147,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
       const stagingPath = checkedPath("staging_target_path", request.stagingTargetPath);
       if (stagingPath === targetPath)
         throw invalidArgument("target_path must differ from staging_target_path");
-      const hint = checkedDeviceHint(volumeId, request.publishContext);
+      const hint = service.deviceHint(volumeId, request.publishContext);
       await service.publishVolume({
         volumeId,
         stagingPath,

@@ -4,6 +4,8 @@ import { Server, ServerCredentials, type UntypedServiceImplementation } from "@g
 import {
   type ControllerServer,
   ControllerService,
+  type GroupControllerServer,
+  GroupControllerService,
   type IdentityServer,
   IdentityService,
   type NodeServer,
@@ -18,6 +20,8 @@ export interface CsiServerOptions {
   endpoint: Endpoint;
   identity: IdentityServer;
   controller?: ControllerServer | undefined;
+  /** Served beside the Controller only for a provider that takes group snapshots. */
+  groupController?: GroupControllerServer | undefined;
   node?: NodeServer | undefined;
   logger: Logger;
   /** Wraps each service (metrics, one log line per RPC); identity when absent. */
@@ -48,6 +52,9 @@ export async function startCsiServer(options: CsiServerOptions): Promise<CsiServ
   server.addService(IdentityService, instrument("Identity", options.identity));
   if (options.controller !== undefined) {
     server.addService(ControllerService, instrument("Controller", options.controller));
+  }
+  if (options.groupController !== undefined) {
+    server.addService(GroupControllerService, instrument("GroupController", options.groupController));
   }
   if (options.node !== undefined) server.addService(NodeService, instrument("Node", options.node));
 

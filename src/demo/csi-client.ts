@@ -39,6 +39,7 @@ export interface CsiClient {
   readonly identity: PromiseClient<csi.IdentityClient>;
   readonly controller: PromiseClient<csi.ControllerClient>;
   readonly node: PromiseClient<csi.NodeClient>;
+  readonly groupController: PromiseClient<csi.GroupControllerClient>;
   close(): void;
 }
 
@@ -62,14 +63,17 @@ export function createCsiClient(endpoint: string, defaultTimeoutMs = DEFAULT_TIM
   const identity = new csi.IdentityClient(address, insecure);
   const controller = new csi.ControllerClient(address, insecure);
   const node = new csi.NodeClient(address, insecure);
+  const groupController = new csi.GroupControllerClient(address, insecure);
   return {
     identity: promisify(identity, csi.IdentityService, defaultTimeoutMs),
     controller: promisify(controller, csi.ControllerService, defaultTimeoutMs),
     node: promisify(node, csi.NodeService, defaultTimeoutMs),
+    groupController: promisify(groupController, csi.GroupControllerService, defaultTimeoutMs),
     close() {
       identity.close();
       controller.close();
       node.close();
+      groupController.close();
     },
   };
 }

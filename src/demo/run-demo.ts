@@ -3,17 +3,20 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
+import { ControllerServiceCapability_RPC_Type as ControllerRpc } from "../generated/csi.js";
 import { type CsiClient, createCsiClient, isServiceError } from "./csi-client.js";
 import { type BallastProcess, startBallastProcess } from "./dev-process.js";
 import { describeResidue, findHostResidue, isClean, removeHostResidue } from "./host-residue.js";
 import { formatDuration, ProgressReporter, StepFailedError, type WriteLine } from "./progress.js";
-import { TOUR_STEPS, type TourOptions, type TourRecord, tourOneVolume, UndoStack } from "./volume-tour.js";
+import { type TourOptions, type TourRecord, tourOneVolume, tourSteps, UndoStack } from "./volume-tour.js";
 
 export interface DemoOptions extends Omit<TourOptions, "workDir" | "namePrefix"> {
   /** A running driver's CSI endpoint; when absent the demo starts `ballast dev` itself. */
   endpoint?: string | undefined;
   /** Per-RPC timeout. */
   rpcTimeoutMs: number;
+  /** The API the `ballast dev` the demo starts serves and drives (not used with `endpoint`). */
+  cloudProvider?: string | undefined;
   write: WriteLine;
 }
 
@@ -67,6 +70,7 @@ async function connect(options: DemoOptions): Promise<Target> {
         "127.0.0.1:0",
         "--log-level",
         "warn",
+        ...(options.cloudProvider === undefined ? [] : ["--cloud-provider", options.cloudProvider]),
       ],
     });
     const endpoint = process.endpoint ?? `unix://${join(stateDir, "csi.sock")}`;
@@ -87,11 +91,17 @@ async function listedLeftovers(csi: CsiClient, record: TourRecord): Promise<stri
     for (const entry of page.entries) if (entry.volume) listed.add(entry.volume.volumeId);
     startingToken = page.nextToken;
   } while (startingToken !== "");
-  do {
+  // A provider without snapshots made none, and cannot list them.
+  const { capabilities } = await csi.controller.controllerGetCapabilities({});
+  const listsSnapshots = capabilities.some(
+    (c) => c.type?.$case === "rpc" && c.type.value.type === ControllerRpc.LIST_SNAPSHOTS,
+  );
+  while (listsSnapshots) {
     const page = await csi.controller.listSnapshots({ startingToken });
     for (const entry of page.entries) if (entry.snapshot) listed.add(entry.snapshot.snapshotId);
     startingToken = page.nextToken;
-  } while (startingToken !== "");
+    if (startingToken === "") break;
+  }
   return [...record.volumeIds, ...record.snapshotIds].filter((id) => listed.has(id));
 }
 
@@ -104,7 +114,8 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const started = performance.now();
   const target = await connect(options);
   const workDir = await mkdtemp(join(tmpdir(), "ballast-demo-"));
-  const progress = new ProgressReporter(TOUR_STEPS, options.write);
+  const steps = tourSteps(options);
+  const progress = new ProgressReporter(steps, options.write);
   const undo = new UndoStack();
   const record: TourRecord = { volumeIds: [], snapshotIds: [] };
   let failure: string | undefined;
@@ -157,9 +168,9 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const passed = progress.results.filter((result) => result.ok).length;
   const elapsed = formatDuration(performance.now() - started);
   if (failure === undefined) {
-    options.write(`demo passed: ${passed}/${TOUR_STEPS} steps in ${elapsed}, nothing left behind`);
+    options.write(`demo passed: ${passed}/${steps} steps in ${elapsed}, nothing left behind`);
     return true;
   }
-  options.write(`demo FAILED after ${passed}/${TOUR_STEPS} steps in ${elapsed}: ${failure}`);
+  options.write(`demo FAILED after ${passed}/${steps} steps in ${elapsed}: ${failure}`);
   return false;
 }

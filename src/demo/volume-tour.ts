@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  ControllerServiceCapability_RPC_Type as ControllerRpc,
   type DeepPartial,
   type VolumeCapability,
   VolumeCapability_AccessMode_Mode,
@@ -9,6 +10,7 @@ import {
 } from "../generated/csi.js";
 import { ZONE_TOPOLOGY_KEY } from "../shared/topology-keys.js";
 import type { CsiClient } from "./csi-client.js";
+import { groupSnapshotStep } from "./group-snapshot-step.js";
 import { formatBytes, type ProgressReporter } from "./progress.js";
 
 const GiB = 1024n ** 3n;
@@ -31,10 +33,17 @@ export interface TourOptions {
   workDir: string;
   /** Prefix of every CO name, so a run's volumes are recognisable. */
   namePrefix: string;
+  /** Also take a group snapshot of two volumes and restore both members (one more step). */
+  groupSnapshot?: boolean | undefined;
 }
 
 /** The number of progress lines a tour prints (its steps plus the clean-up step). */
 export const TOUR_STEPS = 14;
+
+/** The lines a tour with these options prints. */
+export function tourSteps(options: { groupSnapshot?: boolean | undefined }): number {
+  return TOUR_STEPS + (options.groupSnapshot ? 1 : 0);
+}
 
 type Undo = { what: string; run: () => Promise<unknown> };
 
@@ -124,6 +133,18 @@ export async function tourOneVolume(
   });
   const zone = options.zone ?? node.zone;
 
+  // What the driver's provider can do decides which steps run; a skipped step says why.
+  const { capabilities } = await csi.controller.controllerGetCapabilities({});
+  const advertised = new Set(
+    capabilities.flatMap((c) => (c.type?.$case === "rpc" ? [c.type.value.type] : [])),
+  );
+  // Only a driver that can change a volume's tier has tiers to ask for.
+  const tiers = advertised.has(ControllerRpc.MODIFY_VOLUME);
+  const skipped = (rpc: string) => ({
+    value: undefined,
+    detail: `skipped: the driver does not advertise ${rpc} (its provider cannot do it)`,
+  });
+
   const createVolume = async (
     suffix: string,
     source?:
@@ -134,7 +155,7 @@ export async function tourOneVolume(
       name: `${options.namePrefix}-${suffix}`,
       capacityRange: { requiredBytes: BigInt(options.sizeGiB) * GiB },
       volumeCapabilities: [capability],
-      parameters: { type: options.tier },
+      parameters: tiers ? { type: options.tier } : {},
       accessibilityRequirements: {
         requisite: [{ segments: { [ZONE_TOPOLOGY_KEY]: zone } }],
         preferred: [{ segments: { [ZONE_TOPOLOGY_KEY]: zone } }],
@@ -218,7 +239,7 @@ export async function tourOneVolume(
     const created = await createVolume("data");
     return {
       value: created,
-      detail: `${created.volumeId}, ${formatBytes(created.capacityBytes)} ${options.tier} in ${zone}`,
+      detail: `${created.volumeId}, ${formatBytes(created.capacityBytes)} ${tiers ? options.tier : "(the provider's one kind)"} in ${zone}`,
     };
   });
 
@@ -242,7 +263,24 @@ export async function tourOneVolume(
     };
   });
 
+  if (options.groupSnapshot) {
+    await groupSnapshotStep({
+      csi,
+      progress,
+      undo,
+      record,
+      namePrefix: options.namePrefix,
+      dataFile: DATA_FILE,
+      first: { volumeId: volume.volumeId, checksum },
+      createVolume: (suffix, source) => createVolume(suffix, source),
+      mountWritable: async (volumeId) => mount(volumeId, await attach(volumeId, undo), false, undo),
+      verifyCopy,
+    });
+  }
+
+  const snapshots = advertised.has(ControllerRpc.CREATE_DELETE_SNAPSHOT);
   const snapshot = await progress.step("snapshot", async () => {
+    if (!snapshots) return skipped("CREATE_DELETE_SNAPSHOT");
     const name = `${options.namePrefix}-snap`;
     for (let attempt = 0; attempt < SNAPSHOT_READY_ATTEMPTS; attempt += 1) {
       const { snapshot: current } = await csi.controller.createSnapshot({
@@ -268,6 +306,7 @@ export async function tourOneVolume(
   });
 
   await progress.step("restore", async () => {
+    if (snapshot === undefined) return skipped("CREATE_DELETE_SNAPSHOT");
     const restored = await createVolume("restore", {
       $case: "snapshot",
       value: { snapshotId: snapshot.snapshotId },
@@ -277,13 +316,17 @@ export async function tourOneVolume(
   });
 
   await progress.step("clone", async () => {
+    if (!advertised.has(ControllerRpc.CLONE_VOLUME)) return skipped("CLONE_VOLUME");
     const clone = await createVolume("clone", { $case: "volume", value: { volumeId: volume.volumeId } });
     await verifyCopy(clone.volumeId, checksum);
     return { value: undefined, detail: `${clone.volumeId} from ${volume.volumeId}, checksum matches` };
   });
 
   await progress.step("expand online", async () => {
-    const requiredBytes = BigInt(options.expandToGiB) * GiB;
+    // A cloud whose smallest volume is larger than asked for (Hetzner: 10 GB) grows from what it made.
+    const before = volume.capacityBytes;
+    const asked = BigInt(options.expandToGiB) * GiB;
+    const requiredBytes = asked > before ? asked : before + GiB;
     const expanded = await csi.controller.controllerExpandVolume({
       volumeId: volume.volumeId,
       capacityRange: { requiredBytes },
@@ -303,7 +346,6 @@ export async function tourOneVolume(
       volumePath: mounted.targetPath,
     });
     const bytes = stats.usage.find((usage) => usage.unit === VolumeUsage_Unit.BYTES);
-    const before = BigInt(options.sizeGiB) * GiB;
     if (bytes === undefined || bytes.total <= before) {
       throw new Error(`the filesystem still has ${formatBytes(bytes?.total ?? 0n)} after growing the volume`);
     }
@@ -314,6 +356,7 @@ export async function tourOneVolume(
   });
 
   await progress.step("modify tier", async () => {
+    if (!tiers) return skipped("MODIFY_VOLUME");
     await csi.controller.controllerModifyVolume({
       volumeId: volume.volumeId,
       mutableParameters: { type: options.modifyTo },

@@ -290,9 +290,68 @@ export interface paths {
          * Delete a snapshot
          * @description Starts deleting a snapshot. A snapshot that is being deleted answers with the running
          *     operation; an unknown or deleted snapshot is 404 `not_found`. Volumes restored from it are
-         *     unaffected. A snapshot that is a pending source of a volume being created is 409 `conflict`.
+         *     unaffected. A snapshot that is a pending source of a volume being created is 409 `conflict`;
+         *     a member of a snapshot group is 409 `snapshot_in_group` (delete the group instead).
          */
         delete: operations["deleteSnapshot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/snapshot-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List snapshot groups
+         * @description Snapshot groups ordered by creation, oldest first, filtered by every filter given.
+         */
+        get: operations["listSnapshotGroups"];
+        put?: never;
+        /**
+         * Create a snapshot group
+         * @description Snapshots every source volume at one point in time: a write that completed on any member
+         *     before the point is in every member snapshot, and one that started after it is in none. The
+         *     volumes must be in one zone (422 `zone_mismatch` otherwise) and each `available` or `in-use`
+         *     (409 `conflict` otherwise). The group and its member snapshots are `pending` until every
+         *     copy is done, then `available`. A known `name` with the same `sourceVolumeIds` (in any
+         *     order) answers with the operation that created it; other sources are 409 `already_exists`.
+         */
+        post: operations["createSnapshotGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/snapshot-groups/{snapshotGroupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Snapshot group id. */
+                snapshotGroupId: components["parameters"]["SnapshotGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a snapshot group
+         * @description The snapshot group with its member snapshots, in whatever status it is.
+         */
+        get: operations["getSnapshotGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a snapshot group
+         * @description Starts deleting a snapshot group and all its member snapshots, pending or not. An unknown or
+         *     deleted group is 404 `not_found`. A member snapshot that is the pending source of a volume
+         *     being created makes this 409 `conflict`. Volumes restored from members are unaffected.
+         */
+        delete: operations["deleteSnapshotGroup"];
         options?: never;
         head?: never;
         patch?: never;
@@ -450,6 +509,11 @@ export interface components {
          */
         SnapshotId: string;
         /**
+         * @description Snapshot group id.
+         * @example sg-0123456789abcdef
+         */
+        SnapshotGroupId: string;
+        /**
          * @description Instance id.
          * @example i-00000000000000a1
          */
@@ -502,7 +566,7 @@ export interface components {
          * @example volume_in_use
          * @enum {string}
          */
-        ProblemCode: "not_found" | "already_exists" | "conflict" | "invalid_argument" | "out_of_range" | "quota_exceeded" | "insufficient_capacity" | "attach_limit_exceeded" | "volume_in_use" | "zone_mismatch" | "invalid_page_token" | "idempotency_key_mismatch" | "rate_limited" | "unavailable" | "internal" | "unauthorized" | "forbidden" | "method_not_allowed" | "local_attach_unavailable";
+        ProblemCode: "not_found" | "already_exists" | "conflict" | "invalid_argument" | "out_of_range" | "quota_exceeded" | "insufficient_capacity" | "attach_limit_exceeded" | "volume_in_use" | "zone_mismatch" | "invalid_page_token" | "idempotency_key_mismatch" | "rate_limited" | "unavailable" | "internal" | "unauthorized" | "forbidden" | "method_not_allowed" | "local_attach_unavailable" | "snapshot_in_group";
         /**
          * @description RFC 9457 problem details with a stable `code`.
          * @example {
@@ -1001,6 +1065,8 @@ export interface components {
              * @example ref-kms-team-a
              */
             kmsKeyId?: string;
+            /** @description The snapshot group this snapshot is a member of; such a snapshot is deleted with its group only. */
+            groupId?: components["schemas"]["SnapshotGroupId"];
             tags: components["schemas"]["Tags"];
             createdAt: components["schemas"]["Timestamp"];
         };
@@ -1029,6 +1095,71 @@ export interface components {
         CreateSnapshotRequest: {
             name: components["schemas"]["ResourceName"];
             sourceVolumeId: components["schemas"]["VolumeId"];
+            tags?: components["schemas"]["Tags"];
+        };
+        /**
+         * @description Snapshot group lifecycle pending → available, deleting; error when a copy failed.
+         * @example available
+         * @enum {string}
+         */
+        SnapshotGroupStatus: "pending" | "available" | "deleting" | "error";
+        /**
+         * @description Snapshots of several volumes taken at one point in time, deleted together.
+         * @example {
+         *       "id": "sg-0123456789abcdef",
+         *       "name": "groupsnapshot-1b2c3d4e",
+         *       "sourceVolumeIds": [
+         *         "vol-0123456789abcdef"
+         *       ],
+         *       "snapshots": [],
+         *       "status": "pending",
+         *       "readyToUse": false,
+         *       "tags": {},
+         *       "createdAt": "2026-01-01T12:05:00.000Z"
+         *     }
+         */
+        SnapshotGroup: {
+            id: components["schemas"]["SnapshotGroupId"];
+            name: components["schemas"]["ResourceName"];
+            /** @description The volumes, in the order the group was requested with. */
+            sourceVolumeIds: components["schemas"]["VolumeId"][];
+            /** @description One member snapshot per source volume, in the same order. */
+            snapshots: components["schemas"]["Snapshot"][];
+            status: components["schemas"]["SnapshotGroupStatus"];
+            /** @description Whether every member can be restored from (true exactly when `available`). */
+            readyToUse: boolean;
+            tags: components["schemas"]["Tags"];
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description One page of snapshot groups.
+         * @example {
+         *       "items": []
+         *     }
+         */
+        SnapshotGroupList: {
+            /** @description The snapshot groups of this page. */
+            items: components["schemas"]["SnapshotGroup"][];
+            /**
+             * @description Token of the next page; absent on the last page.
+             * @example eyJhZnRlciI6InNnLTAxMjM0NTY3ODlhYmNkZWYifQ
+             */
+            nextPageToken?: string;
+        };
+        /**
+         * @description Spec of a new snapshot group.
+         * @example {
+         *       "name": "groupsnapshot-1b2c3d4e",
+         *       "sourceVolumeIds": [
+         *         "vol-0123456789abcdef",
+         *         "vol-0123456789abcdee"
+         *       ]
+         *     }
+         */
+        CreateSnapshotGroupRequest: {
+            name: components["schemas"]["ResourceName"];
+            /** @description The volumes to snapshot together, each once, all in one zone. */
+            sourceVolumeIds: components["schemas"]["VolumeId"][];
             tags?: components["schemas"]["Tags"];
         };
         /**
@@ -1075,12 +1206,12 @@ export interface components {
          * @example createVolume
          * @enum {string}
          */
-        OperationKind: "createVolume" | "deleteVolume" | "resizeVolume" | "modifyVolume" | "attachVolume" | "detachVolume" | "createSnapshot" | "deleteSnapshot";
+        OperationKind: "createVolume" | "deleteVolume" | "resizeVolume" | "modifyVolume" | "attachVolume" | "detachVolume" | "createSnapshot" | "deleteSnapshot" | "createSnapshotGroup" | "deleteSnapshotGroup";
         /**
-         * @description Asynchronous work. `resourceId` is the volume (volume and attachment kinds) or the snapshot.
-         *     When `succeeded`, the resulting resource is inline: `volume` (createVolume, resizeVolume,
-         *     modifyVolume), `attachment` (attachVolume) or `snapshot` (createSnapshot); deletes and detach
-         *     carry none. When `failed`, `error` says why.
+         * @description Asynchronous work. `resourceId` is the volume (volume and attachment kinds), the snapshot or
+         *     the snapshot group. When `succeeded`, the resulting resource is inline: `volume`
+         *     (createVolume, resizeVolume, modifyVolume), `attachment` (attachVolume), `snapshot`
+         *     (createSnapshot) or `snapshotGroup` (createSnapshotGroup); deletes and detach carry none. When `failed`, `error` says why.
          * @example {
          *       "id": "op-0123456789abcdef",
          *       "kind": "createVolume",
@@ -1099,7 +1230,7 @@ export interface components {
              */
             status: "running" | "succeeded" | "failed";
             /**
-             * @description The volume or snapshot the operation works on.
+             * @description The volume, snapshot or snapshot group the operation works on.
              * @example vol-0123456789abcdef
              */
             resourceId: string;
@@ -1110,6 +1241,7 @@ export interface components {
             volume?: components["schemas"]["Volume"];
             attachment?: components["schemas"]["Attachment"];
             snapshot?: components["schemas"]["Snapshot"];
+            snapshotGroup?: components["schemas"]["SnapshotGroup"];
         };
         /**
          * @description Reference cloud health.
@@ -1402,7 +1534,7 @@ export interface components {
         };
         /**
          * @description `already_exists`, `conflict` (the resource is in a state that forbids the request),
-         *     `volume_in_use` or `attach_limit_exceeded`.
+         *     `volume_in_use`, `attach_limit_exceeded` or `snapshot_in_group`.
          */
         Conflict: {
             headers: {
@@ -1524,6 +1656,8 @@ export interface components {
         VolumeIdPath: components["schemas"]["VolumeId"];
         /** @description The instance's id. */
         InstanceIdPath: components["schemas"]["InstanceId"];
+        /** @description Snapshot group id. */
+        SnapshotGroupIdPath: components["schemas"]["SnapshotGroupId"];
         /** @description The snapshot's id. */
         SnapshotIdPath: components["schemas"]["SnapshotId"];
     };
@@ -2027,6 +2161,126 @@ export interface operations {
             path: {
                 /** @description The snapshot's id. */
                 snapshotId: components["parameters"]["SnapshotIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["OperationAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSnapshotGroups: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextPageToken` of the previous page; opaque to clients. */
+                pageToken?: components["parameters"]["PageToken"];
+                /** @description Only the snapshot group with this name. */
+                name?: components["schemas"]["ResourceName"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of snapshot groups. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotGroupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createSnapshotGroup: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Client-chosen key that makes the POST safe to retry: a replay with the same body gets the first
+                 *     answer; a different body with the same key is 422 `idempotency_key_mismatch`. A key is kept for
+                 *     as long as the resource its request acted on exists, and forgotten when that is deleted.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSnapshotGroupRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["OperationAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSnapshotGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Snapshot group id. */
+                snapshotGroupId: components["parameters"]["SnapshotGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot group. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotGroup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteSnapshotGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Snapshot group id. */
+                snapshotGroupId: components["parameters"]["SnapshotGroupIdPath"];
             };
             cookie?: never;
         };

@@ -1,6 +1,7 @@
 import { basename, join } from "node:path";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { DeviceLocator } from "../providers/provider.js";
 import { BallastError, failedPrecondition, invalidArgument, notFound } from "../shared/errors.js";
 import type { Clock } from "./clock.js";
 import { type BlockDevice, type DeviceNumbers, sameDevice } from "./device-numbers.js";
@@ -16,6 +17,8 @@ export interface DeviceHint {
 
 export interface DeviceDiscoveryOptions {
   byIdDir: string;
+  /** The provider's naming of device links, and which volume a link name stands for. */
+  locator: DeviceLocator;
   host: HostFs;
   clock: Clock;
   sysfs: Sysfs;
@@ -34,46 +37,60 @@ export interface FoundDevice extends BlockDevice {
 }
 
 const SERIAL_PATTERN = /^[A-Za-z0-9._-]{1,20}$/;
-const VOLUME_ID_PATTERN = /vol-[0-9a-f]{16}/g;
-const VIRTIO_SERIAL_LENGTH = 20;
 const FIRST_DELAY_MS = 50;
 const MAX_DELAY_MS = 1000;
 
-/** The serial the cloud gives a volume's device: its id, cut to what virtio can carry. */
-export function serialOfVolume(volumeId: string): string {
-  return volumeId.slice(0, VIRTIO_SERIAL_LENGTH);
-}
+/**
+ * The ballast API's device serial of a volume (its id cut to what virtio carries), for callers
+ * that build a hint without a publish context; discovery itself asks the provider's locator.
+ */
+export { ballastDeviceSerial as serialOfVolume } from "../providers/ballast/device-locator.js";
 
-/** Checks the publish context against the volume before anything looks at a device. */
+/**
+ * Checks the publish context against the volume before anything looks at a device. Where the
+ * provider derives the device serial from the volume id, the serial is required and must be the
+ * volume's, and the hinted link must end in it; otherwise the serial is optional and only the
+ * hinted path's form is checked.
+ */
 export function checkedDeviceHint(
   volumeId: string,
   publishContext: Readonly<Record<string, string>>,
+  locator: DeviceLocator,
 ): DeviceHint {
   const serial = publishContext.serial ?? "";
-  if (serial === "") throw invalidArgument("publish_context.serial is required");
-  if (!SERIAL_PATTERN.test(serial)) {
-    throw invalidArgument(`publish_context.serial: ${JSON.stringify(serial)} is not a device serial`);
-  }
-  if (serial !== serialOfVolume(volumeId)) {
-    throw invalidArgument(
-      `publish_context.serial: ${JSON.stringify(serial)} is not the serial of volume ${volumeId} (expected ${JSON.stringify(serialOfVolume(volumeId))})`,
-    );
+  const expected = locator.deviceSerial?.(volumeId);
+  if (expected !== undefined) {
+    if (serial === "") throw invalidArgument("publish_context.serial is required");
+    if (!SERIAL_PATTERN.test(serial)) {
+      throw invalidArgument(`publish_context.serial: ${JSON.stringify(serial)} is not a device serial`);
+    }
+    if (serial !== expected) {
+      throw invalidArgument(
+        `publish_context.serial: ${JSON.stringify(serial)} is not the serial of volume ${volumeId} (expected ${JSON.stringify(expected)})`,
+      );
+    }
   }
   const byIdPath = publishContext.byIdPath;
   if (byIdPath === undefined || byIdPath === "") return { serial };
   const name = basename(byIdPath);
-  if (!byIdPath.startsWith("/") || !name.endsWith(serial) || name.includes("..")) {
+  if (
+    !byIdPath.startsWith("/") ||
+    name.includes("..") ||
+    (expected !== undefined && !name.endsWith(serial))
+  ) {
     throw invalidArgument(
-      `publish_context.byIdPath: ${JSON.stringify(byIdPath)} is not an absolute by-id path ending in serial ${serial}`,
+      expected === undefined
+        ? `publish_context.byIdPath: ${JSON.stringify(byIdPath)} is not an absolute by-id path`
+        : `publish_context.byIdPath: ${JSON.stringify(byIdPath)} is not an absolute by-id path ending in serial ${serial}`,
     );
   }
   return { serial, byIdPath };
 }
 
-/** The serial a by-id link name stands for, when the name follows a convention we know. */
-function serialInLinkName(name: string): string | undefined {
-  if (name.startsWith("virtio-")) return name.slice("virtio-".length);
-  return name.match(VOLUME_ID_PATTERN)?.[0];
+function publishContextOf(hint: DeviceHint): Record<string, string> {
+  return hint.byIdPath === undefined
+    ? { serial: hint.serial }
+    : { serial: hint.serial, byIdPath: hint.byIdPath };
 }
 
 /**
@@ -92,10 +109,9 @@ function serialInLinkName(name: string): string | undefined {
 export class DeviceDiscovery {
   constructor(private readonly options: DeviceDiscoveryOptions) {}
 
-  /** Link names, in the order they are tried, for a hint. */
-  candidateLinks(hint: DeviceHint): string[] {
-    const names = [`virtio-${hint.serial}`];
-    if (hint.byIdPath !== undefined) names.unshift(basename(hint.byIdPath));
+  /** Link paths, in the order they are tried: the provider's names for the volume and its hint. */
+  candidateLinks(volumeId: string, hint: DeviceHint): string[] {
+    const names = this.options.locator.linkNames(volumeId, publishContextOf(hint));
     return [...new Set(names)].map((name) => join(this.options.byIdDir, name));
   }
 
@@ -103,7 +119,7 @@ export class DeviceDiscovery {
     const { metrics, waitBudgetMs, clock } = this.options;
     const started = clock.now();
     const elapsed = () => (clock.now() - started) / 1000;
-    const candidates = this.candidateLinks(hint);
+    const candidates = this.candidateLinks(volumeId, hint);
     let delay = FIRST_DELAY_MS;
     let triggered = false;
     for (;;) {
@@ -137,8 +153,29 @@ export class DeviceDiscovery {
 
   /** The volume's device if its link exists right now and verifies; undefined when the link is gone. */
   async findNow(volumeId: string, hint: DeviceHint): Promise<FoundDevice | undefined> {
-    const link = await this.firstExisting(this.candidateLinks(hint));
+    const candidates = this.candidateLinks(volumeId, hint);
+    const link =
+      candidates.length > 0 ? await this.firstExisting(candidates) : await this.provenLink(volumeId);
     return link === undefined ? undefined : this.verify(volumeId, hint, link);
+  }
+
+  /**
+   * For a provider that names links after something only the publish context carries (DigitalOcean
+   * names them after the volume's name), a call without one (expand, stats, unstage) looks at every
+   * link the provider recognises and takes the one whose device proves it is the volume's.
+   */
+  private async provenLink(volumeId: string): Promise<string | undefined> {
+    const { host, byIdDir, locator } = this.options;
+    for (const name of await host.readdir(byIdDir)) {
+      if (locator.volumeOfLinkName(name) === undefined) continue;
+      const link = join(byIdDir, name);
+      const path = await host.realpath(link).catch(() => undefined);
+      const numbers =
+        path === undefined ? undefined : await blockDeviceNumbers(host, path).catch(() => undefined);
+      if (numbers !== undefined && (await this.proofOf({ path, ...numbers }, volumeId)) === undefined)
+        return link;
+    }
+    return undefined;
   }
 
   private async firstExisting(links: string[]): Promise<string | undefined> {
@@ -163,19 +200,21 @@ export class DeviceDiscovery {
 
   /** Whether the device itself says it is this volume's (see the class comment); never by its links. */
   async belongsTo(device: DeviceNumbers & { path?: string }, volumeId: string): Promise<boolean> {
-    return (await this.proofOf(device, volumeId, serialOfVolume(volumeId))) === undefined;
+    return (await this.proofOf(device, volumeId)) === undefined;
   }
 
   /** Undefined when the device proves it is the volume's; otherwise why not. */
   private async proofOf(
     device: DeviceNumbers & { path?: string },
     volumeId: string,
-    serial: string,
   ): Promise<string | undefined> {
-    const { sysfs } = this.options;
+    const { sysfs, locator } = this.options;
     const name = device.path ?? `device ${device.major}:${device.minor}`;
     const reported = await sysfs.virtioSerial(device);
     if (reported !== undefined) {
+      const serial = locator.deviceSerial?.(volumeId);
+      if (serial === undefined)
+        return `${name} reports serial ${JSON.stringify(reported)}, which this provider does not derive from volume ids`;
       return reported === serial ? undefined : `${name} reports serial ${JSON.stringify(reported)}`;
     }
     const backingFile = await sysfs.loopBackingFile(device);
@@ -183,8 +222,10 @@ export class DeviceDiscovery {
       return `${name} gives no proof that it is this volume: it reports no serial and is no loop device backed by the volume's file`;
     }
     if (backingFile.endsWith(" (deleted)")) return `loop device ${name} is backed by a deleted file`;
-    const named: string[] = basename(backingFile).match(VOLUME_ID_PATTERN) ?? [];
-    if (named.includes(volumeId)) return undefined;
+    const file = basename(backingFile);
+    if (carriesId(file, volumeId)) return undefined;
+    const pattern = locator.volumeIdPattern;
+    const named: string[] = pattern === undefined ? [] : (file.match(new RegExp(pattern.source, "g")) ?? []);
     return named.length > 0
       ? `loop device ${name} is backed by ${backingFile}, which belongs to ${named.join(", ")}`
       : `loop device ${name} is backed by ${backingFile}, whose name does not carry the volume id`;
@@ -201,17 +242,22 @@ export class DeviceDiscovery {
     if (numbers === undefined) throw refuse(`${path} is not a block device`);
     const device: FoundDevice = { path, link, ...numbers };
 
-    const proof = await this.proofOf(device, volumeId, serialOfVolume(volumeId));
+    const proof = await this.proofOf(device, volumeId);
     if (proof !== undefined) throw refuse(proof);
 
+    const { locator } = this.options;
+    const ours = new Set([volumeId, hint.serial]);
+    for (const name of locator.linkNames(volumeId, publishContextOf(hint))) {
+      const stands = locator.volumeOfLinkName(name);
+      if (stands !== undefined) ours.add(stands);
+    }
     for (const name of await host.readdir(this.options.byIdDir)) {
       const other = join(this.options.byIdDir, name);
-      const otherSerial = serialInLinkName(name);
-      if (other === link || otherSerial === undefined || otherSerial === hint.serial) continue;
-      if (otherSerial === volumeId) continue;
+      const otherVolume = locator.volumeOfLinkName(name);
+      if (other === link || otherVolume === undefined || ours.has(otherVolume)) continue;
       const target = await host.realpath(other).catch(() => undefined);
       if (target === path) {
-        throw refuse(`${path} is also linked as ${other}, the serial of another volume (${otherSerial})`);
+        throw refuse(`${path} is also linked as ${other}, the link of another volume (${otherVolume})`);
       }
     }
 
@@ -228,6 +274,12 @@ export class DeviceDiscovery {
     }
     return device;
   }
+}
+
+/** Whether a backing file's name carries the volume id, not as part of a longer word (`<id>.img`). */
+function carriesId(file: string, volumeId: string): boolean {
+  const escaped = volumeId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^A-Za-z0-9])${escaped}($|[^A-Za-z0-9])`).test(file);
 }
 
 function kindOf(error: unknown): string {

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { InFlightLocks } from "../shared/inflight-locks.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import { ballastDeviceLocator } from "../providers/ballast/device-locator.js";
+import type { DeviceLocator } from "../providers/provider.js";
+import { InFlightLocks } from "../shared/inflight-locks.js";
 import { type Clock, systemClock } from "./clock.js";
-import { DeviceDiscovery } from "./device-discovery.js";
+import { checkedDeviceHint, DeviceDiscovery, type DeviceHint } from "./device-discovery.js";
 import { type DeviceProbe, SystemDeviceProbe } from "./device-probe.js";
 import type { Exec } from "./exec.js";
 import { FilesystemResizer } from "./filesystem-resizer.js";
@@ -36,6 +38,8 @@ export interface NodeServiceDeps {
   logger: Logger;
   metrics: Metrics;
   identity: NodeIdentityConfig;
+  /** How the provider's devices are linked; the ballast API's naming when unset. */
+  deviceLocator?: DeviceLocator;
   /** Where device links appear (the `--by-id-dir` flag). */
   byIdDir?: string;
   /** A host directory that outlives the plugin's container (the `--state-dir` flag). */
@@ -74,7 +78,7 @@ export async function createNodeService(deps: NodeServiceDeps): Promise<NodeServ
       return undefined;
     }),
   );
-  return new NodeService(context, deps.identity);
+  return new NodeService(context, deps.identity, deps.deviceLocator ?? ballastDeviceLocator);
 }
 
 function nodeContext(deps: NodeServiceDeps, host: HostFs, udevadmPath: string | undefined): NodeContext {
@@ -86,6 +90,7 @@ function nodeContext(deps: NodeServiceDeps, host: HostFs, udevadmPath: string | 
   const mounter = new Mounter(exec, metrics);
   const discovery = new DeviceDiscovery({
     byIdDir,
+    locator: deps.deviceLocator ?? ballastDeviceLocator,
     host,
     clock,
     sysfs,
@@ -125,12 +130,18 @@ export class NodeService {
   constructor(
     private readonly context: NodeContext,
     private readonly identity: NodeIdentityConfig,
+    private readonly locator: DeviceLocator,
   ) {
     this.locks = new InFlightLocks();
   }
 
   nodeInfo(): Promise<NodeIdentity> {
     return resolveNodeIdentity(this.identity);
+  }
+
+  /** The publish context checked against the volume, by the provider's device naming. */
+  deviceHint(volumeId: string, publishContext: Readonly<Record<string, string>>): DeviceHint {
+    return checkedDeviceHint(volumeId, publishContext, this.locator);
   }
 
   stageVolume(request: StageVolumeRequest): Promise<void> {

@@ -98,6 +98,29 @@ function scrubbedError(error: NonNullable<ErrorArgument>, message: string, code:
   return metadata === undefined ? { code, details: message } : { code, details: message, metadata };
 }
 
+type RpcLevel = "debug" | "info" | "warn" | "error";
+
+function levelOf(method: string, code: status): RpcLevel {
+  if (code === status.OK) return DISCOVERY_METHODS.has(method) ? "debug" : "info";
+  return ERROR_CODES.has(code) ? "error" : "warn";
+}
+
+/**
+ * The `{ method, code }` label objects of one method, made once per code: prom-client hashes and
+ * checks the labels it is given on every call, so an RPC should not also allocate them.
+ */
+function labelsByCode(method: string): (code: string) => { method: string; code: string } {
+  const byCode = new Map<string, { method: string; code: string }>();
+  return (code) => {
+    let labels = byCode.get(code);
+    if (labels === undefined) {
+      labels = { method, code };
+      byCode.set(code, labels);
+    }
+    return labels;
+  };
+}
+
 function instrumentHandler(
   serviceName: string,
   method: string,
@@ -105,17 +128,16 @@ function instrumentHandler(
   deps: InstrumentationDeps,
 ): UnaryOrClientStreaming {
   const { metrics, logger } = deps;
+  const labelsFor = labelsByCode(method);
   return (call, callback) => {
-    const started = process.hrtime.bigint();
-    metrics.csiInFlight.inc({ method });
+    const started = performance.now();
     const token = metrics.csiInFlightTracker.start(method);
     let finished = false;
 
     const finish: sendUnaryData<unknown> = (error, value, trailer, flags) => {
       if (finished) return callback(error, value, trailer, flags);
       finished = true;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const ids = requestIds(call.request);
+      const durationMs = performance.now() - started;
       let reply = error;
       let code: status = status.OK;
       let message: string | undefined;
@@ -124,29 +146,27 @@ function instrumentHandler(
         code = outcome.code;
         message = scrub(outcome.message, credentialValues(call.request));
         reply = scrubbedError(error, message, code);
-      } else {
-        Object.assign(ids, responseIds(value, ids));
       }
       const codeLabel = codeName(code);
-      metrics.csiInFlight.dec({ method });
+      const labels = labelsFor(codeLabel);
       metrics.csiInFlightTracker.finish(method, token);
-      metrics.csiOperations.inc({ method, code: codeLabel });
-      metrics.csiOperationDuration.observe({ method, code: codeLabel }, seconds);
-      const line = {
-        csi_service: serviceName,
-        method,
-        ...ids,
-        duration_ms: Math.round(seconds * 1e6) / 1e3,
-        grpc_code: codeLabel,
-        ...(message === undefined ? {} : { error: message }),
-      };
-      if (code === status.OK) {
-        if (DISCOVERY_METHODS.has(method)) logger.debug(line, "rpc");
-        else logger.info(line, "rpc");
-      } else if (ERROR_CODES.has(code)) {
-        logger.error(line, "rpc");
-      } else {
-        logger.warn(line, "rpc");
+      metrics.csiOperations.inc(labels);
+      metrics.csiOperationDuration.observe(labels, durationMs / 1000);
+      // The line is built only when its level is written: the discovery calls kubelet and the
+      // sidecars repeat are logged at debug, which production drops.
+      const level = levelOf(method, code);
+      if (logger.isLevelEnabled(level)) {
+        const ids = requestIds(call.request);
+        if (message === undefined) Object.assign(ids, responseIds(value, ids));
+        const line = {
+          csi_service: serviceName,
+          method,
+          ...ids,
+          duration_ms: Math.round(durationMs * 1e3) / 1e3,
+          grpc_code: codeLabel,
+          ...(message === undefined ? {} : { error: message }),
+        };
+        logger[level](line, "rpc");
       }
       callback(reply, value, trailer, flags);
     };

@@ -98,11 +98,18 @@ export class Metrics {
       buckets: rpcBuckets,
       registers,
     });
+
+    const tracker = new InFlightTracker(options.now);
+    this.csiInFlightTracker = tracker;
+    // Read from the tracker when scraped: an RPC records its start and end once, in the tracker.
     this.csiInFlight = new Gauge({
       name: "ballast_csi_operations_in_flight",
       help: "CSI RPCs currently being served, by method.",
       labelNames: ["method"],
       registers,
+      collect() {
+        for (const [method, count] of tracker.counts()) this.set({ method }, count);
+      },
     });
     this.csiAborted = new Counter({
       name: "ballast_csi_inflight_conflicts_total",
@@ -110,8 +117,6 @@ export class Metrics {
       labelNames: ["method"],
       registers,
     });
-    const tracker = new InFlightTracker(options.now);
-    this.csiInFlightTracker = tracker;
     this.csiOldestInFlight = new Gauge({
       name: "ballast_csi_oldest_operation_age_seconds",
       help: "Age of the oldest CSI RPC still being served, by method (0 when none is in flight).",

@@ -28,6 +28,7 @@ describe("npm run bench --smoke", () => {
   let outDir: string;
   let report: BenchReport;
   let stdout: string;
+  let charts: string[];
 
   before(async () => {
     outDir = await mkdtemp(join(tmpdir(), "ballast-bench-smoke-"));
@@ -37,9 +38,11 @@ describe("npm run bench --smoke", () => {
       { cwd: repoRoot, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
     );
     stdout = result.stdout;
-    const files = await readdir(outDir);
+    const files = (await readdir(outDir)).filter((file) => file.endsWith(".json"));
     assert.equal(files.length, 1, `expected one result file, found ${files.join(", ")}`);
-    report = JSON.parse(await readFile(join(outDir, files[0] as string), "utf8")) as BenchReport;
+    const file = files[0] as string;
+    report = JSON.parse(await readFile(join(outDir, file), "utf8")) as BenchReport;
+    charts = (await readdir(join(outDir, file.replace(/\.json$/, "")))).sort();
   });
 
   after(async () => {
@@ -55,6 +58,7 @@ describe("npm run bench --smoke", () => {
       "4. Raw gRPC",
       "5. Memory",
       "6. Node path",
+      "7. ballast node against the bare grpc-js floor",
     ]) {
       assert.match(stdout, new RegExp(`## ${title.replace(".", "\\.")}`));
     }
@@ -140,5 +144,39 @@ describe("npm run bench --smoke", () => {
     assert.equal(node.rpcs.NodeStageVolume.count, SMOKE_OPTIONS.nodeIterations);
     assert.equal(node.rpcs.NodeUnstageVolume.count, SMOKE_OPTIONS.nodeIterations);
     assert.deepEqual(node.leftoverMounts, []);
+  });
+
+  test("node vs floor: both servers answered the same bytes in every round, memory read at each stage", () => {
+    const floor = figures(report.scenarios.floor, "floor");
+    assert.deepEqual(
+      floor.sides.map((side) => side.label),
+      ["bare grpc-js", "ballast node"],
+    );
+    for (const side of floor.sides) {
+      assert.deepEqual(side.errors, {}, side.label);
+      assert.equal(side.roundCallsPerSecond.length, SMOKE_OPTIONS.floorRounds, side.label);
+      assert.ok(side.calls > 0 && side.latency.count === side.calls, side.label);
+      assert.ok(
+        side.memory.idle.rssAnonBytes > 0 && side.memory.idle.rssBytes > side.memory.idle.rssAnonBytes,
+      );
+      assert.ok(side.memory.highWaterRssBytes >= side.memory.afterLoad.rssBytes, side.label);
+    }
+    const [bare, node] = floor.sides;
+    assert.ok((bare?.responseBytes ?? 0) > 5);
+    assert.equal(node?.responseBytes, bare?.responseBytes);
+    assert.deepEqual(
+      floor.targets.map((target) => target.figure),
+      ["calls/s, node / floor", "p99, node / floor", "RSS idle (settled), MiB", "RSS after load, MiB"],
+    );
+  });
+
+  test("charts: the latency distributions and the memory series as SVG next to the result", () => {
+    assert.deepEqual(charts, [
+      "floor-latency.svg",
+      "floor-memory.svg",
+      "latency-ControllerGetVolume.svg",
+      "latency-CreateVolume.svg",
+      "storm-memory.svg",
+    ]);
   });
 });

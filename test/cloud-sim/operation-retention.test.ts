@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CloudService } from "../../src/cloud-sim/cloud-service.js";
 import { resolveConfig } from "../../src/cloud-sim/config.js";
+import { CloudEngine, SnapshotCaptures } from "../../src/cloud-sim/engine/index.js";
 import type { LoopDevices } from "../../src/cloud-sim/loop-devices.js";
 import { OperationRunner } from "../../src/cloud-sim/operation-runner.js";
 import {
@@ -25,16 +25,18 @@ function cloudOnAClock() {
     save: async () => {},
     files,
     loops: {} as LoopDevices,
+    captures: new SnapshotCaptures(files),
     isLocal: () => false,
     now: () => clock.now,
   });
-  const service = new CloudService({
+  const engine = new CloudEngine({
     config: resolveConfig({ dataDir: "/nonexistent", localAttach: false, operationLatencyMs: 0 }),
     state,
     save: async () => {},
     schedule: (operation) => runner.schedule(operation),
     localAttach: () => ({ available: false, reason: "not in this test" }),
     byIdPath: (serial) => `/nonexistent/by-id/${serial}`,
+    captures: { start: () => undefined, startGroup: () => undefined, settled: async () => undefined },
     now: () => clock.now,
   });
   const finished = async (accepted: Promise<{ operation: OperationRecord }>): Promise<OperationRecord> => {
@@ -45,15 +47,15 @@ function cloudOnAClock() {
   };
   const create = (name: string) =>
     finished(
-      service.createVolume({ name, zone: "ref-1a", sizeBytes: 1024 ** 3 }, { key: name, fingerprint: name }),
+      engine.createVolume({ name, zone: "ref-1a", sizeBytes: 1024 ** 3 }, { key: name, fingerprint: name }),
     );
-  const remove = (volumeId: string) => finished(service.deleteVolume(volumeId));
-  return { clock, service, runner, create, remove };
+  const remove = (volumeId: string) => finished(engine.deleteVolume(volumeId));
+  return { clock, engine, runner, create, remove };
 }
 
-function exists(service: CloudService, operationId: string): boolean {
+function exists(engine: CloudEngine, operationId: string): boolean {
   try {
-    service.getOperation(operationId);
+    engine.getOperation(operationId);
     return true;
   } catch {
     return false;
@@ -62,26 +64,26 @@ function exists(service: CloudService, operationId: string): boolean {
 
 describe("Finished operations of deleted resources", () => {
   test("stay readable within the retention after their volume is deleted", async () => {
-    const { clock, service, runner, create, remove } = cloudOnAClock();
+    const { clock, engine, runner, create, remove } = cloudOnAClock();
     const created = await create("pvc-gone-soon");
     const deleted = await remove(created.resourceId);
     clock.now += FINISHED_OPERATION_RETENTION_MS - 1;
     await create("pvc-later");
-    assert.equal(exists(service, created.id), true);
-    assert.equal(exists(service, deleted.id), true);
+    assert.equal(exists(engine, created.id), true);
+    assert.equal(exists(engine, deleted.id), true);
     await runner.close();
   });
 
   test("are dropped once older than the retention, while a live volume's operations stay", async () => {
-    const { clock, service, runner, create, remove } = cloudOnAClock();
+    const { clock, engine, runner, create, remove } = cloudOnAClock();
     const live = await create("pvc-stays");
     const created = await create("pvc-gone");
     const deleted = await remove(created.resourceId);
     clock.now += FINISHED_OPERATION_RETENTION_MS;
     await create("pvc-much-later");
-    assert.equal(exists(service, created.id), false);
-    assert.equal(exists(service, deleted.id), false);
-    assert.equal(exists(service, live.id), true);
+    assert.equal(exists(engine, created.id), false);
+    assert.equal(exists(engine, deleted.id), false);
+    assert.equal(exists(engine, live.id), true);
     await runner.close();
   });
 });

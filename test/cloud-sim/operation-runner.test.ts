@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { SnapshotCaptures } from "../../src/cloud-sim/engine/index.js";
 import type { LoopDevices } from "../../src/cloud-sim/loop-devices.js";
 import { OperationRunner } from "../../src/cloud-sim/operation-runner.js";
 import { emptyState, type OperationRecord, type VolumeRecord } from "../../src/cloud-sim/state.js";
@@ -23,6 +24,7 @@ function runnerWithWork(workMs: number[]) {
     save: async () => {},
     files,
     loops: {} as LoopDevices,
+    captures: new SnapshotCaptures(files),
     isLocal: () => false,
     now: () => clock,
   });

@@ -5,7 +5,15 @@ import { CloudCancelledError, CloudDeadlineError } from "../../src/cloud/call-er
 import { CloudApiError } from "../../src/cloud/cloud-api-error.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { BallastError } from "../../src/shared/errors.js";
-import { json, metricValue, operation, problem, ScriptedServer, VOLUME } from "./scripted-server.js";
+import {
+  json,
+  metricValue,
+  neverAnswer,
+  operation,
+  problem,
+  ScriptedServer,
+  VOLUME,
+} from "./scripted-server.js";
 
 describe("operation waiter over real HTTP", () => {
   let server: ScriptedServer;
@@ -207,6 +215,22 @@ describe("operation waiter over real HTTP", () => {
     // A few of the policy's longest poll delays (20 ms): nothing more is sent.
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(server.requests.length, polls);
+  });
+
+  test("a wait cancelled while a poll is in flight names the operation it was waiting for", async () => {
+    server.script(json(202, operation("running"), hints), neverAnswer);
+    const cancel = new AbortController();
+    const waiting = client.createVolume(
+      { name: "pvc-1", zone: "ref-1a" },
+      { deadline: Date.now() + 60_000, idempotencyKey: "k", signal: cancel.signal },
+    );
+    await waitFor(() => server.requests.length >= 2);
+    cancel.abort(new Error("rpc cancelled"));
+    await assert.rejects(waiting, (error: unknown) => {
+      assert.ok(error instanceof CloudCancelledError);
+      assert.equal(error.message, "waiting for operation op-00000000000000a1 (createVolume): cancelled");
+      return true;
+    });
   });
 
   test("startCreateSnapshot returns the accepted operation without polling", async () => {

@@ -43,6 +43,32 @@ describe("ballast demo against a running dev system", () => {
     );
   });
 
+  test("with --group-snapshot, snapshots two volumes together and restores both members with their checksums", async (t) => {
+    if (!requireRoot(t)) return;
+    const before = await system().cloud.inventory();
+    const lines: string[] = [];
+    const passed = await runDemo({
+      endpoint: system().endpoint,
+      tier: "standard",
+      modifyTo: "balanced",
+      fsType: "xfs",
+      sizeGiB: 1,
+      expandToGiB: 2,
+      rpcTimeoutMs: 120_000,
+      groupSnapshot: true,
+      write: (line) => lines.push(line),
+    });
+    assert.equal(passed, true, lines.join("\n"));
+    const groupLine = lines.find((line) => /\] group snapshot\s/.test(line)) ?? "";
+    assert.match(groupLine, / ok .*sg-[0-9a-f]{16} of 2 volumes .*both members restored, checksums match$/);
+    assert.match(lines.at(-1) ?? "", /^demo passed: 15\/15 steps/);
+    const after = await system().cloud.inventory();
+    assert.deepEqual(
+      after.snapshots.map((snapshot) => snapshot.id),
+      before.snapshots.map((snapshot) => snapshot.id),
+    );
+  });
+
   test("fails with exit status false and a FAILED line when a step cannot succeed", async (t) => {
     if (!requireRoot(t)) return;
     const lines: string[] = [];
@@ -115,5 +141,46 @@ describe("demo output", () => {
       cloudToken: "secret-token",
       metricsUrl: "http://127.0.0.1:40124/metrics",
     });
+  });
+});
+
+describe("ballast demo on the other clouds' faces of the reference cloud", () => {
+  const demoOn = async (cloudProvider: string) => {
+    const lines: string[] = [];
+    const passed = await runDemo({
+      cloudProvider,
+      tier: "standard",
+      modifyTo: "balanced",
+      fsType: "xfs",
+      sizeGiB: 1,
+      expandToGiB: 2,
+      rpcTimeoutMs: 120_000,
+      write: (line) => lines.push(line),
+    });
+    assert.equal(passed, true, lines.join("\n"));
+    const step = (name: string) => lines.find((line) => new RegExp(`\\] ${name}\\s`).test(line)) ?? "";
+    return { lines, step };
+  };
+
+  test("digitalocean: restores and clones (from a snapshot) with matching checksums; no tier to change", async (t) => {
+    if (!requireRoot(t)) return;
+    const { lines, step } = await demoOn("digitalocean");
+    assert.match(step("attach"), /as \/dev\/disk\/by-id\/scsi-0DO_Volume_ballast-demo-[0-9a-f]{8}-data$/);
+    assert.match(step("restore"), / ok .*checksum matches$/);
+    assert.match(step("clone"), / ok .*checksum matches$/);
+    assert.match(step("modify tier"), /skipped: the driver does not advertise MODIFY_VOLUME/);
+    assert.match(lines.at(-1) ?? "", /^demo passed: 14\/14 steps/);
+  });
+
+  test("hetzner: no snapshot, restore or clone, each skipped saying why; grows from its 10 GB minimum", async (t) => {
+    if (!requireRoot(t)) return;
+    const { lines, step } = await demoOn("hetzner");
+    assert.match(step("attach"), /as \/dev\/disk\/by-id\/scsi-0HC_Volume_[1-9][0-9]*$/);
+    for (const name of ["snapshot", "restore"]) {
+      assert.match(step(name), /skipped: the driver does not advertise CREATE_DELETE_SNAPSHOT/);
+    }
+    assert.match(step("clone"), /skipped: the driver does not advertise CLONE_VOLUME/);
+    assert.match(step("expand online"), / ok .*10 GiB → 11 GiB/);
+    assert.match(lines.at(-1) ?? "", /^demo passed: 14\/14 steps/);
   });
 });

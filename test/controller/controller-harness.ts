@@ -1,25 +1,30 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { type Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { type BlockStorageClient, createBlockStorageClient } from "../../src/cloud/block-storage-client.js";
 import {
   type ReferenceCloud,
   type ReferenceCloudConfig,
   startReferenceCloud,
 } from "../../src/cloud-sim/index.js";
-import { cloudBlockStorage } from "../../src/controller/cloud-block-storage.js";
 import { ControllerService } from "../../src/controller/controller-service.js";
 import { createControllerHandlers } from "../../src/csi/controller-handlers.js";
+import { createGroupControllerHandlers } from "../../src/csi/group-controller-handlers.js";
 import { createIdentityHandlers } from "../../src/csi/identity-handlers.js";
 import { type CsiServer, startCsiServer } from "../../src/csi/server.js";
 import {
   ControllerClient,
+  GroupControllerClient,
   type VolumeCapability,
   VolumeCapability_AccessMode_Mode,
 } from "../../src/generated/csi.js";
+import { instrumentService } from "../../src/observability/grpc-instrumentation.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
+import { cloudBlockStorage } from "../../src/providers/ballast/block-storage-adapter.js";
+import { ballastProvider } from "../../src/providers/ballast/index.js";
+import type { ProviderProfile } from "../../src/providers/provider.js";
 
 export const DRIVER = "block.csi.ballast.dev";
 export const GiB = 1024n ** 3n;
@@ -28,6 +33,8 @@ export interface Harness {
   cloud: ReferenceCloud;
   api: BlockStorageClient;
   controller: ControllerClient;
+  /** Dials the same socket; the service behind it exists only for a provider that takes group snapshots. */
+  groupController: GroupControllerClient;
   metrics: Metrics;
   server: CsiServer;
   /** Instances that exist only in the API (no loop devices), by zone. */
@@ -45,6 +52,8 @@ export async function startHarness(
     cloud?: Partial<ReferenceCloudConfig>;
     /** The client's retry backoff; fast by default so fault tests do not wait. */
     retry?: { initialDelayMs: number; maxDelayMs: number };
+    /** The provider the controller believes it drives; ballast's profile by default. */
+    provider?: ProviderProfile;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "ballast-controller-"));
@@ -68,23 +77,31 @@ export async function startHarness(
     poll: { initialDelayMs: 10, maxDelayMs: 100 },
     metrics,
   });
+  const provider = options.provider ?? ballastProvider;
   const service = new ControllerService({
     cloud: cloudBlockStorage(api),
+    provider,
     driverName: DRIVER,
     onInFlightConflict: (method) => metrics.csiAborted.inc({ method }),
   });
   const server = await startCsiServer({
     endpoint: { kind: "unix", path: join(dir, "csi.sock") },
     logger,
+    instrument: (name, impl) => instrumentService(name, impl, { metrics, logger }),
     identity: createIdentityHandlers({
       driverName: DRIVER,
       vendorVersion: "test",
       controller: true,
+      groupController: provider.capabilities.groupSnapshots,
       ready: async () => true,
     }),
     controller: createControllerHandlers(service),
+    groupController: provider.capabilities.groupSnapshots
+      ? createGroupControllerHandlers(service)
+      : undefined,
   });
   const controller = new ControllerClient(server.address, credentials.createInsecure());
+  const groupController = new GroupControllerClient(server.address, credentials.createInsecure());
   const instances = await api.listInstances({}, { deadline: Date.now() + 5000 });
   const remoteInstances = new Map(
     instances.items.filter((i) => i.id !== cloud.localInstanceId).map((i) => [i.zone, i.id]),
@@ -93,11 +110,13 @@ export async function startHarness(
     cloud,
     api,
     controller,
+    groupController,
     metrics,
     server,
     remoteInstances,
     async close() {
       controller.close();
+      groupController.close();
       await server.stop();
       await api.close();
       await cloud.close({ detachLocalDevices: true });
@@ -139,7 +158,7 @@ type Unary<Req, Res> = (
 
 /** Calls a unary RPC of a generated client as a promise, with a deadline (default 10 s). */
 export function rpc<Req, Res>(
-  client: ControllerClient,
+  client: Client,
   method: Unary<Req, Res>,
   request: Req,
   deadlineMs = 10_000,

@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { createBlockStorageClient } from "../../src/cloud/block-storage-client.js";
 import { startReferenceCloud } from "../../src/cloud-sim/index.js";
-import { cloudBlockStorage } from "../../src/controller/cloud-block-storage.js";
 import { ControllerService } from "../../src/controller/controller-service.js";
 import { CloudReadiness } from "../../src/csi/cloud-readiness.js";
+import { cloudBlockStorage } from "../../src/providers/ballast/block-storage-adapter.js";
+import { ballastProvider } from "../../src/providers/ballast/index.js";
 
 describe("CloudReadiness", () => {
   test("a failing cloud is not ready, and the failure is reported once", async () => {
@@ -66,6 +67,7 @@ describe("Probe's view of a cloud that goes away", () => {
       retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 5 },
     });
     const service = new ControllerService({
+      provider: ballastProvider,
       cloud: cloudBlockStorage(client),
       driverName: "block.csi.ballast.dev",
       catalogTtlMs: 60_000,

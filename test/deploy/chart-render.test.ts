@@ -181,7 +181,7 @@ describe("chart rendering", () => {
     const node = containerOf(objects, "DaemonSet", "ballast-csi-node", "ballast");
     assert.deepEqual(
       node?.args?.filter((a) => a.startsWith("--cloud-")),
-      [],
+      ["--cloud-provider=ballast"],
     );
     assert.equal(
       node?.volumeMounts?.some((m) => m.name === "cloud-token"),

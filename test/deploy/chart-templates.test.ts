@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
@@ -51,6 +51,40 @@ function blockProblems(file: string, text: string): string[] {
   }
   if (stack.length > 0) problems.push(`${file}: unclosed ${stack.join(", ")}`);
   return problems;
+}
+
+/** The names of the `- --flag` items of container args in manifest or template text. */
+function flagsOf(text: string): Set<string> {
+  return new Set([...text.matchAll(/^\s*- (--[a-z-]+)/gm)].map((m) => m[1] ?? ""));
+}
+
+interface JsonPatchOperation {
+  op: string;
+  value?: unknown;
+}
+
+/**
+ * The names of the flags the kustomize components add: the string values of their inline JSON
+ * patches that are flags, and the `- --flag` items of their patch files.
+ */
+function componentFlags(): string[] {
+  const componentsDir = path.join(repoRoot, "deploy/kustomize/components");
+  if (!existsSync(componentsDir)) return [];
+  return readdirSync(componentsDir).flatMap((component) => {
+    const dir = path.join(componentsDir, component);
+    const kustomization = parse(readFileSync(path.join(dir, "kustomization.yaml"), "utf8")) as {
+      patches?: { patch?: string; path?: string }[];
+    };
+    return (kustomization.patches ?? []).flatMap(({ patch, path: file }) => {
+      if (file !== undefined) return [...flagsOf(readFileSync(path.join(dir, file), "utf8"))];
+      const operations = (parse(patch ?? "") ?? []) as JsonPatchOperation[] | Record<string, unknown>;
+      if (!Array.isArray(operations)) return [...flagsOf(patch ?? "")];
+      return operations
+        .map(({ op, value }) => (op === "add" || op === "replace" ? value : undefined))
+        .filter((value): value is string => typeof value === "string" && value.startsWith("--"))
+        .map((value) => value.split("=")[0] ?? value);
+    });
+  });
 }
 
 function hasPath(values: Values, keys: string[]): boolean {
@@ -122,9 +156,7 @@ describe("chart templates", () => {
     assert.deepEqual(unread, []);
   });
 
-  test("the driver and sidecar flags match the kustomize base, which mirrors the chart's defaults", () => {
-    const flagsOf = (text: string) =>
-      new Set([...text.matchAll(/^\s*- (--[a-z-]+)/gm)].map((m) => m[1] ?? ""));
+  test("the driver and sidecar flags match the kustomize base and components, which mirror the chart's values", () => {
     const chartText = templates()
       .filter(({ file }) => /^(controller|node)\/|_helpers/.test(file))
       .map(({ text }) => text)
@@ -133,10 +165,11 @@ describe("chart templates", () => {
     const baseText = ["controller-deployment.yaml", "node-daemonset.yaml"]
       .map((f) => readFileSync(path.join(baseDir, f), "utf8"))
       .join("\n");
-    // Flags the chart adds only for non-default values.
+    // Flags the chart adds only for non-default values that no kustomize component mirrors.
     const optional = new Set(["--strict-topology", "--cloud-ca-file"]);
     const chartFlags = [...flagsOf(chartText)].filter((f) => !optional.has(f)).sort();
-    assert.deepEqual(chartFlags, [...flagsOf(baseText)].sort());
+    const kustomizeFlags = new Set([...flagsOf(baseText), ...componentFlags()]);
+    assert.deepEqual(chartFlags, [...kustomizeFlags].sort());
   });
 
   test("the sidecar images of values.yaml are the ones of the kustomize base", () => {

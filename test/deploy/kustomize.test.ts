@@ -258,3 +258,48 @@ describe("kustomize overlay reference-cloud", () => {
     assert.ok(driver?.args?.includes("--cloud-url=$(BALLAST_CLOUD_URL)"));
   });
 });
+
+describe("kustomize overlays per cloud provider", () => {
+  const providerSecret = { secrets: { "ballast-cloud-token": ["token", "access-token"] } };
+
+  test("digitalocean: its API, the access-token key, one tier-less class, snapshots kept", async (t) => {
+    const objects = await render(t, "overlays/digitalocean");
+    if (objects === undefined) return;
+    assert.deepEqual(objects.flatMap(schemaProblems), []);
+    assert.deepEqual(crossReferenceProblems(objects, providerSecret), []);
+    const cloud = objectNamed(objects, "ConfigMap", (n) => n.startsWith("ballast-cloud-"));
+    assert.equal((cloud.data as { url: string }).url, "https://api.digitalocean.com");
+    for (const [kind, name] of [
+      ["Deployment", "ballast-controller"],
+      ["DaemonSet", "ballast-node"],
+    ] as const) {
+      assert.ok(containerOf(objects, kind, name, "ballast")?.args?.includes("--cloud-provider=digitalocean"));
+    }
+    const classes = objects.filter((o) => o.kind === "StorageClass");
+    assert.deepEqual(
+      classes.map((c) => [c.metadata.name, (c as unknown as { parameters: unknown }).parameters]),
+      [["ballast-do", { "csi.storage.k8s.io/fstype": "ext4" }]],
+    );
+    assert.ok(containerOf(objects, "Deployment", "ballast-controller", "csi-snapshotter"));
+    assert.ok(kinds(objects).includes("VolumeSnapshotClass/ballast-snapshots"));
+  });
+
+  test("hetzner: its API, one tier-less class, no snapshotter and no snapshot class", async (t) => {
+    const objects = await render(t, "overlays/hetzner");
+    if (objects === undefined) return;
+    assert.deepEqual(objects.flatMap(schemaProblems), []);
+    assert.deepEqual(crossReferenceProblems(objects, providerSecret), []);
+    const cloud = objectNamed(objects, "ConfigMap", (n) => n.startsWith("ballast-cloud-"));
+    assert.equal((cloud.data as { url: string }).url, "https://api.hetzner.cloud/v1");
+    assert.ok(
+      containerOf(objects, "DaemonSet", "ballast-node", "ballast")?.args?.includes(
+        "--cloud-provider=hetzner",
+      ),
+    );
+    assert.equal(containerOf(objects, "Deployment", "ballast-controller", "csi-snapshotter"), undefined);
+    assert.deepEqual(
+      kinds(objects).filter((k) => k.startsWith("VolumeSnapshotClass/") || k.startsWith("StorageClass/")),
+      ["StorageClass/ballast-hcloud"],
+    );
+  });
+});

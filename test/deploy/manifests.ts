@@ -58,8 +58,9 @@ export async function renderKustomization(directory: string): Promise<KubeObject
   return parseManifests(stdout);
 }
 
-// Kinds kubernetes-models 4 has no model for: the external-snapshotter CRD and
-// VolumeAttributesClass (storage.k8s.io/v1 since Kubernetes 1.34, v1beta1 before).
+// Kinds kubernetes-models 4 has no model for: the external-snapshotter CRDs and
+// VolumeAttributesClass (storage.k8s.io/v1 since Kubernetes 1.34, v1beta1 before). The group
+// snapshot CRD serves the same VolumeGroupSnapshotClass schema in v1beta1, v1beta2 and v1.
 const stringMap = { type: "object", additionalProperties: { type: "string" } };
 const objectMeta = {
   type: "object",
@@ -84,6 +85,27 @@ const crdSchemas: Record<string, object> = {
       parameters: stringMap,
     },
   },
+  ...Object.fromEntries(
+    ["v1beta1", "v1beta2", "v1"].map((version) => {
+      const apiVersion = `groupsnapshot.storage.k8s.io/${version}`;
+      return [
+        `${apiVersion}/VolumeGroupSnapshotClass`,
+        {
+          type: "object",
+          required: ["apiVersion", "kind", "metadata", "driver", "deletionPolicy"],
+          additionalProperties: false,
+          properties: {
+            apiVersion: { const: apiVersion },
+            kind: { const: "VolumeGroupSnapshotClass" },
+            metadata: objectMeta,
+            driver: { type: "string", minLength: 1 },
+            deletionPolicy: { enum: ["Delete", "Retain"] },
+            parameters: stringMap,
+          },
+        },
+      ];
+    }),
+  ),
   ...Object.fromEntries(
     ["storage.k8s.io/v1", "storage.k8s.io/v1beta1"].map((apiVersion) => [
       `${apiVersion}/VolumeAttributesClass`,

@@ -59,6 +59,17 @@ const sidecarNeeds: Record<string, Need[]> = {
   ],
 };
 
+/*
+ * What csi-snapshotter's group snapshot controller adds with --feature-gates=CSIVolumeGroupSnapshot=true
+ * (upstream RBAC since v8.2, when creating the member VolumeSnapshotContents moved to the
+ * snapshot-controller).
+ */
+const groupSnapshotNeeds: Need[] = [
+  ["groupsnapshot.storage.k8s.io", "volumegroupsnapshotclasses", list],
+  ["groupsnapshot.storage.k8s.io", "volumegroupsnapshotcontents", [...list, "update", "patch"]],
+  ["groupsnapshot.storage.k8s.io", "volumegroupsnapshotcontents/status", ["update", "patch"]],
+];
+
 const leaderElectionNeeds: Need[] = [
   ["coordination.k8s.io", "leases", ["get", "watch", "list", "delete", "update", "create"]],
 ];
@@ -109,6 +120,11 @@ describe("sidecar RBAC", () => {
     assert.deepEqual(missing(rules, needs), []);
   });
 
+  test("with group snapshots the chart's ClusterRole grants what csi-snapshotter's group controller asks for", () => {
+    const objects = renderChart({ sidecars: { snapshotter: { groupSnapshots: { enabled: true } } } });
+    assert.deepEqual(missing(rulesOf(objects, "ClusterRole"), groupSnapshotNeeds), []);
+  });
+
   test("the leader-election Role grants the sidecars their Leases", () => {
     assert.deepEqual(missing(rulesOf(renderChart({}), "Role"), leaderElectionNeeds), []);
   });
@@ -119,5 +135,14 @@ describe("sidecar RBAC", () => {
     const needs = Object.values(sidecarNeeds).flat();
     assert.deepEqual(missing(rulesOf(objects, "ClusterRole"), needs), []);
     assert.deepEqual(missing(rulesOf(objects, "Role"), leaderElectionNeeds), []);
+  });
+
+  test("the kustomize group-snapshots component grants what csi-snapshotter's group controller asks for", () => {
+    const file = path.resolve(
+      chartDir,
+      "../../kustomize/components/group-snapshots/group-snapshot-rbac.yaml",
+    );
+    const objects = parseManifests(readFileSync(file, "utf8"));
+    assert.deepEqual(missing(rulesOf(objects, "ClusterRole"), groupSnapshotNeeds), []);
   });
 });

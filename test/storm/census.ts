@@ -1,6 +1,4 @@
-import type { CloudApi, CloudInventory } from "../conformance/cloud-api.js";
-
-const CSI_NAME_TAG = "ballast.dev/csi-name";
+import type { InventoryReader, StormInventory } from "./inventory.js";
 
 /**
  * Every cloud id ever seen for each CO name of this run, sampled while the storm blows: a name
@@ -15,7 +13,7 @@ export class NameCensus {
   private sampling: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly cloud: CloudApi,
+    private readonly cloud: InventoryReader,
     private readonly prefix: string,
   ) {}
 
@@ -33,9 +31,9 @@ export class NameCensus {
   }
 
   /** Takes one sample; the cloud injects faults into listing too, so a failed sample is counted and skipped. */
-  async sample(): Promise<CloudInventory | undefined> {
+  async sample(): Promise<StormInventory | undefined> {
     try {
-      const inventory = await this.cloud.inventory();
+      const inventory = await this.cloud.read();
       this.record(inventory);
       this.samples += 1;
       return inventory;
@@ -45,14 +43,12 @@ export class NameCensus {
     }
   }
 
-  record(inventory: CloudInventory): void {
+  record(inventory: StormInventory): void {
     for (const volume of inventory.volumes) {
-      const name = volume.tags[CSI_NAME_TAG];
-      if (name?.startsWith(this.prefix)) add(this.volumeIdsByName, name, volume.id);
+      if (volume.coName?.startsWith(this.prefix)) add(this.volumeIdsByName, volume.coName, volume.id);
     }
     for (const snapshot of inventory.snapshots) {
-      const name = snapshot.tags?.[CSI_NAME_TAG] ?? snapshot.name;
-      if (name.startsWith(this.prefix)) add(this.snapshotIdsByName, name, snapshot.id);
+      if (snapshot.coName?.startsWith(this.prefix)) add(this.snapshotIdsByName, snapshot.coName, snapshot.id);
     }
   }
 

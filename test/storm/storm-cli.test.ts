@@ -33,6 +33,7 @@ describe("npm run storm flags", { concurrency: true }, () => {
     assert.equal(result.stderr, "");
     assert.match(result.stdout, /^Usage: npm run storm -- \[flags\]\n/);
     for (const flag of [
+      "--cloud-provider <name>",
       "--workers <n>",
       "--volumes <n>",
       "--kills <n>",
@@ -72,6 +73,16 @@ describe("npm run storm flags", { concurrency: true }, () => {
     const result = await storm(["--error-rate", "20"]);
     assert.equal(result.code, 2);
     assert.equal(result.stderr, "storm: --error-rate: 20 is more than 1 (it is a share, e.g. 0.2)\n");
+  });
+
+  test("an unknown cloud provider prints one line naming the choices and exits 2", async () => {
+    const result = await storm(["--cloud-provider", "aws"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      'storm: --cloud-provider: "aws" is not one of ballast, digitalocean, hetzner\n',
+    );
   });
 
   test("a value that is not a number prints one line and exits 2", async () => {

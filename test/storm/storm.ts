@@ -4,13 +4,21 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CsiClient, createCsiClient } from "../../src/demo/csi-client.js";
 import { findHostResidue, isClean, removeHostResidue } from "../../src/demo/host-residue.js";
-import { CloudApi, type CloudInventory, type FaultConfig } from "../conformance/cloud-api.js";
+import type { ProviderName } from "../../src/providers/provider.js";
+import { CloudApi, type FaultConfig } from "../conformance/cloud-api.js";
 import { NameCensus } from "./census.js";
-import { OperationLog, type RpcFigures } from "./operation-log.js";
+import type { InventoryReader, StormInventory } from "./inventory.js";
+import { OperationLog } from "./operation-log.js";
 import { type Child, freePort, spawnBallast, stopChild, waitReady } from "./processes.js";
+import { STORM_FACES, type StormFace } from "./storm-faces.js";
+import { judge, leftovers, type StormReport } from "./storm-report.js";
 import { CycleFailedError, dataCycle, volumeCycle, type WorkloadContext } from "./workload.js";
 
+export { formatReport, type StormReport } from "./storm-report.js";
+
 export interface StormOptions {
+  /** The cloud API the reference cloud serves and the driver drives; default ballast. */
+  provider?: ProviderName;
   /** Concurrent workers, each running one cycle at a time. */
   workers: number;
   /** Plain cycles (create → publish → unpublish → [snapshot → restore] → delete). */
@@ -19,9 +27,12 @@ export interface StormOptions {
   kills: number;
   /** Share of cloud API requests that get a fault (0..1), spread over the fault kinds. */
   errorRate: number;
-  /** Data cycles on loop devices (write, snapshot, restore, compare); 0 without root. */
+  /**
+   * Data cycles on loop devices (write, snapshot, restore, compare; without snapshots write,
+   * detach, attach again, compare); 0 without root.
+   */
   dataChecks: number;
-  /** Every n-th plain cycle also snapshots and restores. */
+  /** Every n-th plain cycle also snapshots and restores (never on a cloud without snapshots). */
   snapshotEvery: number;
   /** Seed of the cloud's fault generator, so a run can be repeated. */
   seed: number;
@@ -29,25 +40,6 @@ export interface StormOptions {
   log: (line: string) => void;
 }
 
-export interface StormReport {
-  options: Omit<StormOptions, "log">;
-  durationMs: number;
-  cycles: { completed: number; failed: number; failures: string[] };
-  rpc: RpcFigures;
-  nonRetryableFailures: string[];
-  kills: number;
-  duplicates: { volumes: string[]; snapshots: string[] };
-  leaks: { volumes: string[]; snapshots: string[] };
-  attachmentsLeft: string[];
-  data: { checks: number; identical: number; failures: string[] };
-  census: { samples: number; failedSamples: number };
-  /** Faulted answers the cloud actually served, from its request log: proof the storm blew. */
-  faultsServed: { unavailable: number; rateLimited: number; dropped: number };
-  passed: boolean;
-}
-
-const ZONE = "ref-1a";
-const REMOTE_INSTANCES = 4;
 const RETRY_BUDGET_MS = 180_000;
 const LOCAL_INSTANCE_NAME = hostname();
 
@@ -71,6 +63,7 @@ export function stormFaults(rate: number, seed: number): FaultConfig {
 
 interface Layout {
   stateDir: string;
+  nodeStateDir: string;
   dataDir: string;
   byIdDir: string;
   kubeletDir: string;
@@ -80,9 +73,15 @@ interface Layout {
   nodeSocket: string;
 }
 
-async function prepare(stateDir: string, token: string): Promise<Layout> {
+async function prepare(
+  stateDir: string,
+  token: string,
+  face: StormFace,
+  workers: number,
+): Promise<{ layout: Layout; instances: ReturnType<StormFace["instances"]> }> {
   const layout: Layout = {
     stateDir,
+    nodeStateDir: join(stateDir, "node"),
     dataDir: join(stateDir, "cloud"),
     byIdDir: join(stateDir, "by-id"),
     kubeletDir: join(stateDir, "kubelet"),
@@ -91,27 +90,32 @@ async function prepare(stateDir: string, token: string): Promise<Layout> {
     controllerSocket: join(stateDir, "controller.sock"),
     nodeSocket: join(stateDir, "node.sock"),
   };
-  await Promise.all([mkdir(layout.byIdDir), mkdir(layout.kubeletDir), mkdir(layout.dataDir)]);
+  await Promise.all([
+    mkdir(layout.byIdDir),
+    mkdir(layout.kubeletDir),
+    mkdir(layout.dataDir),
+    mkdir(layout.nodeStateDir),
+  ]);
   await writeFile(layout.tokenFile, `${token}\n`, { mode: 0o600 });
-  // Roomy API-only instances in one zone, so attach limits never throttle the storm itself.
-  const instances = [
-    { name: LOCAL_INSTANCE_NAME, zone: ZONE, maxAttachedVolumes: 64, local: true },
-    ...Array.from({ length: REMOTE_INSTANCES }, (_, index) => ({
-      name: `storm-node-${index}`,
-      zone: ZONE,
-      maxAttachedVolumes: 256,
-    })),
-  ];
+  // API-only instances in one zone, enough of them that attach limits never throttle the storm itself.
+  const instances = face.instances(LOCAL_INSTANCE_NAME, workers);
   const config = { instances, quotas: { maxVolumes: 10_000, maxSnapshots: 10_000 } };
   await writeFile(layout.configFile, JSON.stringify(config, null, 2));
-  return layout;
+  return { layout, instances };
 }
 
-function driverArgs(mode: "controller" | "node", layout: Layout, cloudUrl: string): string[] {
+interface CloudAddress {
+  face: StormFace;
+  rootUrl: string;
+}
+
+function driverArgs(mode: "controller" | "node", layout: Layout, cloud: CloudAddress): string[] {
   const common = [
     mode,
+    "--cloud-provider",
+    cloud.face.provider,
     "--cloud-url",
-    cloudUrl,
+    cloud.face.apiUrl(cloud.rootUrl),
     "--cloud-token-file",
     layout.tokenFile,
     "--cloud-qps",
@@ -126,19 +130,20 @@ function driverArgs(mode: "controller" | "node", layout: Layout, cloudUrl: strin
     ...common,
     "--endpoint",
     `unix://${layout.nodeSocket}`,
-    "--node-name",
-    LOCAL_INSTANCE_NAME,
+    ...cloud.face.nodeArgs(cloud.rootUrl, LOCAL_INSTANCE_NAME),
     "--by-id-dir",
     layout.byIdDir,
+    "--state-dir",
+    layout.nodeStateDir,
   ];
 }
 
 async function startDriver(
   mode: "controller" | "node",
   layout: Layout,
-  cloudUrl: string,
+  cloud: CloudAddress,
 ): Promise<{ child: Child; client: CsiClient }> {
-  const child = spawnBallast(mode, driverArgs(mode, layout, cloudUrl));
+  const child = spawnBallast(mode, driverArgs(mode, layout, cloud));
   const socket = mode === "controller" ? layout.controllerSocket : layout.nodeSocket;
   const client = createCsiClient(`unix://${socket}`);
   try {
@@ -152,11 +157,11 @@ async function startDriver(
 }
 
 /** Lists the whole cloud, retrying while faults are still draining out of the system. */
-async function finalInventory(cloud: CloudApi): Promise<CloudInventory> {
+async function finalInventory(cloud: InventoryReader): Promise<StormInventory> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 20; attempt += 1) {
     try {
-      return await cloud.inventory();
+      return await cloud.read({ thorough: true });
     } catch (error) {
       lastError = error;
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -189,7 +194,8 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
   const started = performance.now();
   const stateDir = await mkdtemp(join(tmpdir(), "ballast-storm-"));
   const token = randomBytes(16).toString("hex");
-  const layout = await prepare(stateDir, token);
+  const face = STORM_FACES[options.provider ?? "ballast"];
+  const { layout, instances: instanceConfig } = await prepare(stateDir, token, face, options.workers);
   const prefix = `storm-${randomBytes(3).toString("hex")}`;
   const log = new OperationLog();
   const children: Child[] = [];
@@ -199,8 +205,10 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
   try {
     const port = await freePort();
     const cloudUrl = `http://127.0.0.1:${port}`;
+    const address: CloudAddress = { face, rootUrl: cloudUrl };
     cloudChild = spawnBallast("cloud", [
       "cloud",
+      ...face.cloudArgs,
       "--listen",
       `127.0.0.1:${port}`,
       "--data-dir",
@@ -216,22 +224,20 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
       "--log-level",
       "warn",
     ]);
-    const cloud = new CloudApi(cloudUrl, token);
-    await waitReady(cloudChild, () => cloud.instances());
-    options.log(`cloud ready at ${cloudUrl}`);
-    const instances = await cloud.instances();
-    const local = instances.find((instance) => instance.name === LOCAL_INSTANCE_NAME);
-    if (local === undefined) throw new Error(`the cloud has no instance named ${LOCAL_INSTANCE_NAME}`);
-    const remoteNodeIds = instances
-      .filter((instance) => instance.id !== local.id)
-      .map((instance) => instance.id);
+    // `/admin/*` is the ballast admin API on every face.
+    const admin = new CloudApi(cloudUrl, token);
+    await waitReady(cloudChild, () => admin.requestCounters());
+    const instances = await face.instanceIds(cloudUrl, token, instanceConfig);
+    const cloud = face.reader(cloudUrl, token, instances);
+    await cloud.read();
+    options.log(`${face.provider} cloud ready at ${cloudUrl}`);
 
-    let controller = await startDriver("controller", layout, cloudUrl);
+    let controller = await startDriver("controller", layout, address);
     clients.push(controller.client);
     options.log("controller ready");
     let node: Awaited<ReturnType<typeof startDriver>> | undefined;
     if (options.dataChecks > 0) {
-      node = await startDriver("node", layout, cloudUrl);
+      node = await startDriver("node", layout, address);
       children.push(node.child);
       clients.push(node.client);
       options.log("node plugin ready");
@@ -243,15 +249,18 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
       node: node?.client,
       log,
       prefix,
-      zone: ZONE,
-      remoteNodeIds,
-      localNodeId: local.id,
+      zone: face.zone,
+      remoteNodeIds: instances.remoteIds,
+      localNodeId: instances.localId,
       kubeletDir: layout.kubeletDir,
       retryBudgetMs: RETRY_BUDGET_MS,
+      volumeParameters: face.volumeParameters,
+      snapshots: face.snapshots,
+      onSnapshot: (snapshotId) => cloud.remember("snapshot", snapshotId),
     };
     clients.push(context.controller);
 
-    await cloud.setFaults(stormFaults(options.errorRate, options.seed));
+    await admin.setFaults(stormFaults(options.errorRate, options.seed));
     options.log(`faults on: ${Math.round(options.errorRate * 100)} % of cloud requests`);
     const census = new NameCensus(cloud, prefix);
     census.start(1000);
@@ -270,7 +279,7 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
         `controller SIGKILLed (${kills}/${options.kills}) after ${finished}/${total} cycles; restarting`,
       );
       controller.client.close();
-      controller = await startDriver("controller", layout, cloudUrl);
+      controller = await startDriver("controller", layout, address);
       clients.push(controller.client);
     };
     let scheduledKills = 0;
@@ -293,7 +302,7 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
         if (job === undefined) return;
         try {
           if (job.kind === "volume") {
-            await volumeCycle(context, job.index, job.index % options.snapshotEvery === 0);
+            await volumeCycle(context, job.index, face.snapshots && job.index % options.snapshotEvery === 0);
           } else {
             data.checks += 1;
             if (await dataCycle(context, job.index)) data.identical += 1;
@@ -311,38 +320,20 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
     await chaos;
     children.push(controller.child);
 
-    await cloud.setFaults({ rules: [] });
+    await admin.setFaults({ rules: [] });
     await census.stop();
     const inventory = await finalInventory(cloud);
     census.record(inventory);
-    const counters = await cloud.requestCounters();
+    const counters = await admin.requestCounters();
     const answered = (status: number) =>
       counters
         .filter((counter) => counter.status === status)
         .reduce((sum, counter) => sum + counter.count, 0);
     const faultsServed = { unavailable: answered(503), rateLimited: answered(429), dropped: answered(0) };
-    const ours = (name: string | undefined) => name?.startsWith(prefix) ?? false;
-    const leakedVolumes = inventory.volumes
-      .filter((volume) => ours(volume.tags["ballast.dev/csi-name"]))
-      .map((volume) => `${volume.id} (${volume.tags["ballast.dev/csi-name"]}, ${volume.status})`);
-    const leakedSnapshots = inventory.snapshots
-      .filter((snapshot) => ours(snapshot.tags?.["ballast.dev/csi-name"] ?? snapshot.name))
-      .map((snapshot) => `${snapshot.id} (${snapshot.name}, ${snapshot.status})`);
-    const attachmentsLeft = [
-      ...inventory.volumes.flatMap((volume) =>
-        volume.attachments.map(
-          (attachment) => `${volume.id} on ${attachment.instanceId} (${attachment.state})`,
-        ),
-      ),
-      ...inventory.instances.flatMap((instance) =>
-        instance.attachedVolumeIds
-          .filter((id) => !inventory.volumes.some((volume) => volume.id === id))
-          .map((id) => `${instance.id} still lists ${id}`),
-      ),
-    ];
 
     const report: StormReport = {
       options: {
+        provider: face.provider,
         workers: options.workers,
         volumes: options.volumes,
         kills: options.kills,
@@ -351,6 +342,7 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
         snapshotEvery: options.snapshotEvery,
         seed: options.seed,
       },
+      snapshots: face.snapshots,
       durationMs: performance.now() - started,
       cycles: {
         completed: total - cycleFailures.length,
@@ -361,24 +353,13 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
       nonRetryableFailures: log.nonRetryableFailures,
       kills,
       duplicates: { volumes: census.duplicateVolumeNames(), snapshots: census.duplicateSnapshotNames() },
-      leaks: { volumes: leakedVolumes, snapshots: leakedSnapshots },
-      attachmentsLeft,
+      ...leftovers(inventory, prefix),
       data,
       census: { samples: census.samples, failedSamples: census.failedSamples },
       faultsServed,
       passed: false,
     };
-    report.passed =
-      report.cycles.failed === 0 &&
-      report.rpc.nonRetryable === 0 &&
-      report.kills >= options.kills &&
-      report.duplicates.volumes.length === 0 &&
-      report.duplicates.snapshots.length === 0 &&
-      report.leaks.volumes.length === 0 &&
-      report.leaks.snapshots.length === 0 &&
-      report.attachmentsLeft.length === 0 &&
-      report.data.identical === options.dataChecks &&
-      (options.errorRate === 0 || Object.values(faultsServed).every((count) => count > 0));
+    report.passed = judge(report);
     return report;
   } finally {
     for (const client of clients) client.close();
@@ -392,35 +373,4 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
     if (!isClean(residue)) await removeHostResidue(residue);
     await rm(stateDir, { recursive: true, force: true });
   }
-}
-
-function list(items: readonly string[], limit = 5): string {
-  if (items.length === 0) return "";
-  const shown = items.slice(0, limit).join("; ");
-  return items.length > limit ? ` (${shown}; … ${items.length - limit} more)` : ` (${shown})`;
-}
-
-/** The figures, one per line, for a person to read. */
-export function formatReport(report: StormReport): string[] {
-  const { options } = report;
-  const codes = Object.entries(report.rpc.failedByCode)
-    .sort(([, a], [, b]) => b - a)
-    .map(([code, count]) => `${code} ${count}`)
-    .join(", ");
-  const failedAttempts = report.rpc.calls - report.rpc.succeeded;
-  return [
-    `storm: ${options.workers} workers, ${options.volumes} volumes (every ${options.snapshotEvery}. with snapshot + restore), ${options.dataChecks} data checks, ${Math.round(options.errorRate * 100)} % cloud faults, ${options.kills} controller kills, seed ${options.seed}`,
-    `  duration            ${(report.durationMs / 1000).toFixed(1)} s`,
-    `  cycles              ${report.cycles.completed} completed, ${report.cycles.failed} failed${list(report.cycles.failures)}`,
-    `  RPC attempts        ${report.rpc.calls}: ${report.rpc.succeeded} succeeded, ${failedAttempts} failed and retried or not${codes ? ` (${codes})` : ""}`,
-    `  non-retryable       ${report.rpc.nonRetryable}${list(report.nonRetryableFailures)}`,
-    `  controller kills    ${report.kills} (SIGKILL, then restart)`,
-    `  duplicate names     ${report.duplicates.volumes.length} volumes, ${report.duplicates.snapshots.length} snapshots${list([...report.duplicates.volumes, ...report.duplicates.snapshots])}`,
-    `  leaked after delete ${report.leaks.volumes.length} volumes, ${report.leaks.snapshots.length} snapshots${list([...report.leaks.volumes, ...report.leaks.snapshots])}`,
-    `  attachments left    ${report.attachmentsLeft.length}${list(report.attachmentsLeft)}`,
-    `  data after restore  ${report.data.identical}/${report.data.checks} identical${list(report.data.failures)}`,
-    `  cloud census        ${report.census.samples} samples (${report.census.failedSamples} hit a fault and were skipped)`,
-    `  faults served       ${report.faultsServed.unavailable} × 503, ${report.faultsServed.rateLimited} × 429, ${report.faultsServed.dropped} dropped connections`,
-    `  result              ${report.passed ? "PASS" : "FAIL"}`,
-  ];
 }

@@ -34,6 +34,12 @@ export interface WorkloadContext {
   kubeletDir: string;
   /** How long one call is retried on retryable codes before the cycle gives up. */
   retryBudgetMs: number;
+  /** CreateVolume parameters the provider takes (only ballast has a `type`). */
+  volumeParameters: Record<string, string>;
+  /** Whether the cloud has snapshots; without, data cycles detach and re-attach instead. */
+  snapshots: boolean;
+  /** Every snapshot id CreateSnapshot answered, so the final check can look for each. */
+  onSnapshot: (snapshotId: string) => void;
 }
 
 export class CycleFailedError extends Error {
@@ -85,7 +91,7 @@ async function createVolume(
         name,
         capacityRange: { requiredBytes: GiB },
         volumeCapabilities: [CAPABILITY],
-        parameters: { type: "standard" },
+        parameters: context.volumeParameters,
         accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: context.zone } }] },
         ...(source === undefined ? {} : { volumeContentSource: { type: source } }),
       },
@@ -136,6 +142,7 @@ async function readySnapshot(
       context.controller.controller.createSnapshot({ name, sourceVolumeId }, { timeoutMs }),
     );
     if (snapshot === undefined) throw new CycleFailedError(`CreateSnapshot ${name}: answered no snapshot`);
+    context.onSnapshot(snapshot.snapshotId);
     if (snapshot.readyToUse) return snapshot.snapshotId;
     if (Date.now() >= giveUpAt) throw new CycleFailedError(`snapshot ${name} never became ready`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -211,6 +218,7 @@ async function unmountHere(
 /**
  * The data cycle on real loop devices: write a file through a mounted volume, unmount (which
  * flushes), snapshot, restore into a new volume, mount that read-only and compare checksums.
+ * Without snapshots (Hetzner) the same volume is detached, attached again and read back.
  * Resolves whether the data came back identical.
  */
 export async function dataCycle(context: WorkloadContext, index: number): Promise<boolean> {
@@ -222,6 +230,13 @@ export async function dataCycle(context: WorkloadContext, index: number): Promis
   const data = randomBytes(DATA_BYTES);
   await writeFile(join(original.targetPath, "storm.bin"), data, { flush: true });
   await unmountHere(context, node, volumeId, original);
+  if (!context.snapshots) {
+    const again = await mountHere(context, node, volumeId, true);
+    const identical = sha256(await readFile(join(again.targetPath, "storm.bin"))) === sha256(data);
+    await unmountHere(context, node, volumeId, again);
+    await deleteVolume(context, volumeId);
+    return identical;
+  }
   const snapshotId = await readySnapshot(context, `${name}-snap`, volumeId);
   const restoredId = await createVolume(context, `${name}-restore`, {
     $case: "snapshot",

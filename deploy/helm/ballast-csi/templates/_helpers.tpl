@@ -91,8 +91,60 @@ A sidecar image reference from its values block (repository, tag).
 {{- printf "%s:%s" .repository .tag -}}
 {{- end -}}
 
+{{/*
+The cloud the driver drives. Provider facts the chart needs live here, as the driver keeps its own
+in src/providers: each public API's endpoint, the token key its own driver uses, what it can do.
+*/}}
+{{- define "ballast-csi.provider" -}}
+{{- $provider := .Values.cloud.provider | default "ballast" -}}
+{{- if not (or (eq $provider "ballast") (eq $provider "digitalocean") (eq $provider "hetzner")) -}}
+{{- fail (printf "cloud.provider: %s is not a provider (ballast, digitalocean, hetzner)" $provider) -}}
+{{- end -}}
+{{- $provider -}}
+{{- end -}}
+
+{{/* "true" when the provider has volume tiers (the type, iops, throughput, encrypted parameters). */}}
+{{- define "ballast-csi.providerHasTiers" -}}
+{{- if eq (include "ballast-csi.provider" .) "ballast" -}}true{{- end -}}
+{{- end -}}
+
+{{/* "true" when the snapshotter runs: enabled, and the provider takes snapshots (Hetzner does not). */}}
+{{- define "ballast-csi.snapshotsEnabled" -}}
+{{- if and .Values.sidecars.snapshotter.enabled (ne (include "ballast-csi.provider" .) "hetzner") -}}true{{- end -}}
+{{- end -}}
+
+{{/* "true" when group snapshots are on; only the ballast provider takes them. */}}
+{{- define "ballast-csi.groupSnapshotsEnabled" -}}
+{{- if and (include "ballast-csi.snapshotsEnabled" .) .Values.sidecars.snapshotter.groupSnapshots.enabled -}}
+{{- if ne (include "ballast-csi.provider" .) "ballast" -}}
+{{- fail (printf "sidecars.snapshotter.groupSnapshots.enabled: provider %s takes no group snapshots" (include "ballast-csi.provider" .)) -}}
+{{- end -}}
+true
+{{- end -}}
+{{- end -}}
+
 {{- define "ballast-csi.cloudUrl" -}}
-{{- required "cloud.url is required: the base URL of the block-storage API" .Values.cloud.url -}}
+{{- $provider := include "ballast-csi.provider" . -}}
+{{- if .Values.cloud.url -}}
+{{- .Values.cloud.url -}}
+{{- else if eq $provider "digitalocean" -}}
+https://api.digitalocean.com
+{{- else if eq $provider "hetzner" -}}
+https://api.hetzner.cloud/v1
+{{- else -}}
+{{- fail "cloud.url is required: the base URL of the block-storage API" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The token's key in its Secret: DigitalOcean's own driver uses access-token. */}}
+{{- define "ballast-csi.tokenSecretKey" -}}
+{{- if .Values.cloud.token.secretKey -}}
+{{- .Values.cloud.token.secretKey -}}
+{{- else if eq (include "ballast-csi.provider" .) "digitalocean" -}}
+access-token
+{{- else -}}
+token
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -146,7 +198,7 @@ Driver flags for reaching the cloud API, shared by the controller and (with node
     secretName: {{ include "ballast-csi.tokenSecretName" . }}
     defaultMode: 0440
     items:
-      - key: {{ .Values.cloud.token.secretKey }}
+      - key: {{ include "ballast-csi.tokenSecretKey" . }}
         path: token
 {{- if include "ballast-csi.caConfigMapName" . }}
 - name: cloud-ca
@@ -184,5 +236,19 @@ Kubernetes 1.34; `helm template` only knows the version, not the kinds), else v1
 storage.k8s.io/v1
 {{- else -}}
 storage.k8s.io/v1beta1
+{{- end -}}
+{{- end -}}
+
+{{/*
+The group snapshot API: v1 since Kubernetes 1.36 (CRDs of external-snapshotter v8.6.0 and
+later), v1beta2 before it.
+*/}}
+{{- define "ballast-csi.volumeGroupSnapshotClassApiVersion" -}}
+{{- if .Values.volumeGroupSnapshotClassApiVersion -}}
+{{- .Values.volumeGroupSnapshotClassApiVersion -}}
+{{- else if or (.Capabilities.APIVersions.Has "groupsnapshot.storage.k8s.io/v1/VolumeGroupSnapshotClass") (semverCompare ">=1.36.0-0" .Capabilities.KubeVersion.Version) -}}
+groupsnapshot.storage.k8s.io/v1
+{{- else -}}
+groupsnapshot.storage.k8s.io/v1beta2
 {{- end -}}
 {{- end -}}

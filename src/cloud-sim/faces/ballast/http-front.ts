@@ -1,0 +1,248 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "../../../observability/logger.js";
+import type { ContractViolation } from "../../config.js";
+import { type Contract, type ContractOperation, violations } from "../../contract.js";
+import type { FaultInjector } from "../../faults.js";
+import { newId } from "../../ids.js";
+import { ProblemError, problem } from "../../problems.js";
+import type { RequestLog } from "../../request-log.js";
+import { BearerTokens, canonicalJson, headerValue, readBody } from "../http-basics.js";
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface HandlerInput {
+  path: Record<string, string>;
+  query: Record<string, unknown>;
+  header: Record<string, unknown>;
+  body: unknown;
+  /** sha256 over method, path and canonical body: what an Idempotency-Key must keep meaning. */
+  fingerprint: string;
+}
+
+export type Handler = (input: HandlerInput) => Promise<Reply> | Reply;
+
+export interface HttpFrontDependencies {
+  contract: Contract;
+  handlers: Record<string, Handler>;
+  tokens: string[];
+  faults: FaultInjector;
+  requestLog: RequestLog;
+  logger?: Logger;
+  onContractViolation?: (violation: ContractViolation) => void;
+}
+
+/**
+ * The ballast API's HTTP face over the engine: bearer auth, routing by the ballast contract
+ * (openapi/block-storage.v1.yaml), request and response validation, fault injection on `/v1`, the
+ * request log, and RFC 9457 problem answers. Another cloud's face has its own routes and bodies.
+ */
+export class HttpFront {
+  private readonly tokens: BearerTokens;
+
+  constructor(private readonly deps: HttpFrontDependencies) {
+    this.tokens = new BearerTokens(deps.tokens);
+  }
+
+  readonly listener = (request: IncomingMessage, response: ServerResponse): void => {
+    this.serve(request, response).catch((error: unknown) => {
+      this.deps.logger?.error({ err: error }, "request handling failed");
+      if (!response.headersSent) response.destroy();
+    });
+  };
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = newId("req");
+    const url = new URL(request.url ?? "/", "http://reference-cloud");
+    const method = request.method ?? "GET";
+    const isApi = url.pathname.startsWith("/v1/");
+    let operationId = "unknown";
+    let fault: "error" | "rateLimit" | "latency" | "dropConnection" | "crashAfterCommit" | undefined;
+    const idempotencyKey = headerValue(request, "idempotency-key");
+    const finish = (status: number) => {
+      if (!isApi) return;
+      this.deps.requestLog.record({
+        id: requestId,
+        at: new Date().toISOString(),
+        method,
+        path: url.pathname,
+        operationId,
+        status,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        ...(fault === undefined ? {} : { fault }),
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
+    };
+
+    let operation: ContractOperation | undefined;
+    let reply: Reply;
+    try {
+      this.tokens.authenticate(request);
+      const routed = this.deps.contract.route(method, url.pathname);
+      if (!("operation" in routed)) {
+        throw routed.methodMismatch
+          ? problem("method_not_allowed", `${method} is not allowed on ${url.pathname}`)
+          : problem("not_found", `no API path ${url.pathname}`);
+      }
+      operation = routed.operation;
+      operationId = operation.operationId;
+      if (isApi) {
+        const outcome = this.deps.faults.decide(operationId);
+        if (outcome.latencyMs > 0) {
+          fault = "latency";
+          await sleep(outcome.latencyMs);
+        }
+        const decision = outcome.decision;
+        if (decision.kind === "dropConnection") {
+          fault = "dropConnection";
+          request.socket.destroy();
+          finish(0);
+          return;
+        }
+        if (decision.kind === "error") {
+          fault = "error";
+          const code = decision.status === 503 ? "unavailable" : "internal";
+          throw new ProblemError(
+            code,
+            `injected fault: ${decision.status} for ${operationId}`,
+            decision.status === 503 ? { retryAfterSeconds: decision.retryAfterSeconds } : {},
+            decision.status,
+          );
+        }
+        if (decision.kind === "rateLimit") {
+          fault = "rateLimit";
+          throw problem("rate_limited", `injected fault: request rate limit exceeded for ${operationId}`, {
+            retryAfterSeconds: decision.retryAfterSeconds,
+          });
+        }
+        if (decision.kind === "crashAfterCommit") fault = "crashAfterCommit";
+      }
+      const input = await this.readInput(request, url, operation, routed.pathParams);
+      reply = await this.dispatch(operation, input);
+      if (fault === "crashAfterCommit") {
+        request.socket.destroy();
+        finish(0);
+        return;
+      }
+    } catch (error) {
+      reply = this.problemReply(error, url.pathname);
+    }
+
+    // An injected 502/504 stands for a gateway in front of the API, outside the contract.
+    if (operation !== undefined && fault !== "error") {
+      const body = reply.body === undefined ? undefined : JSON.stringify(reply.body);
+      const broken = this.contractViolation(operation, reply.status, body);
+      if (broken !== undefined) {
+        this.deps.logger?.error({ violation: broken }, "response breaks the contract (bug)");
+        this.deps.onContractViolation?.(broken);
+        reply = this.problemReply(
+          problem("internal", `the server produced an answer that breaks the contract: ${broken.message}`),
+          url.pathname,
+        );
+      }
+    }
+    const text = reply.body === undefined ? undefined : JSON.stringify(reply.body);
+    const problemBody = reply.status >= 400;
+    response.writeHead(reply.status, {
+      "X-Request-Id": requestId,
+      ...(text === undefined
+        ? {}
+        : { "Content-Type": problemBody ? "application/problem+json" : "application/json" }),
+      ...reply.headers,
+    });
+    response.end(text);
+    finish(reply.status);
+    this.deps.logger?.debug(
+      { requestId, method, path: url.pathname, operationId, status: reply.status },
+      "request",
+    );
+  }
+
+  private async readInput(
+    request: IncomingMessage,
+    url: URL,
+    operation: ContractOperation,
+    pathParams: Record<string, string>,
+  ): Promise<HandlerInput> {
+    const query: Record<string, unknown> = {};
+    for (const key of new Set(url.searchParams.keys())) {
+      const spec = operation.parameters.find((p) => p.in === "query" && p.name === key);
+      query[key] = spec?.schema.type === "array" ? url.searchParams.getAll(key) : url.searchParams.get(key);
+    }
+    const header: Record<string, unknown> = {};
+    for (const parameter of operation.parameters.filter((p) => p.in === "header")) {
+      const value = headerValue(request, parameter.name.toLowerCase());
+      if (value !== undefined) header[parameter.name.toLowerCase()] = value;
+    }
+    const params = { path: { ...pathParams }, query, header };
+    if (!operation.validateParameters(params)) {
+      const found = violations(operation.validateParameters.errors);
+      throw problem("invalid_argument", describe(found), { errors: found });
+    }
+    const raw = await readBody(request);
+    let body: unknown;
+    if (operation.validateBody !== undefined) {
+      if (raw.length === 0) throw problem("invalid_argument", "body: a JSON body is required");
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch (error) {
+        throw problem("invalid_argument", `body: not valid JSON (${(error as Error).message})`);
+      }
+      if (!operation.validateBody(body)) {
+        const found = violations(operation.validateBody.errors);
+        throw problem("invalid_argument", describe(found), { errors: found });
+      }
+    }
+    const fingerprint = createHash("sha256")
+      .update(`${operation.method} ${url.pathname} ${canonicalJson(body ?? null)}`)
+      .digest("hex");
+    return { ...params, body, fingerprint };
+  }
+
+  private async dispatch(operation: ContractOperation, input: HandlerInput): Promise<Reply> {
+    const handler = this.deps.handlers[operation.operationId];
+    if (handler === undefined) throw problem("internal", `operation ${operation.operationId} has no handler`);
+    return handler(input);
+  }
+
+  private problemReply(error: unknown, instance: string): Reply {
+    const failure =
+      error instanceof ProblemError
+        ? error
+        : problem("internal", "the service failed to handle the request; see the server log");
+    if (!(error instanceof ProblemError)) this.deps.logger?.error({ err: error }, "unexpected error");
+    const body = failure.toProblem(instance);
+    const headers: Record<string, string> = {};
+    if (body.retryAfterSeconds !== undefined) headers["Retry-After"] = String(body.retryAfterSeconds);
+    if (failure.code === "unauthorized") headers["WWW-Authenticate"] = "Bearer";
+    return { status: failure.status, body, headers };
+  }
+
+  private contractViolation(
+    operation: ContractOperation,
+    status: number,
+    body: string | undefined,
+  ): ContractViolation | undefined {
+    const at = { operationId: operation.operationId, status };
+    if (!operation.responses.has(status)) {
+      return { ...at, message: `status ${status} is not documented for ${operation.operationId}` };
+    }
+    const validate = operation.responses.get(status);
+    if (validate === null || validate === undefined) {
+      return body === undefined ? undefined : { ...at, message: `status ${status} must not have a body` };
+    }
+    if (body === undefined) return { ...at, message: `status ${status} needs a body` };
+    if (validate(JSON.parse(body))) return undefined;
+    return { ...at, message: describe(violations(validate.errors)) };
+  }
+}
+
+function describe(found: { pointer: string; message: string }[]): string {
+  return found.map((v) => `${v.pointer}: ${v.message}`).join("; ");
+}

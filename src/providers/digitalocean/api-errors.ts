@@ -1,0 +1,59 @@
+import { CloudApiError } from "../../cloud/cloud-api-error.js";
+
+/**
+ * `ratelimit-reset` is the Unix epoch second at which the oldest counted request stops counting
+ * (the description's header). As a wait from `nowMs`; undefined when absent or not a number.
+ */
+export function rateLimitResetWaitMs(headers: Headers, nowMs: number): number | undefined {
+  const value = headers.get("ratelimit-reset")?.trim();
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  return Math.max(0, Number(value) * 1000 - nowMs);
+}
+
+/** The `id` DigitalOcean gives each status, for answers whose body is not its error body. */
+const ID_OF_STATUS: Readonly<Record<number, string>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  422: "unprocessable_entity",
+  429: "too_many_requests",
+  500: "server_error",
+};
+
+export function idOfStatus(status: number): string {
+  return ID_OF_STATUS[status] ?? (status >= 500 ? "service_unavailable" : "bad_request");
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A failed DigitalOcean response as the shared CloudApiError: its `{id, message, request_id}` body
+ * as code and message (the request id appended, for support tickets), a body of another shape
+ * (a proxy's HTML 502) getting the id of its status, and the time until `ratelimit-reset` as the
+ * wait of a 429.
+ */
+export function decodeDigitalOceanError(
+  operation: string,
+  status: number,
+  headers: Headers,
+  body: unknown,
+  nowMs: number,
+): CloudApiError {
+  const record = isRecord(body) ? body : {};
+  const id = typeof record.id === "string" && record.id !== "" ? record.id : idOfStatus(status);
+  const words =
+    typeof record.message === "string" && record.message !== ""
+      ? record.message
+      : typeof body === "string" && body.trim() !== ""
+        ? body.trim().slice(0, 200)
+        : `HTTP ${status}`;
+  const requestId =
+    typeof record.request_id === "string" && record.request_id !== "" ? record.request_id : "";
+  const message = requestId === "" ? words : `${words} (request ${requestId})`;
+  const retryAfterMs = status === 429 ? rateLimitResetWaitMs(headers, nowMs) : undefined;
+  return new CloudApiError(operation, status, id, message, retryAfterMs);
+}
