@@ -11,6 +11,7 @@ import {
   invalidArgument,
   notFound,
 } from "../shared/errors.js";
+import { sameMembers } from "../shared/same-members.js";
 import type { OperationOptions } from "./block-storage.js";
 import { checkedCoName, cloudNameOf } from "./cloud-names.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
@@ -66,10 +67,6 @@ function checkedSourceVolumeIds(ids: readonly string[]): string[] {
     seen.add(id);
   }
   return [...ids];
-}
-
-function sameMembers(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join("\n") === [...b].sort().join("\n");
 }
 
 export function toCsiGroupSnapshot(group: SnapshotGroup): VolumeGroupSnapshot {

@@ -51,3 +51,33 @@ test("a snapshot group and its members outlive a restart of the cloud, and delet
   await second.done("DELETE", `/v1/snapshot-groups/${group.id}`);
   assert.deepEqual(await readdir(join(config.dataDir, "snapshots")), []);
 });
+
+test("a group whose members would pass the snapshot quota is quota_exceeded, and makes nothing", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "ballast-group-quota-"));
+  const config = {
+    dataDir: join(dir, "data"),
+    byIdDir: join(dir, "by-id"),
+    operationLatencyMs: 10,
+    localAttach: false,
+    quotas: { maxSnapshots: 2 },
+  };
+  const c = wrap(await startReferenceCloud(config, { contract: Contract.load() }), dir);
+  t.after(async () => {
+    await c.cloud.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const volumes = [
+    await newVolume(c, "quota-a"),
+    await newVolume(c, "quota-b"),
+    await newVolume(c, "quota-c"),
+  ];
+  const refused = await c.call<Schemas["Problem"]>("POST", "/v1/snapshot-groups", {
+    name: "too-many",
+    sourceVolumeIds: volumes,
+  });
+  assert.equal(refused.status, 422);
+  assert.equal(refused.body.code, "quota_exceeded");
+  assert.equal(refused.body.detail, "sourceVolumeIds: 3 more snapshots exceed the quota of 2 (0 used)");
+  const snapshots = await c.call<Schemas["SnapshotList"]>("GET", "/v1/snapshots");
+  assert.deepEqual(snapshots.body.items, []);
+});

@@ -61,11 +61,17 @@ export class Capacity {
     }
   }
 
-  checkSnapshotQuota(): void {
+  /** Room for one more snapshot, or for every member of a group (each member is a snapshot). */
+  checkSnapshotQuota(group?: { field: string; members: number }): void {
     const { maxSnapshots } = this.config.quotas;
-    if (Object.keys(this.state.snapshots).length >= maxSnapshots) {
-      throw problem("quota_exceeded", `snapshots: the quota of ${maxSnapshots} snapshots is used up`);
-    }
+    const used = Object.keys(this.state.snapshots).length;
+    if (used + (group?.members ?? 1) <= maxSnapshots) return;
+    throw problem(
+      "quota_exceeded",
+      group === undefined
+        ? `snapshots: the quota of ${maxSnapshots} snapshots is used up`
+        : `${group.field}: ${group.members} more snapshots exceed the quota of ${maxSnapshots} (${used} used)`,
+    );
   }
 
   private usedBytes(zone?: string, type?: string): number {

@@ -1,3 +1,4 @@
+import { sameMembers } from "../../shared/same-members.js";
 import { type Page, paginate } from "../page-token.js";
 import { problem } from "../problems.js";
 import {
@@ -11,6 +12,7 @@ import {
 } from "../state.js";
 import type { EngineParts, ListSnapshotGroupsQuery, Schemas } from "./engine-types.js";
 import type { SnapshotCapturing } from "./snapshot-captures.js";
+import { pendingSnapshot } from "./snapshots.js";
 import { snapshotView } from "./views.js";
 
 export function snapshotGroupView(state: CloudState, group: SnapshotGroupRecord): SnapshotGroup {
@@ -26,10 +28,6 @@ export function snapshotGroupView(state: CloudState, group: SnapshotGroupRecord)
     snapshots,
     readyToUse: group.status === "available",
   };
-}
-
-function sameMembers(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
 }
 
 /**
@@ -82,7 +80,7 @@ export class SnapshotGroups {
       records.requireSettled(volume, `sourceVolumeIds[${index}]`);
       records.requireNotBusy(volume);
     }
-    this.checkQuota(volumes.length);
+    this.parts.capacity.checkSnapshotQuota({ field: "sourceVolumeIds", members: volumes.length });
     const id = this.parts.newId("sg");
     const operation = operations.create("createSnapshotGroup", id, { kind: "createSnapshotGroup" });
     const tags = request.tags ?? {};
@@ -163,37 +161,19 @@ export class SnapshotGroups {
     }
   }
 
-  private checkQuota(count: number): void {
-    const { maxSnapshots } = this.parts.config.quotas;
-    const used = Object.keys(this.parts.state.snapshots).length;
-    if (used + count > maxSnapshots) {
-      throw problem(
-        "quota_exceeded",
-        `sourceVolumeIds: ${count} more snapshots exceed the quota of ${maxSnapshots} (${used} used)`,
-      );
-    }
-  }
-
   private member(
     groupId: string,
     volume: VolumeRecord,
     tags: Record<string, string>,
     operation: OperationRecord,
   ): SnapshotRecord {
-    return {
+    return pendingSnapshot(volume, {
       id: this.parts.newId("snap"),
       name: `${groupId}.${volume.id}`,
-      sourceVolumeId: volume.id,
-      sizeBytes: volume.sizeBytes,
-      status: "pending",
-      readyToUse: false,
-      encrypted: volume.encrypted,
-      ...(volume.kmsKeyId === undefined ? {} : { kmsKeyId: volume.kmsKeyId }),
-      groupId,
       tags: { ...tags },
-      createdAt: operation.createdAt,
       seq: this.parts.records.nextSeq(),
-      createOperationId: operation.id,
-    };
+      operation,
+      groupId,
+    });
   }
 }

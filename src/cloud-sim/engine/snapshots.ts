@@ -1,9 +1,39 @@
 import { type Page, paginate } from "../page-token.js";
 import { problem } from "../problems.js";
-import type { OperationRecord, Snapshot, SnapshotRecord } from "../state.js";
+import type { OperationRecord, Snapshot, SnapshotRecord, VolumeRecord } from "../state.js";
 import type { EngineParts, ListSnapshotsQuery, Schemas } from "./engine-types.js";
 import type { SnapshotCapturing } from "./snapshot-captures.js";
 import { snapshotView } from "./views.js";
+
+/**
+ * A snapshot accepted just now, of the volume as it is (size, encryption and key), created by
+ * `operation`; a member of a snapshot group carries the group's id.
+ */
+export function pendingSnapshot(
+  volume: VolumeRecord,
+  snapshot: {
+    id: string;
+    name: string;
+    tags: Record<string, string>;
+    seq: number;
+    operation: OperationRecord;
+    groupId?: string;
+  },
+): SnapshotRecord {
+  const { operation, groupId, ...named } = snapshot;
+  return {
+    ...named,
+    sourceVolumeId: volume.id,
+    sizeBytes: volume.sizeBytes,
+    status: "pending",
+    readyToUse: false,
+    encrypted: volume.encrypted,
+    ...(volume.kmsKeyId === undefined ? {} : { kmsKeyId: volume.kmsKeyId }),
+    ...(groupId === undefined ? {} : { groupId }),
+    createdAt: operation.createdAt,
+    createOperationId: operation.id,
+  };
+}
 
 /** The snapshot lifecycle's rules: names, quota, the source volume's state, and deletion. */
 export class Snapshots {
@@ -47,20 +77,13 @@ export class Snapshots {
     capacity.checkSnapshotQuota();
     const id = this.parts.newId("snap");
     const operation = operations.create("createSnapshot", id, { kind: "createSnapshot" });
-    const snapshot: SnapshotRecord = {
+    const snapshot = pendingSnapshot(volume, {
       id,
       name: request.name,
-      sourceVolumeId: volume.id,
-      sizeBytes: volume.sizeBytes,
-      status: "pending",
-      readyToUse: false,
-      encrypted: volume.encrypted,
-      ...(volume.kmsKeyId === undefined ? {} : { kmsKeyId: volume.kmsKeyId }),
       tags: request.tags ?? {},
-      createdAt: operation.createdAt,
       seq: records.nextSeq(),
-      createOperationId: operation.id,
-    };
+      operation,
+    });
     state.snapshots[id] = snapshot;
     this.captures.start(snapshot);
     return operations.start(operation);
