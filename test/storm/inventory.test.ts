@@ -141,7 +141,13 @@ describe("the storm's Hetzner inventory", { concurrency: true }, () => {
         labels: encodeLabels({ "ballast.dev/csi-name": coName, "ballast.dev/managed-by": "block.csi" }),
       });
       assert.equal(created.status, 201);
-      return String(created.body.volume.id);
+      const id = String(created.body.volume.id);
+      // Hetzner answers a create while the volume is still `creating`; an attach before then is 423 locked.
+      await until(
+        "the create",
+        async () => (await c.call("GET", `/volumes/${id}`)).body.volume.status === "available",
+      );
+      return id;
     };
     const plain = await create("storm-ij-v1", "storm-ij-v1");
     const encoded = await create("csi-0123", "storm-ij/with a slash");
