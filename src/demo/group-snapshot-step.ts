@@ -5,15 +5,13 @@ import {
   GroupControllerServiceCapability_RPC_Type as GroupRpc,
   PluginCapability_Service_Type as ServiceType,
   type Volume,
-  type VolumeGroupSnapshot,
 } from "../generated/csi.js";
 import type { CsiClient } from "./csi-client.js";
 import { formatBytes, type ProgressReporter } from "./progress.js";
+import { createUntilReady } from "./until-ready.js";
 import type { TourRecord, UndoStack } from "./volume-tour.js";
 
 const DATA_BYTES = 4 * 1024 * 1024;
-const READY_ATTEMPTS = 240;
-const READY_POLL_MS = 250;
 
 /** What the volume tour lends the group step: its volumes, mounts and checks. */
 export interface GroupStepKit {
@@ -65,15 +63,21 @@ export async function groupSnapshotStep(kit: GroupStepKit): Promise<void> {
     const secondChecksum = createHash("sha256").update(data).digest("hex");
 
     const sourceVolumeIds = [kit.first.volumeId, second.volumeId];
-    const group = await readyGroup(csi, `${kit.namePrefix}-group`, sourceVolumeIds, (created) => {
-      record.snapshotIds.push(...created.snapshots.map((s) => s.snapshotId));
-      undo.push(`DeleteVolumeGroupSnapshot ${created.groupSnapshotId}`, () =>
-        csi.groupController.deleteVolumeGroupSnapshot({
-          groupSnapshotId: created.groupSnapshotId,
-          snapshotIds: created.snapshots.map((s) => s.snapshotId),
-        }),
-      );
-    });
+    const name = `${kit.namePrefix}-group`;
+    const group = await createUntilReady(
+      `group snapshot ${name}`,
+      async () =>
+        (await csi.groupController.createVolumeGroupSnapshot({ name, sourceVolumeIds })).groupSnapshot,
+      (created) => {
+        record.snapshotIds.push(...created.snapshots.map((s) => s.snapshotId));
+        undo.push(`DeleteVolumeGroupSnapshot ${created.groupSnapshotId}`, () =>
+          csi.groupController.deleteVolumeGroupSnapshot({
+            groupSnapshotId: created.groupSnapshotId,
+            snapshotIds: created.snapshots.map((s) => s.snapshotId),
+          }),
+        );
+      },
+    );
     const expected = new Map([
       [kit.first.volumeId, kit.first.checksum],
       [second.volumeId, secondChecksum],
@@ -90,20 +94,4 @@ export async function groupSnapshotStep(kit: GroupStepKit): Promise<void> {
       detail: `${group.groupSnapshotId} of ${sourceVolumeIds.length} volumes (${formatBytes(DATA_BYTES)} each), both members restored, checksums match`,
     };
   });
-}
-
-async function readyGroup(
-  csi: CsiClient,
-  name: string,
-  sourceVolumeIds: string[],
-  onCreated: (group: VolumeGroupSnapshot) => void,
-): Promise<VolumeGroupSnapshot> {
-  for (let attempt = 0; attempt < READY_ATTEMPTS; attempt += 1) {
-    const { groupSnapshot } = await csi.groupController.createVolumeGroupSnapshot({ name, sourceVolumeIds });
-    if (groupSnapshot === undefined) throw new Error("CreateVolumeGroupSnapshot answered no group snapshot");
-    if (attempt === 0) onCreated(groupSnapshot);
-    if (groupSnapshot.readyToUse) return groupSnapshot;
-    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
-  }
-  throw new Error(`group snapshot ${name} not ready to use after ${READY_ATTEMPTS} checks`);
 }

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
-import { ControllerServiceCapability_RPC_Type as ControllerRpc } from "../generated/csi.js";
 import { type CsiClient, createCsiClient, isServiceError } from "./csi-client.js";
 import { type BallastProcess, startBallastProcess } from "./dev-process.js";
 import { describeResidue, findHostResidue, isClean, removeHostResidue } from "./host-residue.js";
@@ -92,11 +91,7 @@ async function listedLeftovers(csi: CsiClient, record: TourRecord): Promise<stri
     startingToken = page.nextToken;
   } while (startingToken !== "");
   // A provider without snapshots made none, and cannot list them.
-  const { capabilities } = await csi.controller.controllerGetCapabilities({});
-  const listsSnapshots = capabilities.some(
-    (c) => c.type?.$case === "rpc" && c.type.value.type === ControllerRpc.LIST_SNAPSHOTS,
-  );
-  while (listsSnapshots) {
+  while (record.listsSnapshots) {
     const page = await csi.controller.listSnapshots({ startingToken });
     for (const entry of page.entries) if (entry.snapshot) listed.add(entry.snapshot.snapshotId);
     startingToken = page.nextToken;
@@ -117,7 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const steps = tourSteps(options);
   const progress = new ProgressReporter(steps, options.write);
   const undo = new UndoStack();
-  const record: TourRecord = { volumeIds: [], snapshotIds: [] };
+  const record: TourRecord = { volumeIds: [], snapshotIds: [], listsSnapshots: false };
   let failure: string | undefined;
   try {
     await tourOneVolume(

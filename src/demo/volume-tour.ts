@@ -12,12 +12,11 @@ import { ZONE_TOPOLOGY_KEY } from "../shared/topology-keys.js";
 import type { CsiClient } from "./csi-client.js";
 import { groupSnapshotStep } from "./group-snapshot-step.js";
 import { formatBytes, type ProgressReporter } from "./progress.js";
+import { createUntilReady } from "./until-ready.js";
 
 const GiB = 1024n ** 3n;
 const DATA_FILE = "ballast-demo.bin";
 const DATA_BYTES = 4 * 1024 * 1024;
-const SNAPSHOT_READY_ATTEMPTS = 240;
-const SNAPSHOT_POLL_MS = 250;
 
 export interface TourOptions {
   /** Tier the volume is created in (the StorageClass `type` parameter). */
@@ -86,6 +85,8 @@ interface Mounted {
 export interface TourRecord {
   volumeIds: string[];
   snapshotIds: string[];
+  /** Whether the driver advertises LIST_SNAPSHOTS, once the tour has asked it. */
+  listsSnapshots: boolean;
 }
 
 function sha256(data: Buffer): string {
@@ -138,6 +139,7 @@ export async function tourOneVolume(
   const advertised = new Set(
     capabilities.flatMap((c) => (c.type?.$case === "rpc" ? [c.type.value.type] : [])),
   );
+  record.listsSnapshots = advertised.has(ControllerRpc.LIST_SNAPSHOTS);
   // Only a driver that can change a volume's tier has tiers to ask for.
   const tiers = advertised.has(ControllerRpc.MODIFY_VOLUME);
   const skipped = (rpc: string) => ({
@@ -282,27 +284,20 @@ export async function tourOneVolume(
   const snapshot = await progress.step("snapshot", async () => {
     if (!snapshots) return skipped("CREATE_DELETE_SNAPSHOT");
     const name = `${options.namePrefix}-snap`;
-    for (let attempt = 0; attempt < SNAPSHOT_READY_ATTEMPTS; attempt += 1) {
-      const { snapshot: current } = await csi.controller.createSnapshot({
-        name,
-        sourceVolumeId: volume.volumeId,
-      });
-      if (current === undefined) throw new Error("CreateSnapshot answered no snapshot");
-      if (attempt === 0) {
-        record.snapshotIds.push(current.snapshotId);
-        undo.push(`DeleteSnapshot ${current.snapshotId}`, () =>
-          csi.controller.deleteSnapshot({ snapshotId: current.snapshotId }),
+    const current = await createUntilReady(
+      `snapshot ${name}`,
+      async () => (await csi.controller.createSnapshot({ name, sourceVolumeId: volume.volumeId })).snapshot,
+      (created) => {
+        record.snapshotIds.push(created.snapshotId);
+        undo.push(`DeleteSnapshot ${created.snapshotId}`, () =>
+          csi.controller.deleteSnapshot({ snapshotId: created.snapshotId }),
         );
-      }
-      if (current.readyToUse) {
-        return {
-          value: current,
-          detail: `${current.snapshotId}, ${formatBytes(current.sizeBytes)}, ready to use`,
-        };
-      }
-      await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_POLL_MS));
-    }
-    throw new Error(`snapshot ${name} not ready to use after ${SNAPSHOT_READY_ATTEMPTS} checks`);
+      },
+    );
+    return {
+      value: current,
+      detail: `${current.snapshotId}, ${formatBytes(current.sizeBytes)}, ready to use`,
+    };
   });
 
   await progress.step("restore", async () => {

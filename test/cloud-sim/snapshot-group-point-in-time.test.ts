@@ -16,11 +16,13 @@ const run = promisify(execFile);
  * Writes 1, 2, 3, … to `counter` on the first filesystem, then the same number on the second, each
  * write synced before the next begins, until it is killed. At any moment the second file holds the
  * first's number or the one before it; a group snapshot of one point in time must show the same.
+ * Each number overwrites the last in place (same width, one write, no truncation), so a freeze
+ * between two system calls can never catch a file empty.
  */
 const WRITER = `
-const { openSync, writeSync, fsyncSync, closeSync } = require("node:fs");
-const [first, second] = process.argv.slice(1);
-const put = (path, n) => { const fd = openSync(path, "w"); writeSync(fd, String(n).padStart(12, "0")); fsyncSync(fd); closeSync(fd); };
+const { openSync, writeSync, fsyncSync } = require("node:fs");
+const [first, second] = process.argv.slice(1).map((path) => openSync(path, "w+"));
+const put = (fd, n) => { writeSync(fd, String(n).padStart(12, "0"), 0); fsyncSync(fd); };
 for (let n = 1; ; n++) { put(first, n); put(second, n); if (n === 50) process.stdout.write("running\\n"); }
 `;
 

@@ -1,14 +1,20 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../observability/logger.js";
 import type { ContractViolation } from "../config.js";
-import { type Contract, type ContractOperation, responseValidator, violations } from "../contract.js";
+import type { Contract, ContractOperation } from "../contract.js";
 import type { FaultInjector } from "../faults.js";
 import { newId } from "../ids.js";
 import { ProblemError, problem } from "../problems.js";
 import type { RequestLog } from "../request-log.js";
 import type { FaceContext } from "./face.js";
-import { BearerTokens, readBody } from "./http-basics.js";
+import {
+  type InjectedFault,
+  injectFaults,
+  type RequestInput,
+  readRequestInput,
+  responseViolation,
+} from "./front-steps.js";
+import { BearerTokens } from "./http-basics.js";
 import type { RateLimiter } from "./rate-limits.js";
 
 export interface ApiReply {
@@ -16,11 +22,7 @@ export interface ApiReply {
   body?: unknown;
 }
 
-export interface ApiInput {
-  path: Record<string, unknown>;
-  query: Record<string, unknown>;
-  body: unknown;
-}
+export type ApiInput = RequestInput;
 
 export type ApiHandler = (input: ApiInput) => Promise<ApiReply> | ApiReply;
 
@@ -106,7 +108,7 @@ export class ApiFront {
     const method = request.method ?? "GET";
     const { dialect } = this.deps;
     let operationId = "unknown";
-    let fault: "error" | "rateLimit" | "latency" | "dropConnection" | "crashAfterCommit" | undefined;
+    let fault: InjectedFault | undefined;
     let rateHeaders: Record<string, string> = {};
     const finish = (status: number) => {
       this.deps.requestLog.record({
@@ -139,34 +141,26 @@ export class ApiFront {
       }
       operation = routed.operation;
       operationId = operation.operationId;
-      const outcome = this.deps.faults.decide(operationId);
-      if (outcome.latencyMs > 0) {
-        fault = "latency";
-        await sleep(outcome.latencyMs);
-      }
-      const decision = outcome.decision;
-      if (decision.kind === "dropConnection") {
-        fault = "dropConnection";
-        request.socket.destroy();
+      const injected = await injectFaults(this.deps.faults, operationId, request, {
+        serverError: (status) =>
+          new ProblemError(
+            status === 503 ? "unavailable" : "internal",
+            `injected fault: ${status} for ${operationId}`,
+            {},
+            status,
+          ),
+        rateLimited: (retryAfterSeconds) => {
+          rateHeaders = this.deps.rateLimiter.exhausted(this.now(), retryAfterSeconds);
+          return problem("rate_limited", `injected fault: API rate limit exceeded for ${operationId}`);
+        },
+      });
+      fault = injected.fault;
+      if (injected.dropped) {
         finish(0);
         return;
       }
-      if (decision.kind === "error") {
-        fault = "error";
-        throw new ProblemError(
-          decision.status === 503 ? "unavailable" : "internal",
-          `injected fault: ${decision.status} for ${operationId}`,
-          {},
-          decision.status,
-        );
-      }
-      if (decision.kind === "rateLimit") {
-        fault = "rateLimit";
-        rateHeaders = this.deps.rateLimiter.exhausted(this.now(), decision.retryAfterSeconds);
-        throw problem("rate_limited", `injected fault: API rate limit exceeded for ${operationId}`);
-      }
-      if (decision.kind === "crashAfterCommit") fault = "crashAfterCommit";
-      const input = await readInput(request, url, operation, routed.pathParams);
+      if (injected.failure !== undefined) throw injected.failure;
+      const input = await readRequestInput(request, url, operation, routed.pathParams);
       const handler = this.deps.handlers[operation.operationId];
       if (handler === undefined)
         throw problem("internal", `operation ${operation.operationId} has no handler`);
@@ -182,7 +176,7 @@ export class ApiFront {
 
     // An injected 502/504 stands for a gateway in front of the API, outside its description.
     if (operation !== undefined && fault !== "error") {
-      const broken = contractViolation(operation, reply);
+      const broken = responseViolation(operation, reply.status, reply.body);
       if (broken !== undefined) {
         this.deps.logger?.error({ violation: broken }, "response breaks the API description (bug)");
         this.deps.onContractViolation?.(broken);
@@ -233,61 +227,4 @@ export function providerListener(
       ? {}
       : { onContractViolation: context.onContractViolation }),
   }).listener;
-}
-
-async function readInput(
-  request: IncomingMessage,
-  url: URL,
-  operation: ContractOperation,
-  pathParams: Record<string, string>,
-): Promise<ApiInput> {
-  const query: Record<string, unknown> = {};
-  for (const key of new Set(url.searchParams.keys())) {
-    const spec = operation.parameters.find((p) => p.in === "query" && p.name === key);
-    query[key] = spec?.schema.type === "array" ? url.searchParams.getAll(key) : url.searchParams.get(key);
-  }
-  const params = { path: { ...pathParams } as Record<string, unknown>, query, header: {} };
-  if (!operation.validateParameters(params)) {
-    const found = violations(operation.validateParameters.errors);
-    throw problem("invalid_argument", describe(found), { errors: found });
-  }
-  const raw = await readBody(request);
-  let body: unknown;
-  if (operation.validateBody !== undefined) {
-    // Marked with `errors` like a schema violation: the request is malformed, not refused.
-    const malformed = (message: string) =>
-      problem("invalid_argument", `body: ${message}`, { errors: [{ pointer: "/", message }] });
-    if (raw.length === 0) throw malformed("a JSON body is required");
-    try {
-      body = JSON.parse(raw.toString("utf8"));
-    } catch (error) {
-      throw malformed(`not valid JSON (${(error as Error).message})`);
-    }
-    if (!operation.validateBody(body)) {
-      const found = violations(operation.validateBody.errors);
-      throw problem("invalid_argument", describe(found), { errors: found });
-    }
-  }
-  return { path: params.path, query, body };
-}
-
-function contractViolation(operation: ContractOperation, reply: ApiReply): ContractViolation | undefined {
-  const at = { operationId: operation.operationId, status: reply.status };
-  const validate = responseValidator(operation, reply.status);
-  if (validate === undefined) {
-    return { ...at, message: `status ${reply.status} is not documented for ${operation.operationId}` };
-  }
-  if (validate === null) {
-    return reply.body === undefined
-      ? undefined
-      : { ...at, message: `status ${reply.status} must not have a body` };
-  }
-  if (reply.body === undefined) return { ...at, message: `status ${reply.status} needs a body` };
-  // Validated as it goes on the wire, so a field the JSON text drops (undefined) counts as absent.
-  if (validate(JSON.parse(JSON.stringify(reply.body)))) return undefined;
-  return { ...at, message: describe(violations(validate.errors)) };
-}
-
-function describe(found: { pointer: string; message: string }[]): string {
-  return found.map((v) => `${v.pointer}: ${v.message}`).join("; ");
 }

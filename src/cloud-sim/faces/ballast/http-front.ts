@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../../observability/logger.js";
 import type { ContractViolation } from "../../config.js";
-import { type Contract, type ContractOperation, violations } from "../../contract.js";
+import type { Contract, ContractOperation } from "../../contract.js";
 import type { FaultInjector } from "../../faults.js";
 import { newId } from "../../ids.js";
 import { ProblemError, problem } from "../../problems.js";
 import type { RequestLog } from "../../request-log.js";
-import { BearerTokens, canonicalJson, headerValue, readBody } from "../http-basics.js";
+import { type InjectedFault, injectFaults, readRequestInput, responseViolation } from "../front-steps.js";
+import { BearerTokens, canonicalJson, headerValue } from "../http-basics.js";
 
 export interface Reply {
   status: number;
@@ -17,7 +17,7 @@ export interface Reply {
 }
 
 export interface HandlerInput {
-  path: Record<string, string>;
+  path: Record<string, unknown>;
   query: Record<string, unknown>;
   header: Record<string, unknown>;
   body: unknown;
@@ -63,7 +63,7 @@ export class HttpFront {
     const method = request.method ?? "GET";
     const isApi = url.pathname.startsWith("/v1/");
     let operationId = "unknown";
-    let fault: "error" | "rateLimit" | "latency" | "dropConnection" | "crashAfterCommit" | undefined;
+    let fault: InjectedFault | undefined;
     const idempotencyKey = headerValue(request, "idempotency-key");
     const finish = (status: number) => {
       if (!isApi) return;
@@ -93,35 +93,25 @@ export class HttpFront {
       operation = routed.operation;
       operationId = operation.operationId;
       if (isApi) {
-        const outcome = this.deps.faults.decide(operationId);
-        if (outcome.latencyMs > 0) {
-          fault = "latency";
-          await sleep(outcome.latencyMs);
-        }
-        const decision = outcome.decision;
-        if (decision.kind === "dropConnection") {
-          fault = "dropConnection";
-          request.socket.destroy();
+        const injected = await injectFaults(this.deps.faults, operationId, request, {
+          serverError: (status, retryAfterSeconds) =>
+            new ProblemError(
+              status === 503 ? "unavailable" : "internal",
+              `injected fault: ${status} for ${operationId}`,
+              status === 503 ? { retryAfterSeconds } : {},
+              status,
+            ),
+          rateLimited: (retryAfterSeconds) =>
+            problem("rate_limited", `injected fault: request rate limit exceeded for ${operationId}`, {
+              retryAfterSeconds,
+            }),
+        });
+        fault = injected.fault;
+        if (injected.dropped) {
           finish(0);
           return;
         }
-        if (decision.kind === "error") {
-          fault = "error";
-          const code = decision.status === 503 ? "unavailable" : "internal";
-          throw new ProblemError(
-            code,
-            `injected fault: ${decision.status} for ${operationId}`,
-            decision.status === 503 ? { retryAfterSeconds: decision.retryAfterSeconds } : {},
-            decision.status,
-          );
-        }
-        if (decision.kind === "rateLimit") {
-          fault = "rateLimit";
-          throw problem("rate_limited", `injected fault: request rate limit exceeded for ${operationId}`, {
-            retryAfterSeconds: decision.retryAfterSeconds,
-          });
-        }
-        if (decision.kind === "crashAfterCommit") fault = "crashAfterCommit";
+        if (injected.failure !== undefined) throw injected.failure;
       }
       const input = await this.readInput(request, url, operation, routed.pathParams);
       reply = await this.dispatch(operation, input);
@@ -136,8 +126,7 @@ export class HttpFront {
 
     // An injected 502/504 stands for a gateway in front of the API, outside the contract.
     if (operation !== undefined && fault !== "error") {
-      const body = reply.body === undefined ? undefined : JSON.stringify(reply.body);
-      const broken = this.contractViolation(operation, reply.status, body);
+      const broken = responseViolation(operation, reply.status, reply.body);
       if (broken !== undefined) {
         this.deps.logger?.error({ violation: broken }, "response breaks the contract (bug)");
         this.deps.onContractViolation?.(broken);
@@ -170,39 +159,11 @@ export class HttpFront {
     operation: ContractOperation,
     pathParams: Record<string, string>,
   ): Promise<HandlerInput> {
-    const query: Record<string, unknown> = {};
-    for (const key of new Set(url.searchParams.keys())) {
-      const spec = operation.parameters.find((p) => p.in === "query" && p.name === key);
-      query[key] = spec?.schema.type === "array" ? url.searchParams.getAll(key) : url.searchParams.get(key);
-    }
-    const header: Record<string, unknown> = {};
-    for (const parameter of operation.parameters.filter((p) => p.in === "header")) {
-      const value = headerValue(request, parameter.name.toLowerCase());
-      if (value !== undefined) header[parameter.name.toLowerCase()] = value;
-    }
-    const params = { path: { ...pathParams }, query, header };
-    if (!operation.validateParameters(params)) {
-      const found = violations(operation.validateParameters.errors);
-      throw problem("invalid_argument", describe(found), { errors: found });
-    }
-    const raw = await readBody(request);
-    let body: unknown;
-    if (operation.validateBody !== undefined) {
-      if (raw.length === 0) throw problem("invalid_argument", "body: a JSON body is required");
-      try {
-        body = JSON.parse(raw.toString("utf8"));
-      } catch (error) {
-        throw problem("invalid_argument", `body: not valid JSON (${(error as Error).message})`);
-      }
-      if (!operation.validateBody(body)) {
-        const found = violations(operation.validateBody.errors);
-        throw problem("invalid_argument", describe(found), { errors: found });
-      }
-    }
+    const input = await readRequestInput(request, url, operation, pathParams);
     const fingerprint = createHash("sha256")
-      .update(`${operation.method} ${url.pathname} ${canonicalJson(body ?? null)}`)
+      .update(`${operation.method} ${url.pathname} ${canonicalJson(input.body ?? null)}`)
       .digest("hex");
-    return { ...params, body, fingerprint };
+    return { ...input, fingerprint };
   }
 
   private async dispatch(operation: ContractOperation, input: HandlerInput): Promise<Reply> {
@@ -223,26 +184,4 @@ export class HttpFront {
     if (failure.code === "unauthorized") headers["WWW-Authenticate"] = "Bearer";
     return { status: failure.status, body, headers };
   }
-
-  private contractViolation(
-    operation: ContractOperation,
-    status: number,
-    body: string | undefined,
-  ): ContractViolation | undefined {
-    const at = { operationId: operation.operationId, status };
-    if (!operation.responses.has(status)) {
-      return { ...at, message: `status ${status} is not documented for ${operation.operationId}` };
-    }
-    const validate = operation.responses.get(status);
-    if (validate === null || validate === undefined) {
-      return body === undefined ? undefined : { ...at, message: `status ${status} must not have a body` };
-    }
-    if (body === undefined) return { ...at, message: `status ${status} needs a body` };
-    if (validate(JSON.parse(body))) return undefined;
-    return { ...at, message: describe(violations(validate.errors)) };
-  }
-}
-
-function describe(found: { pointer: string; message: string }[]): string {
-  return found.map((v) => `${v.pointer}: ${v.message}`).join("; ");
 }

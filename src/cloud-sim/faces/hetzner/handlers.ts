@@ -28,7 +28,7 @@ export function createHetznerHandlers(
   };
   const view = (volume: Volume) => volumeView(volume, location(volume.zone), byIdPath(volume.id));
   const volumeId = (input: ApiInput) => String(input.path.id);
-  const server = (id: number) => {
+  const server = (id: unknown) => {
     try {
       return engine.getInstance(String(id));
     } catch (error) {
@@ -173,7 +173,7 @@ export function createHetznerHandlers(
       }
     },
     get_server: (input) => {
-      const instance = server(input.path.id as number);
+      const instance = server(input.path.id);
       return { status: 200, body: { server: serverView(instance, location(instance.zone)) } };
     },
   };
