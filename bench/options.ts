@@ -1,10 +1,16 @@
 import { parseArgs } from "node:util";
+import { PROVIDER_NAMES, type ProviderName } from "../src/providers/provider.js";
 
 export const SCENARIOS = ["storm", "economy", "latency", "grpc", "memory", "node", "floor"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
   scenarios: ScenarioName[];
+  /**
+   * The APIs the storm and the API economy run against: ballast's, and the reference cloud's
+   * faces of the other providers (driver started with `--cloud-provider <p>`).
+   */
+  cloudProviders: ProviderName[];
   /** Scenario 1: volumes created and published, and how many at once. */
   volumes: number;
   concurrency: number;
@@ -45,6 +51,7 @@ export interface BenchOptions {
 
 export const DEFAULT_OPTIONS: Omit<BenchOptions, "outDir"> = {
   scenarios: [...SCENARIOS],
+  cloudProviders: ["ballast"],
   volumes: 1000,
   concurrency: 100,
   latencyMs: 50,
@@ -66,9 +73,10 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, "outDir"> = {
   keep: false,
 };
 
-/** The smoke preset (`--smoke`, and the CI test): every scenario, tiny, in seconds. */
+/** The smoke preset (`--smoke`, and the CI test): every scenario on every API, tiny, in seconds. */
 export const SMOKE_OPTIONS: Omit<BenchOptions, "outDir"> = {
   ...DEFAULT_OPTIONS,
+  cloudProviders: [...PROVIDER_NAMES],
   volumes: 12,
   concurrency: 4,
   instances: 3,
@@ -88,6 +96,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --scenarios <list>        comma-separated: ${SCENARIOS.join(",")} (default: all)
   --smoke                   tiny preset of every figure (what the CI test runs)
+  --cloud-provider <list>   storm and economy: comma-separated ${PROVIDER_NAMES.join(",")}, or all (default ballast)
   --volumes <n>             storm: volumes created and published (default ${DEFAULT_OPTIONS.volumes})
   --concurrency <n>         storm: RPCs in flight (default ${DEFAULT_OPTIONS.concurrency})
   --latency-ms <ms>         cloud operation latency (default ${DEFAULT_OPTIONS.latencyMs})
@@ -139,6 +148,18 @@ function logLevel(value: string | undefined, fallback: string): string {
   return value;
 }
 
+function providerList(value: string | undefined, fallback: ProviderName[]): ProviderName[] {
+  if (value === undefined) return fallback;
+  if (value.trim() === "all") return [...PROVIDER_NAMES];
+  const names = value.split(",").map((name) => name.trim());
+  for (const name of names) {
+    if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
+      throw new UsageError(`--cloud-provider: "${name}" is not one of ${PROVIDER_NAMES.join(", ")}, all`);
+    }
+  }
+  return [...new Set(names as ProviderName[])];
+}
+
 function scenarioList(value: string | undefined, fallback: ScenarioName[]): ScenarioName[] {
   if (value === undefined) return fallback;
   const names = value.split(",").map((name) => name.trim());
@@ -166,6 +187,7 @@ export function parseBenchArgs(argv: string[], defaultOutDir: string): BenchOpti
     throw new UsageError(`--fs-type: "${fsType}" is not ext4 or xfs`);
   return {
     scenarios: scenarioList(values.scenarios, base.scenarios),
+    cloudProviders: providerList(values["cloud-provider"], base.cloudProviders),
     volumes: positive("volumes", values.volumes, base.volumes),
     concurrency: positive("concurrency", values.concurrency, base.concurrency),
     latencyMs: positive("latency-ms", values["latency-ms"], base.latencyMs),
@@ -208,6 +230,7 @@ function parse(argv: string[]) {
     options: {
       scenarios: text,
       smoke: { type: "boolean" },
+      "cloud-provider": text,
       volumes: text,
       concurrency: text,
       "latency-ms": text,

@@ -1,55 +1,7 @@
-import type { LatencySummary } from "./harness/stats.js";
-import type { BenchReport, ScenarioOutcome } from "./run-bench.js";
+import { errors, latency, mib, ms, type Row, section, table, times } from "./report-format.js";
+import { economyTable, faceSections, stormTable } from "./report-provisioning.js";
+import type { BenchReport } from "./run-bench.js";
 import type { NodeFloorResult } from "./scenarios/node-floor.js";
-
-type Row = string[];
-
-const MiB = 1024 * 1024;
-
-function ms(value: number): string {
-  return value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`;
-}
-
-function latency(summary: LatencySummary): string {
-  return `p50 ${ms(summary.p50Ms)} / p99 ${ms(summary.p99Ms)}`;
-}
-
-function times(value: number | null): string {
-  return value === null ? "n/a" : `${value.toFixed(2)}x`;
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / MiB).toFixed(1)} MiB`;
-}
-
-function errors(counts: Record<string, number>): string {
-  const entries = Object.entries(counts);
-  return entries.length === 0 ? "0" : entries.map(([label, count]) => `${label} ${count}`).join(", ");
-}
-
-/** Pads columns to a plain-text table that also reads as Markdown. */
-function table(header: Row, rows: Row[]): string {
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const line = (row: Row) => `| ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(" | ")} |`;
-  return [
-    line(header),
-    `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`,
-    ...rows.map(line),
-  ].join("\n");
-}
-
-function section<T>(
-  title: string,
-  outcome: ScenarioOutcome<T> | undefined,
-  body: (figures: T) => string,
-): string {
-  if (outcome === undefined) return "";
-  if (outcome.status === "skipped") return `## ${title}\n\nskipped: ${outcome.reason}\n`;
-  if (outcome.status === "failed") return `## ${title}\n\nFAILED: ${outcome.error.split("\n")[0]}\n`;
-  return `## ${title} (${(outcome.durationMs / 1000).toFixed(1)} s)\n\n${body(outcome.figures)}\n`;
-}
 
 function floorSection(floor: NodeFloorResult): string {
   const [bare] = floor.sides;
@@ -114,67 +66,18 @@ function floorSection(floor: NodeFloorResult): string {
 export function formatReport(report: BenchReport): string {
   const { scenarios } = report;
   const parts = [
-    section("1. Provisioning storm", scenarios.storm, (storm) =>
-      table(
-        ["figure", "direct client", "driver", "driver / direct"],
-        [
-          ["wall time", ms(storm.direct.wallMs), ms(storm.driver.wallMs), times(storm.wallRatio)],
-          ["CreateVolume", latency(storm.direct.createVolume), latency(storm.driver.createVolume), ""],
-          [
-            "ControllerPublishVolume",
-            latency(storm.direct.publishVolume),
-            latency(storm.driver.publishVolume),
-            "",
-          ],
-          [
-            "API calls",
-            String(storm.direct.apiCallsTotal),
-            String(storm.driver.apiCallsTotal),
-            times(
-              storm.direct.apiCallsTotal === 0
-                ? null
-                : storm.driver.apiCallsTotal / storm.direct.apiCallsTotal,
-            ),
-          ],
-          [
-            "CPU seconds: cloud / driver",
-            `${storm.direct.cpuSeconds.cloud} / -`,
-            `${storm.driver.cpuSeconds.cloud} / ${storm.driver.cpuSeconds.driver ?? "-"}`,
-            "",
-          ],
-          ["errors", errors(storm.direct.errors), errors(storm.driver.errors), ""],
-          ["duplicates", String(storm.direct.audit.duplicates), String(storm.driver.audit.duplicates), ""],
-          [
-            "volumes / attached once",
-            `${storm.direct.audit.volumes} / ${storm.direct.audit.attachedOnce}`,
-            `${storm.driver.audit.volumes} / ${storm.driver.audit.attachedOnce}`,
-            "",
-          ],
-        ],
-      ),
-    ),
-    section("2. API economy (calls per volume)", scenarios.economy, (economy) =>
-      [
-        table(
-          ["waiting strategy", "per create", "per attach", "catalog reads", "errors"],
-          economy.strategies.map((s) => [
-            s.strategy,
-            String(s.create.callsPerVolume),
-            String(s.attach.callsPerVolume),
-            String(s.catalogReads),
-            errors({ ...s.create.errors, ...s.attach.errors }),
-          ]),
-        ),
-        "",
-        `create target <= ${economy.createTarget.callsPerVolume} calls per volume through the driver: ${
-          economy.createTarget.met ? "met" : `NOT met (${economy.createTarget.driverCallsPerVolume})`
-        }`,
-      ].join("\n"),
-    ),
+    section("1. Provisioning storm", scenarios.storm, (storm) => stormTable(storm, "direct client")),
+    section("2. API economy (calls per volume)", scenarios.economy, economyTable),
     section("3. Added latency (sequential)", scenarios.latency, (result) =>
       table(
-        ["RPC", "direct", "driver", "added by the driver"],
-        result.rpcs.map((rpc) => [rpc.rpc, latency(rpc.direct), latency(rpc.driver), latency(rpc.added)]),
+        ["RPC", "direct", "driver", "added by the driver", "a bare grpc-js call in its place"],
+        result.rpcs.map((rpc) => [
+          rpc.rpc,
+          latency(rpc.direct),
+          latency(rpc.driver),
+          latency(rpc.added),
+          latency(rpc.floor),
+        ]),
       ),
     ),
     section("4. Raw gRPC", scenarios.grpc, (result) =>
@@ -218,6 +121,7 @@ export function formatReport(report: BenchReport): string {
       ].join("\n"),
     ),
     section("7. ballast node against the bare grpc-js floor", scenarios.floor, floorSection),
+    ...faceSections(report),
   ];
   const machine = report.machine;
   const head = `Ballast benchmarks ${report.startedAt} on ${machine.cpus} x ${machine.cpuModel}, ${mib(machine.memoryTotalBytes)}, node ${machine.node}, load ${machine.loadAverage.join(" ")}, ${(report.durationMs / 1000).toFixed(0)} s in all`;

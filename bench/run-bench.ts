@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ProviderName } from "../src/providers/provider.js";
+import { BENCH_FACES } from "./harness/faces.js";
 import { describeMachine, type MachineDescription } from "./harness/machine.js";
 import { nodePathUnavailableReason } from "./harness/root-check.js";
 import type { BenchOptions, ScenarioName } from "./options.js";
@@ -15,6 +17,14 @@ export type ScenarioOutcome<T> =
   | { status: "ok"; durationMs: number; figures: T }
   | { status: "skipped"; reason: string }
   | { status: "failed"; durationMs: number; error: string };
+
+/** The storm and the API economy on another provider's face of the reference cloud. */
+export interface FaceRuns {
+  storm?: ScenarioOutcome<Omit<StormResult, "memory">>;
+  economy?: ScenarioOutcome<EconomyResult>;
+}
+
+export type FaceName = Exclude<ProviderName, "ballast">;
 
 export interface BenchReport {
   startedAt: string;
@@ -32,6 +42,8 @@ export interface BenchReport {
     node?: ScenarioOutcome<NodePathResult>;
     floor?: ScenarioOutcome<NodeFloorResult>;
   };
+  /** `--cloud-provider` runs on the DigitalOcean and Hetzner faces, by provider. */
+  faces: Partial<Record<FaceName, FaceRuns>>;
 }
 
 export interface BenchHooks {
@@ -52,10 +64,63 @@ async function attempt<T>(work: () => Promise<T>): Promise<ScenarioOutcome<T>> {
 }
 
 /** The scenarios that failed (the CLI then exits non-zero and keeps the work directory). */
-export function failedScenarios(report: BenchReport): ScenarioName[] {
-  return (Object.entries(report.scenarios) as [ScenarioName, ScenarioOutcome<unknown>][])
-    .filter(([, outcome]) => outcome.status === "failed")
-    .map(([name]) => name);
+export function failedScenarios(report: BenchReport): string[] {
+  const failed = (entries: [string, ScenarioOutcome<unknown>][]) =>
+    entries.filter(([, outcome]) => outcome.status === "failed").map(([name]) => name);
+  return [
+    ...failed(Object.entries(report.scenarios)),
+    ...Object.entries(report.faces).flatMap(([provider, runs]) =>
+      failed(Object.entries(runs)).map((name) => `${name} (${provider})`),
+    ),
+  ];
+}
+
+/** The storm and the API economy, as selected, on one provider's face of the reference cloud. */
+async function runFace(
+  provider: FaceName,
+  options: BenchOptions,
+  hooks: BenchHooks,
+  common: {
+    latencyMs: number;
+    qps: number;
+    burst: number;
+    driverLogLevel: string;
+    repoRoot: string;
+    workDir: string;
+  },
+): Promise<FaceRuns> {
+  const face = BENCH_FACES[provider];
+  const runs: FaceRuns = {};
+  if (options.scenarios.includes("storm")) {
+    hooks.progress(
+      `storm on ${provider}: ${options.volumes} x (CreateVolume + ControllerPublishVolume) at concurrency ${options.concurrency}, direct (adapter) then driver`,
+    );
+    runs.storm = await attempt(async () => {
+      const { memory: _memory, ...figures } = await runProvisioningStorm({
+        ...common,
+        face,
+        volumes: options.volumes,
+        concurrency: options.concurrency,
+        instances: options.instances,
+        idleSettleMs: options.idleSettleMs,
+        workDir: join(common.workDir, "storm"),
+      });
+      return figures;
+    });
+  }
+  if (options.scenarios.includes("economy")) {
+    hooks.progress(`economy on ${provider}: ${options.economyVolumes} volumes, driver then direct (adapter)`);
+    runs.economy = await attempt(() =>
+      runApiEconomy({
+        ...common,
+        face,
+        volumes: options.economyVolumes,
+        concurrency: options.economyConcurrency,
+        workDir: join(common.workDir, "economy"),
+      }),
+    );
+  }
+  return runs;
 }
 
 /**
@@ -74,6 +139,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
     options: recorded,
     workDir,
     scenarios: {},
+    faces: {},
   };
   const wants = (name: ScenarioName) => options.scenarios.includes(name);
   const common = {
@@ -84,7 +150,8 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
     repoRoot: hooks.repoRoot,
   };
 
-  if (wants("storm") || wants("memory")) {
+  const onBallast = options.cloudProviders.includes("ballast");
+  if ((wants("storm") && onBallast) || wants("memory")) {
     hooks.progress(
       `storm: ${options.volumes} x (CreateVolume + ControllerPublishVolume) at concurrency ${options.concurrency}, direct then driver`,
     );
@@ -100,14 +167,14 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
     );
     if (storm.status === "ok") {
       const { memory, ...figures } = storm.figures;
-      if (wants("storm")) report.scenarios.storm = { ...storm, figures };
+      if (wants("storm") && onBallast) report.scenarios.storm = { ...storm, figures };
       if (wants("memory")) report.scenarios.memory = { ...storm, figures: memory };
     } else {
-      if (wants("storm")) report.scenarios.storm = storm;
+      if (wants("storm") && onBallast) report.scenarios.storm = storm;
       if (wants("memory")) report.scenarios.memory = storm;
     }
   }
-  if (wants("economy")) {
+  if (wants("economy") && onBallast) {
     hooks.progress(`economy: ${options.economyVolumes} volumes per waiting strategy`);
     report.scenarios.economy = await attempt(() =>
       runApiEconomy({
@@ -117,6 +184,11 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
         workDir: join(workDir, "economy"),
       }),
     );
+  }
+  for (const provider of options.cloudProviders) {
+    if (provider === "ballast") continue;
+    const runs = await runFace(provider, options, hooks, { ...common, workDir: join(workDir, provider) });
+    if (Object.keys(runs).length > 0) report.faces[provider] = runs;
   }
   if (wants("latency")) {
     hooks.progress(`latency: ${options.latencySamples} sequential pairs per RPC`);

@@ -1,9 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import type { InstanceConfig, ReferenceCloudConfig } from "../../src/cloud-sim/index.js";
+import type { InstanceConfig, ReferenceCloudOptions } from "../../src/cloud-sim/index.js";
 import { Child } from "./child-process.js";
+import { BENCH_FACES, type BenchFace } from "./faces.js";
 
-export const BENCH_ZONE = "ref-1a";
+/** The zone of the ballast API's runs. */
+export const BENCH_ZONE = BENCH_FACES.ballast.zone;
 
 export interface BenchCloudOptions {
   /** Where the cloud keeps its state and sparse files; also where its log goes. */
@@ -18,12 +19,17 @@ export interface BenchCloudOptions {
   byIdDir: string;
   /** Room for every volume the scenario makes. */
   maxVolumes: number;
+  /** The API the cloud serves; ballast's unless set. */
+  face?: BenchFace;
 }
 
 /** A reference cloud in its own process, with the admin calls benchmarks need. */
 export interface BenchCloud {
   readonly pid: number;
+  /** The server's root, where `/admin/*` is on every face. */
   readonly url: string;
+  /** Where a client of the face's API points (the root, or `/v1` under it for Hetzner's). */
+  readonly apiUrl: string;
   readonly token: string;
   readonly localInstanceId: string;
   readonly remoteInstanceIds: readonly string[];
@@ -33,25 +39,27 @@ export interface BenchCloud {
   stop(): Promise<void>;
 }
 
-function instanceId(): string {
-  return `i-${randomBytes(8).toString("hex")}`;
-}
-
 export async function startBenchCloud(options: BenchCloudOptions): Promise<BenchCloud> {
+  const face = options.face ?? BENCH_FACES.ballast;
   const local: InstanceConfig = {
-    id: instanceId(),
+    id: face.instanceId(0),
     name: "bench-local",
-    zone: BENCH_ZONE,
+    zone: face.zone,
     maxAttachedVolumes: options.maxAttachedPerInstance,
     local: true,
   };
+  // Another face's API fixes the per-instance limit itself, whatever this says.
   const remotes: InstanceConfig[] = Array.from({ length: options.remoteInstances }, (_, index) => ({
-    id: instanceId(),
+    id: face.instanceId(index + 1),
     name: `bench-node-${index}`,
-    zone: BENCH_ZONE,
+    zone: face.zone,
     maxAttachedVolumes: options.maxAttachedPerInstance,
   }));
-  const config: ReferenceCloudConfig = {
+  const config: ReferenceCloudOptions = {
+    api: face.provider,
+    // The clients' --qps is the limit, as on the ballast API, which has no budget of its own: the
+    // providers' account limits would make the run a wait (DigitalOcean: 250 requests a minute).
+    ...(face.provider === "ballast" ? {} : { apiRateLimit: false }),
     host: "127.0.0.1",
     port: 0,
     dataDir: join(options.dir, "cloud"),
@@ -73,13 +81,13 @@ export async function startBenchCloud(options: BenchCloudOptions): Promise<Bench
     logFile: join(options.dir, "cloud.log"),
     label: "reference cloud",
   });
-  let ready: { url: string; token: string };
+  let ready: { url: string; apiUrl: string; token: string };
   try {
     ready = await child.waitForLine((line) => {
       if (!line.startsWith("{")) return undefined;
-      const parsed = JSON.parse(line) as { url?: string; token?: string };
-      return parsed.url !== undefined && parsed.token !== undefined
-        ? { url: parsed.url, token: parsed.token }
+      const parsed = JSON.parse(line) as { url?: string; apiUrl?: string; token?: string };
+      return parsed.url !== undefined && parsed.apiUrl !== undefined && parsed.token !== undefined
+        ? { url: parsed.url, apiUrl: parsed.apiUrl, token: parsed.token }
         : undefined;
     }, 30_000);
   } catch (error) {
@@ -97,6 +105,7 @@ export async function startBenchCloud(options: BenchCloudOptions): Promise<Bench
   return {
     pid: child.pid,
     url: ready.url,
+    apiUrl: ready.apiUrl,
     token: ready.token,
     localInstanceId: local.id as string,
     remoteInstanceIds: remotes.map((remote) => remote.id as string),

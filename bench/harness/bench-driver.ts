@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type CsiClient, createCsiClient } from "../../src/demo/csi-client.js";
+import type { ProviderName } from "../../src/providers/provider.js";
 import { BENCH_ZONE } from "./bench-cloud.js";
 import { Child } from "./child-process.js";
 import { freePort } from "./free-port.js";
@@ -12,6 +13,9 @@ export interface BenchDriverOptions {
   dir: string;
   repoRoot: string;
   cloudUrl: string;
+  /** `--cloud-provider` and `--zone`; ballast's in zone ref-1a unless set. */
+  provider?: ProviderName;
+  zone?: string;
   token: string;
   qps: number;
   burst: number;
@@ -79,6 +83,8 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
       "all",
       "--endpoint",
       endpoint,
+      "--cloud-provider",
+      options.provider ?? "ballast",
       "--cloud-url",
       options.cloudUrl,
       "--cloud-token-file",
@@ -88,7 +94,7 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
       "--cloud-burst",
       String(options.burst),
       "--zone",
-      BENCH_ZONE,
+      options.zone ?? BENCH_ZONE,
       "--node-id",
       options.nodeId,
       "--max-volumes-per-node",

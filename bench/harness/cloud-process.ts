@@ -1,16 +1,16 @@
 /**
  * Child-process entry of the reference cloud for benchmarks: the cloud gets its own event loop
  * and CPU, as a real cloud would, so neither the harness nor the driver shares a thread with it.
- * argv[2] is the ReferenceCloudConfig as JSON. Prints one JSON line `{url, token,
- * localInstanceId}` when serving; SIGTERM, SIGINT or the end of stdin (the harness is gone)
- * closes it and removes this machine's loop devices.
+ * argv[2] is the ReferenceCloudOptions as JSON (the API it serves among them). Prints one JSON
+ * line `{url, apiUrl, token, localInstanceId}` when serving; SIGTERM, SIGINT or the end of stdin
+ * (the harness is gone) closes it and removes this machine's loop devices.
  */
-import { type ReferenceCloudConfig, startReferenceCloud } from "../../src/cloud-sim/index.js";
+import { type ReferenceCloudOptions, startReferenceCloud } from "../../src/cloud-sim/index.js";
 
-const config = JSON.parse(process.argv[2] ?? "{}") as ReferenceCloudConfig;
+const config = JSON.parse(process.argv[2] ?? "{}") as ReferenceCloudOptions;
 const cloud = await startReferenceCloud(config);
 process.stdout.write(
-  `${JSON.stringify({ url: cloud.url, token: cloud.token, localInstanceId: cloud.localInstanceId })}\n`,
+  `${JSON.stringify({ url: cloud.url, apiUrl: cloud.apiUrl, token: cloud.token, localInstanceId: cloud.localInstanceId })}\n`,
 );
 let stopping = false;
 const stop = () => {

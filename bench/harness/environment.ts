@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type BenchCloud, startBenchCloud } from "./bench-cloud.js";
 import { type BenchDriver, startBenchDriver } from "./bench-driver.js";
+import type { BenchFace } from "./faces.js";
 
 export interface EnvironmentOptions {
   workDir: string;
@@ -16,13 +17,15 @@ export interface EnvironmentOptions {
   localAttach?: boolean;
   /** The driver's --log-level; info (the production default) unless set. */
   driverLogLevel?: string;
+  /** The API the cloud serves and the driver drives; ballast's unless set. */
+  face?: BenchFace;
 }
 
 export interface Environment {
   readonly dir: string;
   readonly byIdDir: string;
   readonly cloud: BenchCloud;
-  /** Starts a driver against `cloudUrl` (default: the cloud itself); stopped with the environment. */
+  /** Starts a driver against `cloudUrl` (default: the cloud's API); stopped with the environment. */
   startDriver(name: string, cloudUrl?: string): Promise<BenchDriver>;
 }
 
@@ -47,6 +50,7 @@ export async function withEnvironment<T>(
     localAttach: options.localAttach ?? false,
     byIdDir,
     maxVolumes: options.maxVolumes,
+    ...(options.face === undefined ? {} : { face: options.face }),
   });
   const drivers: BenchDriver[] = [];
   try {
@@ -60,8 +64,9 @@ export async function withEnvironment<T>(
         const driver = await startBenchDriver({
           dir: driverDir,
           repoRoot: options.repoRoot,
-          cloudUrl: cloudUrl ?? cloud.url,
+          cloudUrl: cloudUrl ?? cloud.apiUrl,
           token: cloud.token,
+          ...(options.face === undefined ? {} : { provider: options.face.provider, zone: options.face.zone }),
           qps: options.qps,
           burst: options.burst,
           nodeId: cloud.localInstanceId,

@@ -1,5 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import type { BlockStorageClient } from "../../src/cloud/index.js";
+import type { BlockStorage } from "../../src/controller/block-storage.js";
+import { CSI_NAME_TAG, MANAGED_BY_TAG } from "../../src/controller/storage-class-parameters.js";
 import { isServiceError } from "../../src/demo/csi-client.js";
 import {
   type DeepPartial,
@@ -22,15 +24,14 @@ export function mountCapability(fsType: string): DeepPartial<VolumeCapability> {
   return { ...MOUNT_EXT4, accessType: { $case: "mount", value: { fsType, mountFlags: [] } } };
 }
 
+/** The tags the driver gives a volume it creates for `name`. */
+export function volumeTags(name: string): Record<string, string> {
+  return { [MANAGED_BY_TAG]: "block.csi.ballast.dev", [CSI_NAME_TAG]: name };
+}
+
 /** What the direct client sends for the volume a CreateVolume of 1 GiB `balanced` asks for. */
 export function directCreateRequest(name: string) {
-  return {
-    name,
-    sizeBytes: GiB,
-    zone: BENCH_ZONE,
-    type: "balanced",
-    tags: { "ballast.dev/managed-by": "block.csi.ballast.dev", "ballast.dev/csi-name": name },
-  };
+  return { name, sizeBytes: GiB, zone: BENCH_ZONE, type: "balanced", tags: volumeTags(name) };
 }
 
 /** A label for a failed call: the gRPC code name, the BallastError kind, or the error's name. */
@@ -72,6 +73,10 @@ export async function auditVolumes(
     }
     pageToken = page.nextPageToken;
   } while (pageToken !== undefined);
+  return tally(byName, expected, attachedOnce);
+}
+
+function tally(byName: Map<string, number>, expected: number, attachedOnce: number): ProvisioningAudit {
   let volumes = 0;
   let duplicates = 0;
   for (const count of byName.values()) {
@@ -79,4 +84,32 @@ export async function auditVolumes(
     duplicates += count - 1;
   }
   return { volumes, duplicates, missing: Math.max(0, expected - byName.size), attachedOnce };
+}
+
+/**
+ * The same audit on another provider's face, read through its adapter. A volume's CO name is its
+ * `ballast.dev/csi-name` tag (each adapter keeps it where its cloud can: a description, labels).
+ */
+export async function auditAdapterVolumes(
+  storage: BlockStorage,
+  prefix: string,
+  expected: number,
+): Promise<ProvisioningAudit> {
+  const byName = new Map<string, number>();
+  let attachedOnce = 0;
+  let pageToken: string | undefined;
+  do {
+    const page = await storage.listVolumes(
+      { limit: 1000, ...(pageToken === undefined ? {} : { pageToken }) },
+      { deadline: Date.now() + 60_000 },
+    );
+    for (const volume of page.items) {
+      const name = volume.tags[CSI_NAME_TAG] ?? volume.name;
+      if (!name.startsWith(prefix)) continue;
+      byName.set(name, (byName.get(name) ?? 0) + 1);
+      if (volume.attachments.length === 1 && volume.attachments[0]?.state === "attached") attachedOnce += 1;
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined);
+  return tally(byName, expected, attachedOnce);
 }

@@ -1,7 +1,10 @@
+import { join } from "node:path";
 import type { BlockStorageClient } from "../../src/cloud/index.js";
 import type { BenchDriver } from "../harness/bench-driver.js";
 import { createDirectClient } from "../harness/direct-client.js";
 import { withEnvironment } from "../harness/environment.js";
+import { type FloorServer, startBareServer } from "../harness/floor-servers.js";
+import { imageNodeFlags } from "../harness/image-flags.js";
 import { elapsedMs, type LatencySummary, quantiles, summarize } from "../harness/stats.js";
 import { CALL_TIMEOUT_MS, directCreateRequest, GiB, MOUNT_EXT4 } from "../harness/workload.js";
 
@@ -23,6 +26,13 @@ export interface PairedLatency {
   direct: LatencySummary;
   /** Per pair: driver minus direct. */
   added: LatencySummary;
+  /**
+   * The floor of "added": a bare grpc-js server's NodeGetCapabilities (the image's node flags,
+   * the same client), timed in place of the driver call in pairs of its own with the same direct
+   * call. Its server sits idle between calls as long as the driver does, so this is what the gRPC
+   * hop alone costs in this rhythm on this machine.
+   */
+  floor: LatencySummary;
   /** Latency in ms at each of QUANTILES (harness/stats.ts), for the charts. */
   quantilesMs: { driver: number[]; direct: number[] };
 }
@@ -67,19 +77,23 @@ async function pairs(
   return { driver, direct, added };
 }
 
-function paired(rpc: string, directCall: string, samples: Awaited<ReturnType<typeof pairs>>): PairedLatency {
+type PairSamples = Awaited<ReturnType<typeof pairs>>;
+
+function paired(rpc: string, directCall: string, samples: PairSamples, floor: PairSamples): PairedLatency {
   return {
     rpc,
     directCall,
     driver: summarize(samples.driver),
     direct: summarize(samples.direct),
     added: summarize(samples.added),
+    floor: summarize(floor.driver),
     quantilesMs: { driver: quantiles(samples.driver), direct: quantiles(samples.direct) },
   };
 }
 
-async function measure(driver: BenchDriver, client: BlockStorageClient, samples: number) {
+async function measure(driver: BenchDriver, floor: FloorServer, client: BlockStorageClient, samples: number) {
   const { controller } = driver.csi;
+  const floorCall = () => floor.csi.node.nodeGetCapabilities({}, { timeoutMs: CALL_TIMEOUT_MS });
   const driverVolumes: string[] = [];
   const directVolumes: string[] = [];
   const create = await pairs(
@@ -112,12 +126,22 @@ async function measure(driver: BenchDriver, client: BlockStorageClient, samples:
       ),
     (index) => client.getVolume(directVolumes[index] ?? "", { deadline: Date.now() + CALL_TIMEOUT_MS }),
   );
-  return { create, get };
+  const createFloor = await pairs(samples, floorCall, (index) =>
+    client.createVolume(directCreateRequest(`pvc-latency-floor-${index}`), {
+      deadline: Date.now() + CALL_TIMEOUT_MS,
+      idempotencyKey: `bench-create-latency-floor-${index}`,
+    }),
+  );
+  const getFloor = await pairs(samples, floorCall, (index) =>
+    client.getVolume(directVolumes[index] ?? "", { deadline: Date.now() + CALL_TIMEOUT_MS }),
+  );
+  return { create, get, createFloor, getFloor };
 }
 
 /**
  * Scenario 3: the same RPC, one at a time, through the driver and as the bare client call;
- * what the driver adds per call (gRPC, validation, locks, extra lookups, logging).
+ * what the driver adds per call (gRPC, validation, locks, extra lookups, logging), and the bare
+ * grpc-js round trip measured the same way, the part of it no driver code can remove.
  */
 export async function runAddedLatency(options: AddedLatencyOptions): Promise<AddedLatencyResult> {
   return withEnvironment(
@@ -125,11 +149,17 @@ export async function runAddedLatency(options: AddedLatencyOptions): Promise<Add
       ...options,
       remoteInstances: 1,
       maxAttachedPerInstance: 16,
-      maxVolumes: options.samples * 2 + 10,
+      maxVolumes: options.samples * 3 + 10,
     },
     "added-latency",
     async (environment) => {
       const driver = await environment.startDriver("driver");
+      const floor = await startBareServer({
+        label: "bare grpc-js",
+        dir: join(environment.dir, "floor"),
+        repoRoot: options.repoRoot,
+        nodeFlags: await imageNodeFlags(options.repoRoot),
+      });
       const client = createDirectClient({
         url: environment.cloud.url,
         token: environment.cloud.token,
@@ -137,16 +167,17 @@ export async function runAddedLatency(options: AddedLatencyOptions): Promise<Add
         burst: options.burst,
       });
       try {
-        const { create, get } = await measure(driver, client, options.samples);
+        const { create, get, createFloor, getFloor } = await measure(driver, floor, client, options.samples);
         return {
           samples: options.samples,
           rpcs: [
-            paired("CreateVolume", "createVolume (waits for the operation)", create),
-            paired("ControllerGetVolume", "getVolume", get),
+            paired("CreateVolume", "createVolume (waits for the operation)", create, createFloor),
+            paired("ControllerGetVolume", "getVolume", get, getFloor),
           ],
         };
       } finally {
         await client.close();
+        await floor.stop();
       }
     },
   );

@@ -1,9 +1,10 @@
-import type { BlockStorageClient, PollPolicy } from "../../src/cloud/index.js";
-import { createDirectClient } from "../harness/direct-client.js";
+import type { PollPolicy } from "../../src/cloud/index.js";
+import { type DirectSide, openDirectSide } from "../harness/direct-side.js";
 import { type Environment, withEnvironment } from "../harness/environment.js";
+import { BENCH_FACES, type BenchFace, instancesFor } from "../harness/faces.js";
 import { startHintStrippingProxy } from "../harness/hint-stripping-proxy.js";
 import { runPool } from "../harness/pool.js";
-import { type Calls, directCalls, driverCalls } from "../harness/provisioning-calls.js";
+import { type Calls, driverCalls } from "../harness/provisioning-calls.js";
 import { countError, type ErrorCounts, elapsedMs, ratio } from "../harness/stats.js";
 import { errorLabel } from "../harness/workload.js";
 
@@ -16,31 +17,45 @@ export interface EconomyOptions {
   workDir: string;
   repoRoot: string;
   driverLogLevel?: string;
+  /** The API the cloud serves and the driver drives; ballast's unless set. */
+  face?: BenchFace;
 }
 
 /** One waiting strategy: who calls (driver or bare client) and what tells it when to poll. */
 interface Strategy {
   name: string;
   via: "driver" | "direct";
-  serverHints: boolean;
+  /** Answers pass a proxy that removes the polling hints, so the caller polls at its own pace. */
+  stripHints: boolean;
   poll?: Partial<PollPolicy>;
 }
 
-const STRATEGIES: Strategy[] = [
-  { name: "driver, server hints (Poll-After-Ms)", via: "driver", serverHints: true },
-  { name: "driver, polling backoff only", via: "driver", serverHints: false },
-  { name: "direct client, server hints", via: "direct", serverHints: true },
-  { name: "direct client, polling backoff only", via: "direct", serverHints: false },
+const BALLAST_STRATEGIES: Strategy[] = [
+  { name: "driver, server hints (Poll-After-Ms)", via: "driver", stripHints: false },
+  { name: "driver, polling backoff only", via: "driver", stripHints: true },
+  { name: "direct client, server hints", via: "direct", stripHints: false },
+  { name: "direct client, polling backoff only", via: "direct", stripHints: true },
   {
     name: "direct client, eager polling (20 ms, x1.5, max 200 ms)",
     via: "direct",
-    serverHints: false,
+    stripHints: true,
     poll: { initialDelayMs: 20, maxDelayMs: 200, multiplier: 1.5 },
   },
 ];
 
-/** Calls the driver makes once per process (cached for a minute), counted apart from per-volume calls. */
-const CATALOG_READS = ["listZones", "listVolumeTypes"];
+/**
+ * Another provider's face sends no polling hints (its actions are polled at the client's own
+ * pace), so there is nothing to strip; and its adapter's polling is the provider's, not a policy
+ * of the bench's choosing.
+ */
+const FACE_STRATEGIES: Strategy[] = [
+  { name: "driver", via: "driver", stripHints: false },
+  { name: "direct (provider adapter)", via: "direct", stripHints: false },
+];
+
+function strategiesOf(face: BenchFace): Strategy[] {
+  return face.pollingHints ? BALLAST_STRATEGIES : FACE_STRATEGIES;
+}
 
 /** What the cloud's request log counted for one phase (all creates, or all attaches). */
 export interface PhaseEconomy {
@@ -55,21 +70,31 @@ export interface StrategyEconomy {
   strategy: string;
   create: PhaseEconomy;
   attach: PhaseEconomy;
-  /** listZones + listVolumeTypes during the creates: catalog reads that concurrent RPCs shared. */
+  /**
+   * Catalog reads (ballast: listZones + listVolumeTypes) during the creates, which concurrent RPCs
+   * shared; 0 on faces whose adapters know their zones and types without a call.
+   */
   catalogReads: number;
 }
 
-export interface EconomyResult {
-  volumes: number;
-  strategies: StrategyEconomy[];
-  /** The issue's target for the driver with server hints: at most 2 API calls per created volume. */
-  createTarget: { callsPerVolume: number; driverCallsPerVolume: number | null; met: boolean };
+/** An issue's limit on calls per volume through the driver (the first strategy), and the verdict. */
+export interface EconomyTarget {
+  phase: "create" | "attach";
+  callsPerVolume: number;
+  driverCallsPerVolume: number | null;
+  met: boolean;
 }
 
-const CREATE_TARGET = 2;
+export interface EconomyResult {
+  provider: string;
+  volumes: number;
+  strategies: StrategyEconomy[];
+  targets: EconomyTarget[];
+}
 
 async function measurePhase(
   environment: Environment,
+  catalogReads: readonly string[],
   count: number,
   concurrency: number,
   call: (index: number) => Promise<void>,
@@ -87,7 +112,7 @@ async function measurePhase(
   const wallMs = Math.round(elapsedMs(started));
   const calls = await environment.cloud.requestCounts();
   const total = Object.entries(calls)
-    .filter(([operation]) => !CATALOG_READS.includes(operation))
+    .filter(([operation]) => !catalogReads.includes(operation))
     .reduce((sum, [, value]) => sum + value, 0);
   return { callsPerVolume: ratio(total, count), calls, wallMs, errors };
 }
@@ -95,32 +120,33 @@ async function measurePhase(
 async function measureStrategy(
   environment: Environment,
   options: EconomyOptions,
+  face: BenchFace,
   strategy: Strategy,
   index: number,
 ): Promise<StrategyEconomy> {
-  const proxy = strategy.serverHints ? undefined : await startHintStrippingProxy(environment.cloud.url);
-  const url = proxy?.url ?? environment.cloud.url;
-  let client: BlockStorageClient | undefined;
+  const proxy = strategy.stripHints ? await startHintStrippingProxy(environment.cloud.apiUrl) : undefined;
+  const url = proxy?.url ?? environment.cloud.apiUrl;
+  let direct: DirectSide | undefined;
   try {
     let calls: Calls;
     if (strategy.via === "driver") {
       calls = driverCalls(await environment.startDriver(`driver-${index}`, url));
     } else {
-      client = createDirectClient({
+      direct = await openDirectSide(face, environment.cloud, {
         url,
-        token: environment.cloud.token,
         qps: options.qps,
         burst: options.burst,
         ...(strategy.poll === undefined ? {} : { poll: strategy.poll }),
       });
-      calls = directCalls(client);
+      calls = direct.calls;
     }
+    const reads = face.catalogReads;
     const volumeIds: (string | undefined)[] = [];
-    const create = await measurePhase(environment, options.volumes, options.concurrency, async (i) => {
+    const create = await measurePhase(environment, reads, options.volumes, options.concurrency, async (i) => {
       volumeIds[i] = await calls.create(`pvc-economy-${index}-${i}`);
     });
     const instances = environment.cloud.remoteInstanceIds;
-    const attach = await measurePhase(environment, options.volumes, options.concurrency, async (i) => {
+    const attach = await measurePhase(environment, reads, options.volumes, options.concurrency, async (i) => {
       const volumeId = volumeIds[i];
       if (volumeId === undefined) throw new Error(`volume ${i} was not created`);
       // Spread over the instances across all strategies, so none passes its attach limit.
@@ -131,43 +157,54 @@ async function measureStrategy(
       strategy: strategy.name,
       create,
       attach,
-      catalogReads: CATALOG_READS.reduce((sum, operation) => sum + (create.calls[operation] ?? 0), 0),
+      catalogReads: reads.reduce((sum, operation) => sum + (create.calls[operation] ?? 0), 0),
     };
   } finally {
-    await client?.close();
+    await direct?.close();
     await proxy?.close();
   }
 }
 
+/** The face's limits on calls per create and per attach, judged on the driver's figures. */
+export function economyTargets(face: BenchFace, driver: StrategyEconomy | undefined): EconomyTarget[] {
+  return (["create", "attach"] as const).flatMap((phase) => {
+    const limit = face.targets[phase];
+    if (limit === undefined) return [];
+    const value = driver?.[phase].callsPerVolume ?? null;
+    return [
+      { phase, callsPerVolume: limit, driverCallsPerVolume: value, met: value !== null && value <= limit },
+    ];
+  });
+}
+
 /**
  * Scenario 2: API calls per created and per attached volume, counted by the reference cloud's
- * request log, for the driver and for the bare client under each waiting strategy.
+ * request log (shared by every face, read at `/admin/requests`), for the driver and for the
+ * direct side under each waiting strategy.
  */
 export async function runApiEconomy(options: EconomyOptions): Promise<EconomyResult> {
-  const remoteInstances = 10;
-  const totalVolumes = options.volumes * STRATEGIES.length;
+  const face = options.face ?? BENCH_FACES.ballast;
+  const strategies = strategiesOf(face);
+  const totalVolumes = options.volumes * strategies.length;
+  const remoteInstances = instancesFor(face, totalVolumes, 10);
   return withEnvironment(
     {
       ...options,
       remoteInstances,
-      maxAttachedPerInstance: Math.ceil(totalVolumes / remoteInstances) + 1,
+      maxAttachedPerInstance: face.fixedAttachLimit ?? Math.ceil(totalVolumes / remoteInstances) + 1,
       maxVolumes: totalVolumes + 10,
     },
     "api-economy",
     async (environment) => {
-      const strategies: StrategyEconomy[] = [];
-      for (const [index, strategy] of STRATEGIES.entries()) {
-        strategies.push(await measureStrategy(environment, options, strategy, index));
+      const results: StrategyEconomy[] = [];
+      for (const [index, strategy] of strategies.entries()) {
+        results.push(await measureStrategy(environment, options, face, strategy, index));
       }
-      const driverCallsPerVolume = strategies[0]?.create.callsPerVolume ?? null;
       return {
+        provider: face.provider,
         volumes: options.volumes,
-        strategies,
-        createTarget: {
-          callsPerVolume: CREATE_TARGET,
-          driverCallsPerVolume,
-          met: driverCallsPerVolume !== null && driverCallsPerVolume <= CREATE_TARGET,
-        },
+        strategies: results,
+        targets: economyTargets(face, results[0]),
       };
     },
   );

@@ -1,10 +1,11 @@
 import type { BenchCloud } from "../harness/bench-cloud.js";
-import { createDirectClient } from "../harness/direct-client.js";
+import { auditCloud, openDirectSide } from "../harness/direct-side.js";
 import { type EnvironmentOptions, withEnvironment } from "../harness/environment.js";
+import { BENCH_FACES, type BenchFace, instancesFor } from "../harness/faces.js";
 import { type MemoryPeaks, type MemoryReading, MemorySampler, readMemory } from "../harness/memory.js";
 import { runPool } from "../harness/pool.js";
 import { cpuSeconds } from "../harness/process-cpu.js";
-import { type Calls, directCalls, driverCalls } from "../harness/provisioning-calls.js";
+import { type Calls, driverCalls } from "../harness/provisioning-calls.js";
 import {
   countError,
   type ErrorCounts,
@@ -13,7 +14,7 @@ import {
   ratio,
   summarize,
 } from "../harness/stats.js";
-import { auditVolumes, errorLabel, type ProvisioningAudit } from "../harness/workload.js";
+import { errorLabel, type ProvisioningAudit } from "../harness/workload.js";
 
 export interface StormOptions {
   volumes: number;
@@ -21,13 +22,18 @@ export interface StormOptions {
   latencyMs: number;
   qps: number;
   burst: number;
-  /** API-only instances the attachments are spread over (round robin). */
+  /**
+   * API-only instances the attachments are spread over (round robin); more on a face whose API
+   * allows fewer volumes per instance than that leaves each.
+   */
   instances: number;
   /** How long the driver sits idle after start before the idle memory reading. */
   idleSettleMs: number;
   driverLogLevel?: string;
   workDir: string;
   repoRoot: string;
+  /** The API the cloud serves and the driver drives; ballast's unless set. */
+  face?: BenchFace;
 }
 
 export interface StormPhase {
@@ -36,7 +42,7 @@ export interface StormPhase {
   publishVolume: LatencySummary;
   errors: ErrorCounts;
   audit: ProvisioningAudit;
-  /** `/v1` requests the cloud served during the phase, by operationId. */
+  /** API requests the cloud served during the phase, by operationId (the face's names). */
   apiCalls: Record<string, number>;
   apiCallsTotal: number;
   /**
@@ -47,6 +53,9 @@ export interface StormPhase {
 }
 
 export interface StormResult {
+  provider: string;
+  /** API-only instances the attachments went to. */
+  instances: number;
   direct: StormPhase;
   driver: StormPhase;
   /** Driver wall time over the direct client's: 1.0 means the cloud, not the driver, is the limit. */
@@ -57,8 +66,16 @@ export interface StormResult {
 
 const MEMORY_SAMPLE_MS = 500;
 
+function faceOf(options: StormOptions): BenchFace {
+  return options.face ?? BENCH_FACES.ballast;
+}
+
+function instanceCount(options: StormOptions): number {
+  return instancesFor(faceOf(options), options.volumes, options.instances);
+}
+
 function attachLimit(options: StormOptions): number {
-  return Math.ceil(options.volumes / options.instances) + 1;
+  return faceOf(options).fixedAttachLimit ?? Math.ceil(options.volumes / instanceCount(options)) + 1;
 }
 
 function round(after: number, before: number): number {
@@ -68,7 +85,7 @@ function round(after: number, before: number): number {
 function environmentOptions(options: StormOptions): EnvironmentOptions {
   return {
     ...options,
-    remoteInstances: options.instances,
+    remoteInstances: instanceCount(options),
     maxAttachedPerInstance: attachLimit(options),
     maxVolumes: options.volumes + 10,
   };
@@ -107,35 +124,25 @@ async function runPhase(
     ...(driverPid === undefined ? {} : { driver: round(await cpuSeconds(driverPid), driverCpuBefore) }),
   };
   const apiCalls = await cloud.requestCounts();
-  const auditClient = createDirectClient({ url: cloud.url, token: cloud.token, qps: 1000, burst: 1000 });
-  try {
-    return {
-      wallMs: Math.round(wallMs),
-      createVolume: summarize(createMs),
-      publishVolume: summarize(publishMs),
-      errors,
-      audit: await auditVolumes(auditClient, prefix, options.volumes),
-      apiCalls,
-      apiCallsTotal: Object.values(apiCalls).reduce((sum, count) => sum + count, 0),
-      cpuSeconds: cpu,
-    };
-  } finally {
-    await auditClient.close();
-  }
+  return {
+    wallMs: Math.round(wallMs),
+    createVolume: summarize(createMs),
+    publishVolume: summarize(publishMs),
+    errors,
+    audit: await auditCloud(faceOf(options), cloud, prefix, options.volumes),
+    apiCalls,
+    apiCallsTotal: Object.values(apiCalls).reduce((sum, count) => sum + count, 0),
+    cpuSeconds: cpu,
+  };
 }
 
 function directPhase(options: StormOptions): Promise<StormPhase> {
   return withEnvironment(environmentOptions(options), "storm-direct", async ({ cloud }) => {
-    const client = createDirectClient({
-      url: cloud.url,
-      token: cloud.token,
-      qps: options.qps,
-      burst: options.burst,
-    });
+    const side = await openDirectSide(faceOf(options), cloud, options);
     try {
-      return await runPhase(options, cloud, "pvc-storm-", directCalls(client));
+      return await runPhase(options, cloud, "pvc-storm-", side.calls);
     } finally {
-      await client.close();
+      await side.close();
     }
   });
 }
@@ -153,11 +160,19 @@ function driverPhase(options: StormOptions): Promise<{ phase: StormPhase; memory
 
 /**
  * Scenario 1: N × (CreateVolume + ControllerPublishVolume) at concurrency C through the driver,
- * against the same work done by the bare cloud client with the same rate limit. Each side gets a
- * fresh reference cloud with the same configuration.
+ * against the same work done by the bare cloud client (on another provider's face: that
+ * provider's adapter) with the same rate limit. Each side gets a fresh reference cloud with the
+ * same configuration.
  */
 export async function runProvisioningStorm(options: StormOptions): Promise<StormResult> {
   const direct = await directPhase(options);
   const { phase: driver, memory } = await driverPhase(options);
-  return { direct, driver, wallRatio: ratio(driver.wallMs, direct.wallMs), memory };
+  return {
+    provider: faceOf(options).provider,
+    instances: instanceCount(options),
+    direct,
+    driver,
+    wallRatio: ratio(driver.wallMs, direct.wallMs),
+    memory,
+  };
 }

@@ -2,7 +2,7 @@ import type { BlockStorage, Instance } from "../controller/block-storage.js";
 import { MANAGED_BY_TAG } from "../controller/storage-class-parameters.js";
 import type { InstanceInfo, InstanceLookup } from "../node/node-identity.js";
 import type { InventorySource } from "../observability/inventory.js";
-import type { ProviderProfile } from "../providers/provider.js";
+import type { Provider, ProviderProfile } from "../providers/provider.js";
 import { failedPrecondition, notFound } from "../shared/errors.js";
 
 const LOOKUP_BUDGET_MS = 30_000;
@@ -55,11 +55,12 @@ export function instanceLookup(
 
 /**
  * The inventory gauges' source: driver-managed volumes and snapshots, counted by status. A
- * provider without snapshots has none to count.
+ * provider without snapshots has none to count, and one whose snapshots cost a request per volume
+ * to list is not asked (`inventoryCountsSnapshots`).
  */
 export function inventorySource(
   storage: BlockStorage,
-  provider: ProviderProfile,
+  provider: Pick<Provider, "capabilities" | "inventoryCountsSnapshots">,
   driverName: string,
 ): InventorySource {
   return {
@@ -83,7 +84,7 @@ export function inventorySource(
     },
     async countSnapshots(signal) {
       const byStatus: Record<string, number> = {};
-      if (!provider.capabilities.snapshots) return { byStatus };
+      if (!provider.capabilities.snapshots || !provider.inventoryCountsSnapshots) return { byStatus };
       const deadline = Date.now() + LOOKUP_BUDGET_MS;
       let pageToken: string | undefined;
       do {

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
 import { pino } from "pino";
+import { faceFor } from "../cloud-sim/faces/faces.js";
 import { type ReferenceCloud, startReferenceCloud } from "../cloud-sim/index.js";
 import { parseEndpoint } from "../csi/endpoint.js";
 import { IdentityClient } from "../generated/csi.js";
@@ -27,6 +28,7 @@ interface RawDevOptions {
   logLevel: string;
   cloudLatencyMs: string;
   cloudProvider: string;
+  cloudRateLimit: "real" | "off";
 }
 
 function option(flags: string, description: string): Option {
@@ -79,6 +81,14 @@ export function devCommand(): Command {
         "the API the reference cloud serves and the driver drives: ballast, digitalocean or hetzner",
       ).default("ballast"),
     )
+    .addOption(
+      option(
+        "--cloud-rate-limit <real|off>",
+        "real: another cloud's face enforces that cloud's request budget and the driver stays under it; off: neither limits (test suites)",
+      )
+        .choices(["real", "off"])
+        .default("real"),
+    )
     .action(async (raw: RawDevOptions) => {
       let cloud: ReferenceCloud | undefined;
       let driver: RunningDriver | undefined;
@@ -107,10 +117,12 @@ export function devCommand(): Command {
           operationLatencyMs: latency,
           logger: logger.child({ component: "reference-cloud" }),
           api: provider,
+          ...(raw.cloudRateLimit === "off" ? { apiRateLimit: false } : {}),
         });
         // Another cloud's face serves its API under its own base path and a metadata service at
         // the root, as that cloud does at 169.254.169.254; the node finds itself there.
         const ownApi = provider === "ballast";
+        const unlimited = ownApi || raw.cloudRateLimit === "off";
         const config: DriverConfig = {
           mode: "all",
           endpoint,
@@ -120,8 +132,11 @@ export function devCommand(): Command {
             url: cloud.apiUrl,
             token: { value: cloud.token },
             // Other clouds' faces enforce those clouds' request budgets: their providers' defaults stay under them.
-            ...(ownApi ? { qps: 100, burst: 200 } : {}),
+            ...(unlimited ? { qps: 100, burst: 200 } : {}),
           },
+          // The local instance is in the face's first zone; a controller placed there creates
+          // volumes without topology requirements in its own zone, which the face certainly has.
+          ...(ownApi ? {} : { zone: faceFor(provider).defaultZones[0]?.name }),
           defaultVolumeType: "balanced",
           logLevel: raw.logLevel as LogLevel,
           metricsAddress: raw.metricsAddress,

@@ -41,6 +41,11 @@ export interface DriverConfig {
   /** Absent only for a node whose identity (id, zone, attach limit) is given entirely by flags. */
   cloud?: CloudConfig | undefined;
   zone?: string | undefined;
+  /**
+   * The provider's metadata service, when not at its own address (`--metadata-url`): a controller
+   * without `--zone` asks it for its own zone.
+   */
+  metadataUrl?: string | undefined;
   defaultVolumeType: string;
   logLevel: LogLevel;
   metricsAddress?: string | undefined;
@@ -108,12 +113,14 @@ export async function resolveDriverConfig(
   const endpoint = parseEndpoint(raw.endpoint ?? env.CSI_ENDPOINT ?? DEFAULT_ENDPOINT);
   if (raw.metricsAddress !== undefined) parseListenAddress(raw.metricsAddress);
   if (raw.driverName.trim() === "") throw invalidArgument("--driver-name: must not be empty");
+  const metadataUrl = raw.metadataUrl === undefined ? undefined : httpUrl("--metadata-url", raw.metadataUrl);
   const config: DriverConfig = {
     mode,
     endpoint,
     driverName: raw.driverName,
     provider: parseProviderName("--cloud-provider", raw.cloudProvider ?? "ballast"),
     zone: raw.zone,
+    metadataUrl,
     defaultVolumeType: raw.defaultVolumeType ?? "balanced",
     logLevel: raw.logLevel as LogLevel,
     metricsAddress: raw.metricsAddress,
@@ -122,7 +129,7 @@ export async function resolveDriverConfig(
   if (mode !== "controller") {
     config.node = {
       nodeId: raw.nodeId,
-      metadataUrl: raw.metadataUrl === undefined ? undefined : httpUrl("--metadata-url", raw.metadataUrl),
+      metadataUrl,
       nodeName: raw.nodeName ?? env.NODE_NAME ?? hostname(),
       byIdDir: raw.byIdDir ?? "/dev/disk/by-id",
       stateDir: raw.stateDir ?? "/var/lib/ballast-csi",

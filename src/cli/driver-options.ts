@@ -51,8 +51,16 @@ export function addDriverOptions(command: Command, mode: DriverMode): Command {
       option(
         "--zone <zone>",
         mode === "controller"
-          ? "zone for volumes without topology requirements"
+          ? "zone for volumes without topology requirements (default: on digitalocean and hetzner, the zone of the machine the controller runs on, from the metadata service)"
           : "zone (default: the cloud's for this instance)",
+      ),
+    )
+    .addOption(
+      option(
+        "--metadata-url <url>",
+        mode === "controller"
+          ? "base URL of the provider's metadata service, asked for the default zone (default: the provider's own address)"
+          : "base URL of the provider's metadata service (default: the provider's own address)",
       ),
     )
     .addOption(
@@ -75,12 +83,6 @@ export function addDriverOptions(command: Command, mode: DriverMode): Command {
         option(
           "--node-id <id>",
           "instance id of this node (default: from the provider's metadata service, or looked up by --node-name)",
-        ),
-      )
-      .addOption(
-        option(
-          "--metadata-url <url>",
-          "base URL of the provider's metadata service (default: the provider's own address)",
         ),
       )
       .addOption(

@@ -7,6 +7,8 @@ import type { Clock } from "./clock.js";
 import { type BlockDevice, type DeviceNumbers, sameDevice } from "./device-numbers.js";
 import type { Exec } from "./exec.js";
 import type { HostFs } from "./host-fs.js";
+import { scsiProof } from "./scsi-identity.js";
+import type { StageRecords } from "./stage-records.js";
 import { blockDeviceNumbers, type Sysfs } from "./sysfs.js";
 
 /** What ControllerPublishVolume told the node about the volume's device. */
@@ -22,6 +24,8 @@ export interface DeviceDiscoveryOptions {
   host: HostFs;
   clock: Clock;
   sysfs: Sysfs;
+  /** The publish contexts volumes were staged with, for calls that come without one. */
+  records: StageRecords;
   exec: Exec;
   logger: Logger;
   metrics: Metrics;
@@ -99,6 +103,9 @@ function publishContextOf(hint: DeviceHint): Record<string, string> {
  * device itself must say whose it is:
  * - a virtio-blk device reports its serial (`/sys/dev/block/M:m/serial`), which must be the
  *   volume's serial; or
+ * - a SCSI disk reports its INQUIRY vendor and model and the vendor-specific designator of VPD
+ *   page 0x83 (what udev names `scsi-0<vendor>_<model>_<designator>` after), which must all be
+ *   what the provider gives the volume (`DeviceLocator.scsiIdentity`); or
  * - a loop device (the reference cloud) is backed by a file whose name carries the volume id,
  *   a file not deleted since.
  * A device that says neither is refused. On top of that proof, nothing may contradict it: no other
@@ -147,24 +154,36 @@ export class DeviceDiscovery {
     metrics.nodeDeviceWait.observe({ result: "timeout" }, elapsed());
     metrics.nodeErrors.inc({ operation: "device_wait", kind: "NotFound" });
     throw notFound(
-      `device of volume ${volumeId} (serial ${hint.serial}) did not appear within ${waitBudgetMs} ms; looked for ${candidates.join(", ")}`,
+      `device of volume ${volumeId}${serialNote(hint)} did not appear within ${waitBudgetMs} ms; looked for ${candidates.join(", ")}`,
     );
   }
 
-  /** The volume's device if its link exists right now and verifies; undefined when the link is gone. */
+  /**
+   * The volume's device if its link exists right now and verifies; undefined when the link is
+   * gone. Without a hinted path (expand, stats, unstage) the publish context the volume was staged
+   * with stands in for it.
+   */
   async findNow(volumeId: string, hint: DeviceHint): Promise<FoundDevice | undefined> {
-    const candidates = this.candidateLinks(volumeId, hint);
+    const known = await this.knownHint(volumeId, hint);
+    const candidates = this.candidateLinks(volumeId, known);
     const link =
-      candidates.length > 0 ? await this.firstExisting(candidates) : await this.provenLink(volumeId);
-    return link === undefined ? undefined : this.verify(volumeId, hint, link);
+      candidates.length > 0 ? await this.firstExisting(candidates) : await this.provenLink(volumeId, known);
+    return link === undefined ? undefined : this.verify(volumeId, known, link);
+  }
+
+  private async knownHint(volumeId: string, hint: DeviceHint): Promise<DeviceHint> {
+    if (hint.byIdPath !== undefined) return hint;
+    return (await this.options.records.find(volumeId)) ?? hint;
   }
 
   /**
    * For a provider that names links after something only the publish context carries (DigitalOcean
-   * names them after the volume's name), a call without one (expand, stats, unstage) looks at every
-   * link the provider recognises and takes the one whose device proves it is the volume's.
+   * names them after the volume's name), a call without one and without a record of the stage
+   * looks at every link the provider recognises and takes the one whose device proves it is the
+   * volume's (a loop device of the reference cloud can; a SCSI disk named after the volume's name
+   * cannot, as nothing says which name is the volume's).
    */
-  private async provenLink(volumeId: string): Promise<string | undefined> {
+  private async provenLink(volumeId: string, hint: DeviceHint): Promise<string | undefined> {
     const { host, byIdDir, locator } = this.options;
     for (const name of await host.readdir(byIdDir)) {
       if (locator.volumeOfLinkName(name) === undefined) continue;
@@ -172,7 +191,7 @@ export class DeviceDiscovery {
       const path = await host.realpath(link).catch(() => undefined);
       const numbers =
         path === undefined ? undefined : await blockDeviceNumbers(host, path).catch(() => undefined);
-      if (numbers !== undefined && (await this.proofOf({ path, ...numbers }, volumeId)) === undefined)
+      if (numbers !== undefined && (await this.proofOf({ path, ...numbers }, volumeId, hint)) === undefined)
         return link;
     }
     return undefined;
@@ -198,15 +217,20 @@ export class DeviceDiscovery {
     }
   }
 
-  /** Whether the device itself says it is this volume's (see the class comment); never by its links. */
+  /**
+   * Whether the device itself says it is this volume's (see the class comment); never by its
+   * links. The publish context it is judged by is the one the volume was staged with.
+   */
   async belongsTo(device: DeviceNumbers & { path?: string }, volumeId: string): Promise<boolean> {
-    return (await this.proofOf(device, volumeId)) === undefined;
+    const hint = await this.knownHint(volumeId, { serial: "" });
+    return (await this.proofOf(device, volumeId, hint)) === undefined;
   }
 
   /** Undefined when the device proves it is the volume's; otherwise why not. */
   private async proofOf(
     device: DeviceNumbers & { path?: string },
     volumeId: string,
+    hint: DeviceHint,
   ): Promise<string | undefined> {
     const { sysfs, locator } = this.options;
     const name = device.path ?? `device ${device.major}:${device.minor}`;
@@ -216,6 +240,20 @@ export class DeviceDiscovery {
       if (serial === undefined)
         return `${name} reports serial ${JSON.stringify(reported)}, which this provider does not derive from volume ids`;
       return reported === serial ? undefined : `${name} reports serial ${JSON.stringify(reported)}`;
+    }
+    const scsi = await sysfs.scsiDisk(device);
+    if (scsi !== undefined) {
+      const unknownWhy =
+        locator.scsiIdentity === undefined
+          ? "this provider's volumes are no SCSI disks"
+          : `nothing tells the SCSI identity of volume ${volumeId}: no publish context names it and this node has no record of staging it`;
+      return scsiProof(
+        name,
+        volumeId,
+        scsi,
+        locator.scsiIdentity?.(volumeId, publishContextOf(hint)),
+        unknownWhy,
+      );
     }
     const backingFile = await sysfs.loopBackingFile(device);
     if (backingFile === undefined) {
@@ -234,7 +272,7 @@ export class DeviceDiscovery {
   private async verify(volumeId: string, hint: DeviceHint, link: string): Promise<FoundDevice> {
     const { host } = this.options;
     const refuse = (why: string) =>
-      failedPrecondition(`refusing device for volume ${volumeId} (serial ${hint.serial}) at ${link}: ${why}`);
+      failedPrecondition(`refusing device for volume ${volumeId}${serialNote(hint)} at ${link}: ${why}`);
     const path = await host.realpath(link);
     if (path === undefined) throw notFound(`by-id link ${link} of volume ${volumeId} points at nothing`);
     if (!path.startsWith("/dev/")) throw refuse(`it resolves to ${path}, outside /dev`);
@@ -242,7 +280,7 @@ export class DeviceDiscovery {
     if (numbers === undefined) throw refuse(`${path} is not a block device`);
     const device: FoundDevice = { path, link, ...numbers };
 
-    const proof = await this.proofOf(device, volumeId);
+    const proof = await this.proofOf(device, volumeId, hint);
     if (proof !== undefined) throw refuse(proof);
 
     const { locator } = this.options;
@@ -280,6 +318,11 @@ export class DeviceDiscovery {
 function carriesId(file: string, volumeId: string): boolean {
   const escaped = volumeId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`(^|[^A-Za-z0-9])${escaped}($|[^A-Za-z0-9])`).test(file);
+}
+
+/** The serial for a message, when the provider has one (DigitalOcean and Hetzner disks do not). */
+function serialNote(hint: DeviceHint): string {
+  return hint.serial === "" ? "" : ` (serial ${hint.serial})`;
 }
 
 function kindOf(error: unknown): string {

@@ -1,6 +1,6 @@
 import { BallastError, failedPrecondition, internal } from "../shared/errors.js";
 import { type Exec, ExecError } from "./exec.js";
-import type { HostFs } from "./host-fs.js";
+import type { HostFs, ReadHandle } from "./host-fs.js";
 
 /** What is on a device, as far as the driver may act on it. */
 export type DeviceContents =
@@ -19,6 +19,8 @@ const READ_WHOLE_UP_TO = 256n * MiB;
 const WINDOW_BYTES = 64n * 1024n;
 const SPREAD_WINDOWS = 1024n;
 const CHUNK_BYTES = MiB;
+/** Reads in flight at once during the blank check; each holds one chunk's buffer. */
+const READS_IN_FLIGHT = 4;
 /** What a blank chunk reads as; compared whole, which is far cheaper than looking byte by byte. */
 const ZEROS = Buffer.alloc(Number(CHUNK_BYTES));
 
@@ -119,36 +121,88 @@ export class SystemDeviceProbe implements DeviceProbe {
     }
   }
 
+  /**
+   * The first byte the sample finds that is not zero, in sample order. The chunks are read
+   * through one handle, a few at a time (a cloud disk answers many reads at once about as fast as
+   * one); dispatch is in order and every read in flight is awaited, so the answer (data, or a
+   * failed read) is the same one a read-one-by-one pass would give.
+   */
   private async firstNonZero(device: string, size: bigint): Promise<bigint | undefined> {
-    for (const window of sampleWindows(size)) {
-      const end = window.offset + window.length;
-      for (let offset = window.offset; offset < end; offset += CHUNK_BYTES) {
-        const want = Number(end - offset < CHUNK_BYTES ? end - offset : CHUNK_BYTES);
-        const bytes = await this.read(device, offset, want);
-        if (bytes.equals(ZEROS.subarray(0, want))) continue;
-        return offset + BigInt(bytes.findIndex((byte) => byte !== 0));
-      }
+    const chunks = chunksOf(sampleWindows(size));
+    const outcomes: ChunkOutcome[] = [];
+    const handle = await this.open(device);
+    try {
+      let next = 0;
+      let found = false;
+      const reader = async () => {
+        const buffer = Buffer.allocUnsafe(Number(CHUNK_BYTES));
+        while (next < chunks.length && !found) {
+          const index = next++;
+          const outcome = await this.readChunk(device, handle, chunks[index] as Window, buffer);
+          outcomes[index] = outcome;
+          if (outcome !== "zeros") found = true;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, chunks.length) }, reader));
+    } finally {
+      await handle.close();
+    }
+    for (const outcome of outcomes) {
+      if (outcome === "zeros") continue;
+      if (outcome instanceof BallastError) throw outcome;
+      return outcome;
     }
     return undefined;
   }
 
-  private async read(device: string, offset: bigint, length: number): Promise<Buffer> {
-    let bytes: Buffer;
+  private async open(device: string): Promise<ReadHandle> {
     try {
-      bytes = await this.host.readAt(device, offset, length);
+      return await this.host.openForReading(device);
     } catch (error) {
-      if (error instanceof BallastError) throw error;
-      throw failedPrecondition(
-        `device ${device} cannot be read at byte ${offset}: ${(error as Error).message}`,
-      );
+      throw failedPrecondition(`device ${device} cannot be opened for reading: ${(error as Error).message}`);
     }
-    if (bytes.length < length) {
-      throw failedPrecondition(
-        `device ${device} cannot be read: it ended at byte ${offset + BigInt(bytes.length)}, before the ${offset + BigInt(length)} its size promises`,
-      );
-    }
-    return bytes;
   }
+
+  private async readChunk(
+    device: string,
+    handle: ReadHandle,
+    chunk: Window,
+    buffer: Buffer,
+  ): Promise<ChunkOutcome> {
+    const want = Number(chunk.length);
+    const into = buffer.subarray(0, want);
+    let read: number;
+    try {
+      read = await handle.readInto(into, chunk.offset);
+    } catch (error) {
+      return failedPrecondition(
+        `device ${device} cannot be read at byte ${chunk.offset}: ${(error as Error).message}`,
+      );
+    }
+    if (read < want) {
+      return failedPrecondition(
+        `device ${device} cannot be read: it ended at byte ${chunk.offset + BigInt(read)}, before the ${chunk.offset + chunk.length} its size promises`,
+      );
+    }
+    if (into.equals(ZEROS.subarray(0, want))) return "zeros";
+    return chunk.offset + BigInt(into.findIndex((byte) => byte !== 0));
+  }
+}
+
+/** A read chunk's answer: all zeros, the offset of its first non-zero byte, or why it failed. */
+type ChunkOutcome = "zeros" | bigint | BallastError;
+
+/** The windows cut into reads of at most one chunk, in order. */
+function chunksOf(windows: Window[]): Window[] {
+  const chunks: Window[] = [];
+  for (const window of windows) {
+    const end = window.offset + window.length;
+    for (let offset = window.offset; offset < end; offset += CHUNK_BYTES) {
+      const length = end - offset < CHUNK_BYTES ? end - offset : CHUNK_BYTES;
+      chunks.push({ offset, length });
+    }
+  }
+  return chunks;
 }
 
 function parseExport(text: string): Record<string, string> {

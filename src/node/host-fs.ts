@@ -50,7 +50,19 @@ export interface HostFs {
   statfs(path: string): Promise<FilesystemUsage>;
   /** Fills `length` bytes from `offset` of a file or device; fewer at its end. */
   readAt(path: string, offset: bigint, length: number): Promise<Buffer>;
+  /**
+   * Opens a file or device for many reads. A check that reads a device in many places holds one
+   * handle: the last close of a block device makes the kernel drop its page cache and readahead.
+   */
+  openForReading(path: string): Promise<ReadHandle>;
   isExecutable(path: string): Promise<boolean>;
+}
+
+/** An open file or device. */
+export interface ReadHandle {
+  /** Fills `into` from `offset`; answers how many bytes it read, fewer only at the end. */
+  readInto(into: Buffer, offset: bigint): Promise<number>;
+  close(): Promise<void>;
 }
 
 function missing(error: unknown): boolean {
@@ -80,6 +92,16 @@ function pathInfo(stats: import("node:fs").BigIntStats): PathInfo {
   return kind === "block-device"
     ? { kind, size: stats.size, device: splitDeviceNumber(stats.rdev) }
     : { kind, size: stats.size };
+}
+
+async function fill(handle: FileHandle, into: Buffer, offset: bigint): Promise<number> {
+  let filled = 0;
+  while (filled < into.length) {
+    const { bytesRead } = await handle.read(into, filled, into.length - filled, Number(offset) + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
 }
 
 /** The real host, through node:fs. */
@@ -131,20 +153,17 @@ export const realHostFs: HostFs = {
     };
   },
   readAt: async (path, offset, length) => {
-    let handle: FileHandle | undefined;
+    const handle = await realHostFs.openForReading(path);
     try {
-      handle = await fs.open(path, "r");
       const buffer = Buffer.alloc(length);
-      let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await handle.read(buffer, filled, length - filled, Number(offset) + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return buffer.subarray(0, filled);
+      return buffer.subarray(0, await handle.readInto(buffer, offset));
     } finally {
-      await handle?.close();
+      await handle.close();
     }
+  },
+  openForReading: async (path) => {
+    const handle = await fs.open(path, "r");
+    return { readInto: (into, offset) => fill(handle, into, offset), close: () => handle.close() };
   },
   isExecutable: (path) =>
     fs.access(path, constants.X_OK).then(

@@ -10,6 +10,7 @@ import type { HostFs } from "./host-fs.js";
 import type { MountState } from "./mount-state.js";
 import type { MountTable } from "./mount-table.js";
 import type { Mounter } from "./mounter.js";
+import type { StageRecords } from "./stage-records.js";
 import type { Sysfs } from "./sysfs.js";
 
 /** Everything a node operation may use: the host behind interfaces, and the node's helpers. */
@@ -26,6 +27,8 @@ export interface NodeContext {
   discovery: DeviceDiscovery;
   probe: DeviceProbe;
   journal: FormatJournal;
+  /** The publish context each volume was staged with (see StageRecords). */
+  records: StageRecords;
   state: MountState;
   byIdDir: string;
   /** A fresh filesystem UUID (random in production, predictable in tests). */

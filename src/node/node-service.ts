@@ -27,6 +27,7 @@ import type {
   VolumeStatsRequest,
 } from "./node-requests.js";
 import { asPathError } from "./path-errors.js";
+import { StageRecords } from "./stage-records.js";
 import { Sysfs } from "./sysfs.js";
 import { expandVolume } from "./volume-expand.js";
 import { publishVolume, unpublishVolume } from "./volume-publish.js";
@@ -88,12 +89,14 @@ function nodeContext(deps: NodeServiceDeps, host: HostFs, udevadmPath: string | 
   const sysfs = new Sysfs(host, deps.sysfsRoot);
   const mounts = new MountTable(host, deps.mountInfoPath);
   const mounter = new Mounter(exec, metrics);
+  const records = new StageRecords(host, join(deps.stateDir, "stages"));
   const discovery = new DeviceDiscovery({
     byIdDir,
     locator: deps.deviceLocator ?? ballastDeviceLocator,
     host,
     clock,
     sysfs,
+    records,
     exec,
     logger,
     metrics,
@@ -114,6 +117,7 @@ function nodeContext(deps: NodeServiceDeps, host: HostFs, udevadmPath: string | 
     resizer: new FilesystemResizer(exec, metrics),
     probe: deps.probe ?? new SystemDeviceProbe(exec, host),
     journal: new FormatJournal(host, join(deps.stateDir, "formats")),
+    records,
     state: new MountState({ host, sysfs, mounts, mounter, discovery, logger, metrics, byIdDir }),
     newUuid: deps.newUuid ?? randomUUID,
   };
@@ -121,8 +125,10 @@ function nodeContext(deps: NodeServiceDeps, host: HostFs, udevadmPath: string | 
 
 /**
  * The node half of the driver. It remembers nothing between calls but the journal of formats it
- * started: every decision is made from the kernel's mount table, sysfs and the device links, so a
- * restart between calls changes nothing. One operation per volume at a time, as in the controller.
+ * started and the publish context each volume was staged with: every other decision is made from
+ * the kernel's mount table, sysfs and the device links, and both records live in the state
+ * directory, so a restart between calls changes nothing. One operation per volume at a time, as
+ * in the controller.
  */
 export class NodeService {
   private readonly locks: InFlightLocks;

@@ -1,6 +1,14 @@
 import { join } from "node:path";
 import type { DeviceNumbers } from "./device-numbers.js";
 import type { HostFs } from "./host-fs.js";
+import {
+  type DeviceIdentificationPage,
+  parseDeviceIdentificationPage,
+  type ScsiDiskReport,
+} from "./scsi-identity.js";
+
+/** VPD pages are at most a few hundred bytes; a longer one reads as cut short and proves nothing. */
+const VPD_READ_BYTES = 4096;
 
 /**
  * What the kernel says about block devices, read from sysfs (`/sys/dev/block/<major>:<minor>`).
@@ -34,6 +42,31 @@ export class Sysfs {
   async virtioSerial(device: DeviceNumbers): Promise<string | undefined> {
     const serial = await this.attribute(device, "serial");
     return serial === "" ? undefined : serial;
+  }
+
+  /**
+   * What a SCSI disk reports: the INQUIRY vendor and model (`device/vendor`, `device/model`,
+   * space-padded) and VPD page 0x83 (`device/vpd_pg83`, binary). Undefined for a device that is
+   * no SCSI disk (it has no vendor and model).
+   */
+  async scsiDisk(device: DeviceNumbers): Promise<ScsiDiskReport | undefined> {
+    const vendor = await this.attribute(device, "device", "vendor");
+    const model = await this.attribute(device, "device", "model");
+    if (vendor === undefined || model === undefined) return undefined;
+    return { vendor, model, page: await this.deviceIdentificationPage(device) };
+  }
+
+  private async deviceIdentificationPage(
+    device: DeviceNumbers,
+  ): Promise<DeviceIdentificationPage | undefined> {
+    const path = join(this.root, "dev", "block", `${device.major}:${device.minor}`, "device", "vpd_pg83");
+    try {
+      return parseDeviceIdentificationPage(await this.host.readAt(path, 0n, VPD_READ_BYTES));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      return { problem: `reading ${path} failed: ${(error as Error).message}` };
+    }
   }
 
   /** For loop devices: the file behind it; the kernel appends " (deleted)" once it is unlinked. */

@@ -9,6 +9,7 @@ import { deviceSize, prepareFilesystem } from "./volume-format.js";
 export async function stageVolume(context: NodeContext, request: StageVolumeRequest): Promise<void> {
   const { mounts, state, host } = context;
   const device = await context.discovery.find(request.volumeId, request.hint);
+  await context.records.remember(request.volumeId, request.hint);
   const { access } = request;
   const existing = await mounts.top(request.stagingPath);
   if (access.kind === "block") {
@@ -93,6 +94,7 @@ async function mountStaged(
 /**
  * Unmounts the staging path only when what is mounted there is this volume's device (or a stale
  * leftover whose device is gone): another volume's mount, or anything else alive, is refused.
+ * The record of the stage goes last, once nothing of the stage is left.
  */
 export async function unstageVolume(context: NodeContext, request: UnstageVolumeRequest): Promise<void> {
   const { state } = context;
@@ -101,4 +103,5 @@ export async function unstageVolume(context: NodeContext, request: UnstageVolume
     await state.unmountOwn(request.stagingPath, request.volumeId, device);
   }
   await state.removeEmptyDirectory(request.stagingPath);
+  await context.records.forget(request.volumeId);
 }

@@ -52,6 +52,19 @@ export interface DeviceLocator {
    */
   deviceSerial?: ((volumeId: string) => string) | undefined;
   /**
+   * What the volume's disk reports when the provider's volumes are SCSI disks named by udev's
+   * `scsi-0<vendor>_<model>_<designator>`: the INQUIRY vendor and model and the vendor-specific
+   * designator of VPD page 0x83. The node accepts a SCSI disk only when all three match.
+   * Undefined (the function, or its answer when `publishContext` does not tell it) when the node
+   * cannot know them; a SCSI disk is then refused.
+   */
+  scsiIdentity?:
+    | ((
+        volumeId: string,
+        publishContext: Readonly<Record<string, string>>,
+      ) => { vendor: string; model: string; designator: string } | undefined)
+    | undefined;
+  /**
    * The shape of the provider's volume ids, used to name the other volume a loop device's backing
    * file belongs to in a refusal; without it the refusal only says the id is missing.
    */
@@ -86,6 +99,12 @@ export interface Provider {
   capabilities: ProviderCapabilities;
   /** The most volumes one instance can have attached, before unmanaged ones are subtracted. */
   maxVolumesPerInstance: number;
+  /**
+   * Whether the inventory gauges count this provider's snapshots. A count lists every snapshot at
+   * each refresh; where the API lists them only volume by volume, that is a request per volume
+   * every minute, taken from the same rate budget as the CSI calls, so such a provider says no.
+   */
+  inventoryCountsSnapshots: boolean;
   /** Client-side rate limit defaults that stay under the cloud's account limits. */
   defaultQps: number;
   defaultBurst: number;

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { BENCH_FACES } from "../../bench/harness/faces.js";
 import { SMOKE_OPTIONS } from "../../bench/options.js";
 import type { BenchReport, ScenarioOutcome } from "../../bench/run-bench.js";
 import { requireRoot } from "../helpers/root.js";
@@ -93,26 +94,26 @@ describe("npm run bench --smoke", () => {
       assert.equal(strategy.attach.calls.attachVolume, SMOKE_OPTIONS.economyVolumes, strategy.strategy);
       assert.ok((strategy.create.callsPerVolume ?? 0) >= 1, strategy.strategy);
     }
-    assert.equal(economy.createTarget.callsPerVolume, 2);
+    assert.deepEqual(
+      economy.targets.map((target) => [target.phase, target.callsPerVolume]),
+      [["create", 2]],
+    );
   });
 
-  test("added latency: paired samples of CreateVolume and ControllerGetVolume", () => {
+  test("added latency: paired samples of CreateVolume and ControllerGetVolume, and of the floor in their place", () => {
     const latency = figures(report.scenarios.latency, "latency");
+    const samples = SMOKE_OPTIONS.latencySamples;
     assert.deepEqual(
-      latency.rpcs.map((rpc) => [rpc.rpc, rpc.driver.count, rpc.direct.count, rpc.added.count]),
+      latency.rpcs.map((rpc) => [
+        rpc.rpc,
+        rpc.driver.count,
+        rpc.direct.count,
+        rpc.added.count,
+        rpc.floor.count,
+      ]),
       [
-        [
-          "CreateVolume",
-          SMOKE_OPTIONS.latencySamples,
-          SMOKE_OPTIONS.latencySamples,
-          SMOKE_OPTIONS.latencySamples,
-        ],
-        [
-          "ControllerGetVolume",
-          SMOKE_OPTIONS.latencySamples,
-          SMOKE_OPTIONS.latencySamples,
-          SMOKE_OPTIONS.latencySamples,
-        ],
+        ["CreateVolume", samples, samples, samples, samples],
+        ["ControllerGetVolume", samples, samples, samples, samples],
       ],
     );
   });
@@ -168,6 +169,64 @@ describe("npm run bench --smoke", () => {
       floor.targets.map((target) => target.figure),
       ["calls/s, node / floor", "p99, node / floor", "RSS idle (settled), MiB", "RSS after load, MiB"],
     );
+  });
+
+  for (const provider of ["digitalocean", "hetzner"] as const) {
+    const face = BENCH_FACES[provider];
+
+    test(`${provider} face storm: every volume created and attached once by the adapter and the driver, no errors, no duplicates`, () => {
+      const storm = figures(report.faces[provider]?.storm, `storm on ${provider}`);
+      assert.equal(storm.provider, provider);
+      assert.ok(
+        storm.instances * (face.fixedAttachLimit ?? 0) >= SMOKE_OPTIONS.volumes,
+        String(storm.instances),
+      );
+      for (const side of [storm.direct, storm.driver]) {
+        assert.deepEqual(side.errors, {});
+        assert.deepEqual(side.audit, {
+          volumes: SMOKE_OPTIONS.volumes,
+          duplicates: 0,
+          missing: 0,
+          attachedOnce: SMOKE_OPTIONS.volumes,
+        });
+        assert.equal(side.apiCalls[face.createOperation], SMOKE_OPTIONS.volumes);
+        assert.equal(side.apiCalls[face.attachOperation], SMOKE_OPTIONS.volumes);
+      }
+      assert.match(stdout, new RegExp(`## 1\\. Provisioning storm on the ${provider} face`));
+    });
+
+    test(`${provider} face economy: calls per create and per attach counted from the face's request log, driver and adapter`, () => {
+      const economy = figures(report.faces[provider]?.economy, `economy on ${provider}`);
+      assert.deepEqual(
+        economy.strategies.map((strategy) => strategy.strategy),
+        ["driver", "direct (provider adapter)"],
+      );
+      for (const strategy of economy.strategies) {
+        assert.deepEqual(strategy.create.errors, {}, strategy.strategy);
+        assert.deepEqual(strategy.attach.errors, {}, strategy.strategy);
+        assert.equal(strategy.create.calls[face.createOperation], SMOKE_OPTIONS.economyVolumes);
+        assert.equal(strategy.attach.calls[face.attachOperation], SMOKE_OPTIONS.economyVolumes);
+        // Only the attach call itself (its action is polled) is in the attach phase.
+        assert.equal(strategy.attach.calls[face.createOperation], undefined, strategy.strategy);
+        assert.ok((strategy.create.callsPerVolume ?? 0) >= 1, strategy.strategy);
+        assert.ok((strategy.attach.callsPerVolume ?? 0) >= 1, strategy.strategy);
+        assert.equal(strategy.catalogReads, 0, strategy.strategy);
+      }
+      assert.deepEqual(
+        economy.targets.map((target) => [target.phase, target.callsPerVolume]),
+        Object.entries(face.targets),
+      );
+      assert.match(stdout, new RegExp(`\\| ${provider} +\\| [0-9.]+ / [0-9.]+ +\\| [0-9.]+ / [0-9.]+ +\\|`));
+    });
+  }
+
+  test("digitalocean face: a create is the one POST (DigitalOcean answers it once the volume exists)", () => {
+    const economy = figures(report.faces.digitalocean?.economy, "economy on digitalocean");
+    for (const strategy of economy.strategies) {
+      assert.deepEqual(strategy.create.calls, { volumes_create: SMOKE_OPTIONS.economyVolumes });
+      assert.equal(strategy.create.callsPerVolume, 1);
+    }
+    assert.equal(economy.targets[0]?.met, true);
   });
 
   test("charts: the latency distributions and the memory series as SVG next to the result", () => {

@@ -46,6 +46,21 @@ describe("FileTokenSource", () => {
     assert.equal(await source.token(), "rotated-token");
   });
 
+  test("an unchanged file answers from the cache in the same turn of the event loop, with no I/O", async () => {
+    const path = join(dir, "token");
+    await writeFile(path, "first-token\n");
+    const source = new FileTokenSource(path);
+    assert.equal(await source.token(), "first-token");
+    let answered: string | undefined;
+
+    void source.token().then((token) => {
+      answered = token;
+    });
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
+
+    assert.equal(answered, "first-token");
+  });
+
   test("a missing file is Unavailable naming the path", async () => {
     const path = join(dir, "absent");
     await assert.rejects(

@@ -1,23 +1,23 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { test } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { ControllerCapability, requireController, requireService, ServiceType } from "./capabilities.js";
+import { forEachFace } from "./faces.js";
 import {
   Cleanup,
   expectCode,
-  GiB,
   inZone,
   Mode,
   mountCapability,
   repeat,
   uniqueName,
-  WELL_FORMED_UNKNOWN_SNAPSHOT,
-  WELL_FORMED_UNKNOWN_VOLUME,
+  volumeSizes,
   ZONE_KEY,
 } from "./fixtures.js";
 import { useDevSystem } from "./harness.js";
 
-describe("CreateVolume and DeleteVolume over the dev socket", () => {
-  const system = useDevSystem();
+forEachFace("CreateVolume and DeleteVolume over the dev socket", (face) => {
+  const system = useDevSystem({ face });
   const create = (request: Parameters<ReturnType<typeof system>["csi"]["controller"]["createVolume"]>[0]) =>
     system().csi.controller.createVolume(request);
 
@@ -66,7 +66,7 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
     const { volume } = await create({ name, volumeCapabilities: [mountCapability()] });
     assert.ok(volume);
     cleanup.volume(volume.volumeId);
-    assert.match(volume.volumeId, /^vol-[0-9a-f]{16}$/);
+    assert.match(volume.volumeId, system().facts.volumeIdPattern);
   });
 
   test("CreateVolume accepts any Unicode name within 128 bytes, as the spec allows", async (t) => {
@@ -77,7 +77,7 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
     const { volume } = await create({ name, volumeCapabilities: [mountCapability()] });
     assert.ok(volume);
     cleanup.volume(volume.volumeId);
-    assert.match(volume.volumeId, /^vol-[0-9a-f]{16}$/);
+    assert.match(volume.volumeId, system().facts.volumeIdPattern);
   });
 
   test("CreateVolume refuses a name of 129 bytes with InvalidArgument", async () => {
@@ -104,7 +104,7 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
     const request = {
       name,
       volumeCapabilities: [mountCapability()],
-      capacityRange: { requiredBytes: GiB },
+      capacityRange: { requiredBytes: (await volumeSizes(system())).smallest },
     };
     const answers = await repeat(10, () => create(request));
     for (const answer of answers) if (answer.volume) cleanup.volume(answer.volume.volumeId);
@@ -112,54 +112,58 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
     assert.equal(ids.size, 1);
     const capacities = new Set(answers.map((answer) => answer.volume?.capacityBytes));
     assert.equal(capacities.size, 1);
-    const inCloud = (await system().cloud.volumes()).filter(
-      (volume) => volume.tags["ballast.dev/csi-name"] === name,
-    );
+    const inCloud = (await system().view.volumes()).filter((volume) => volume.coName === name);
     assert.equal(inCloud.length, 1);
   });
 
   test("CreateVolume with a known name but a different size is AlreadyExists", async (t) => {
     const cleanup = Cleanup.for(t, system());
     const name = uniqueName("conflict");
+    const sizes = await volumeSizes(system());
     const { volume } = await create({
       name,
       volumeCapabilities: [mountCapability()],
-      capacityRange: { requiredBytes: GiB },
+      capacityRange: { requiredBytes: sizes.of(0) },
     });
     assert.ok(volume);
     cleanup.volume(volume.volumeId);
     await expectCode(
-      create({ name, volumeCapabilities: [mountCapability()], capacityRange: { requiredBytes: 5n * GiB } }),
+      create({
+        name,
+        volumeCapabilities: [mountCapability()],
+        capacityRange: { requiredBytes: sizes.of(4) },
+      }),
       status.ALREADY_EXISTS,
     );
   });
 
   test("CreateVolume honours the capacity range and reports at least the required bytes", async (t) => {
     const cleanup = Cleanup.for(t, system());
+    const sizes = await volumeSizes(system());
     const { volume } = await create({
       name: uniqueName("capacity"),
       volumeCapabilities: [mountCapability()],
-      capacityRange: { requiredBytes: 2n * GiB, limitBytes: 4n * GiB },
+      capacityRange: { requiredBytes: sizes.of(1), limitBytes: sizes.of(3) },
     });
     assert.ok(volume);
     cleanup.volume(volume.volumeId);
-    assert.ok(volume.capacityBytes >= 2n * GiB && volume.capacityBytes <= 4n * GiB);
+    assert.ok(volume.capacityBytes >= sizes.of(1) && volume.capacityBytes <= sizes.of(3));
   });
 
   test("CreateVolume beyond the tier's largest size is OutOfRange", async () => {
-    const types = await system().cloud.volumeTypes();
-    const largest = types.reduce((max, type) => Math.max(max, type.maxSizeBytes), 0);
+    const { largest } = await volumeSizes(system());
     await expectCode(
       create({
         name: uniqueName("huge"),
         volumeCapabilities: [mountCapability()],
-        capacityRange: { requiredBytes: BigInt(largest) * 2n },
+        capacityRange: { requiredBytes: largest * 2n },
       }),
       status.OUT_OF_RANGE,
     );
   });
 
   test("CreateVolume places the volume in the requisite zone and reports it as accessible topology", async (t) => {
+    if (!(await requireService(t, system(), ServiceType.VOLUME_ACCESSIBILITY_CONSTRAINTS))) return;
     const cleanup = Cleanup.for(t, system());
     const info = await system().csi.node.nodeGetInfo();
     const zone = info.accessibleTopology?.segments[ZONE_KEY];
@@ -177,7 +181,8 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
     );
   });
 
-  test("CreateVolume with a requisite zone the cloud does not have is ResourceExhausted", async () => {
+  test("CreateVolume with a requisite zone the cloud does not have is ResourceExhausted", async (t) => {
+    if (!(await requireService(t, system(), ServiceType.VOLUME_ACCESSIBILITY_CONSTRAINTS))) return;
     await expectCode(
       create({
         name: uniqueName("nozone"),
@@ -189,8 +194,10 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
   });
 
   test("CreateVolume cloning into a requisite zone other than the source's is ResourceExhausted", async (t) => {
+    if (!(await requireService(t, system(), ServiceType.VOLUME_ACCESSIBILITY_CONSTRAINTS))) return;
+    if (!(await requireController(t, system(), ControllerCapability.CLONE_VOLUME))) return;
     const cleanup = Cleanup.for(t, system());
-    const zones = [...new Set((await system().cloud.instances()).map((instance) => instance.zone))];
+    const zones = [...new Set((await system().view.instances()).map((instance) => instance.zone))];
     const [first, otherZone] = zones;
     assert.ok(first && otherZone, `the reference cloud has instances in two zones (${zones.join(", ")})`);
     const { volume } = await create({
@@ -211,7 +218,8 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
     );
   });
 
-  test("CreateVolume with topology requirements that have no zone segment is InvalidArgument", async () => {
+  test("CreateVolume with topology requirements that have no zone segment is InvalidArgument", async (t) => {
+    if (!(await requireService(t, system(), ServiceType.VOLUME_ACCESSIBILITY_CONSTRAINTS))) return;
     await expectCode(
       create({
         name: uniqueName("nosegment"),
@@ -222,25 +230,29 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
     );
   });
 
-  test("CreateVolume from a snapshot that does not exist is NotFound", async () => {
+  test("CreateVolume from a snapshot that does not exist is NotFound", async (t) => {
+    if (!(await requireController(t, system(), ControllerCapability.CREATE_DELETE_SNAPSHOT))) return;
     await expectCode(
       create({
         name: uniqueName("nosnap"),
         volumeCapabilities: [mountCapability()],
         volumeContentSource: {
-          type: { $case: "snapshot", value: { snapshotId: WELL_FORMED_UNKNOWN_SNAPSHOT } },
+          type: { $case: "snapshot", value: { snapshotId: system().facts.unknownSnapshotId } },
         },
       }),
       status.NOT_FOUND,
     );
   });
 
-  test("CreateVolume cloning a volume that does not exist is NotFound", async () => {
+  test("CreateVolume cloning a volume that does not exist is NotFound", async (t) => {
+    if (!(await requireController(t, system(), ControllerCapability.CLONE_VOLUME))) return;
     await expectCode(
       create({
         name: uniqueName("noclone"),
         volumeCapabilities: [mountCapability()],
-        volumeContentSource: { type: { $case: "volume", value: { volumeId: WELL_FORMED_UNKNOWN_VOLUME } } },
+        volumeContentSource: {
+          type: { $case: "volume", value: { volumeId: system().facts.unknownVolumeId } },
+        },
       }),
       status.NOT_FOUND,
     );
@@ -251,16 +263,13 @@ describe("CreateVolume and DeleteVolume over the dev socket", () => {
   });
 
   test("DeleteVolume of a volume that never existed is OK", async () => {
-    await system().csi.controller.deleteVolume({ volumeId: WELL_FORMED_UNKNOWN_VOLUME });
+    await system().csi.controller.deleteVolume({ volumeId: system().facts.unknownVolumeId });
   });
 
   test("DeleteVolume removes the volume from the cloud and stays OK when repeated ten times", async () => {
     const { volume } = await create({ name: uniqueName("delete"), volumeCapabilities: [mountCapability()] });
     assert.ok(volume);
     await repeat(10, () => system().csi.controller.deleteVolume({ volumeId: volume.volumeId }));
-    const remaining = (await system().cloud.volumes()).filter(
-      (cloudVolume) => cloudVolume.id === volume.volumeId,
-    );
-    assert.deepEqual(remaining, []);
+    assert.equal(await system().view.volume(volume.volumeId), undefined);
   });
 });

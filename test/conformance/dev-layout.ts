@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { ProviderName } from "../../src/providers/provider.js";
 
 /** Where `ballast dev --state-dir DIR` keeps its pieces. */
 export interface DevSystemLayout {
@@ -15,8 +16,12 @@ export function devSystemLayout(stateDir: string): DevSystemLayout {
   };
 }
 
-/** Every port is ephemeral so suites run side by side. */
-export function devSystemArgs(layout: DevSystemLayout): string[] {
+/**
+ * Every port is ephemeral so suites run side by side. Another cloud's face runs without its
+ * cloud's request budget (and the driver without staying under it): the suite's hundreds of
+ * calls would otherwise wait minutes for a budget that is not what it tests.
+ */
+export function devSystemArgs(layout: DevSystemLayout, face: ProviderName = "ballast"): string[] {
   return [
     "dev",
     "--state-dir",
@@ -29,5 +34,6 @@ export function devSystemArgs(layout: DevSystemLayout): string[] {
     "127.0.0.1:0",
     "--log-level",
     "warn",
+    ...(face === "ballast" ? [] : ["--cloud-provider", face, "--cloud-rate-limit", "off"]),
   ];
 }

@@ -177,3 +177,27 @@ export async function eventually<T>(
   }
   throw new Error(`${what}: still not true after ${attempts} checks`);
 }
+
+/**
+ * Volume sizes a test can ask for on this face: `of(0)` is the smallest the default volume type
+ * makes (at least 1 GiB), each step one more unit of its granularity (at least 1 GiB), so a test
+ * that grows or compares sizes works on 1 GiB steps and on Hetzner's 10 GB minimum alike.
+ */
+export interface VolumeSizes {
+  readonly smallest: bigint;
+  readonly step: bigint;
+  /** The largest size the cloud makes of any type. */
+  readonly largest: bigint;
+  of(steps: number): bigint;
+}
+
+export async function volumeSizes(system: DevSystem): Promise<VolumeSizes> {
+  const types = await system.view.volumeTypes();
+  const type = types.find((candidate) => candidate.name === system.facts.defaultVolumeType);
+  assert.ok(type, `the cloud offers the default volume type ${system.facts.defaultVolumeType}`);
+  const atLeastGiB = (bytes: number) => (BigInt(bytes) > GiB ? BigInt(bytes) : GiB);
+  const smallest = atLeastGiB(type.minSizeBytes);
+  const step = atLeastGiB(type.sizeGranularityBytes);
+  const largest = types.reduce((max, candidate) => Math.max(max, candidate.maxSizeBytes), 0);
+  return { smallest, step, largest: BigInt(largest), of: (steps) => smallest + BigInt(steps) * step };
+}

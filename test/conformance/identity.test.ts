@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { test } from "node:test";
 import {
   PluginCapability_Service_Type,
   PluginCapability_VolumeExpansion_Type,
 } from "../../src/generated/csi.js";
+import { forEachFace } from "./faces.js";
 import { DRIVER_NAME, repeat } from "./fixtures.js";
 import { useDevSystem } from "./harness.js";
 
-describe("Identity service over the dev socket", () => {
-  const system = useDevSystem();
+forEachFace("Identity service over the dev socket", (face) => {
+  const system = useDevSystem({ face });
 
   test("GetPluginInfo names the driver and a vendor version", async () => {
     const info = await system().csi.identity.getPluginInfo();

@@ -48,6 +48,10 @@ export interface NodeUnderTest {
   readonly kubeletDir: string;
   /** Whether volume tests need root (real mounts); the fake node needs none. */
   readonly needsRoot: boolean;
+  /** The shape of the node's instance id in its cloud; default Ballast's `i-` and 16 hex digits. */
+  readonly nodeIdPattern?: RegExp;
+  /** The size of the volumes `attachVolume` makes; default 1 GiB. */
+  readonly volumeBytes?: bigint;
   /** A volume attached to this node (ControllerPublishVolume done), with its staging directory made. */
   attachVolume(t: TestContext, capability: DeepPartial<VolumeCapability>): Promise<AttachedVolume>;
   /** How many mounts the host has at exactly this path. */
@@ -99,7 +103,7 @@ export function nodeSpecBehaviours(node: () => NodeUnderTest, requireRoot: RootC
 
   test("NodeGetInfo reports the instance id, the zone segment and a volume limit", async () => {
     const info = await node().csi.node.nodeGetInfo();
-    assert.match(info.nodeId, /^i-[0-9a-f]{16}$/);
+    assert.match(info.nodeId, node().nodeIdPattern ?? /^i-[0-9a-f]{16}$/);
     assert.ok(info.accessibleTopology?.segments[ZONE_KEY]);
     assert.ok(info.maxVolumesPerNode > 0n);
   });
@@ -272,7 +276,7 @@ export function nodeSpecBehaviours(node: () => NodeUnderTest, requireRoot: RootC
     });
     const bytes = stats.usage.find((usage) => usage.unit === VolumeUsage_Unit.BYTES);
     const inodes = stats.usage.find((usage) => usage.unit === VolumeUsage_Unit.INODES);
-    assert.ok(bytes && bytes.total > 0n && bytes.total <= GiB);
+    assert.ok(bytes && bytes.total > 0n && bytes.total <= (node().volumeBytes ?? GiB));
     assert.ok(inodes && inodes.total > 0n);
     assert.equal(stats.volumeCondition?.abnormal, false);
   });

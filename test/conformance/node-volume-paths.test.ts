@@ -1,5 +1,6 @@
-import { describe, test } from "node:test";
+import { test } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { forEachFace } from "./faces.js";
 import { expectCode } from "./fixtures.js";
 import { useDevSystem } from "./harness.js";
 
@@ -14,8 +15,8 @@ const PATHS = [
   ["a relative path", "pods/no-such-pod/volumes/pv/mount"],
 ] as const;
 
-describe("volume paths with no volume there, over the dev socket", () => {
-  const system = useDevSystem();
+forEachFace("volume paths with no volume there, over the dev socket", (face) => {
+  const system = useDevSystem({ face });
 
   for (const [what, volumePath] of PATHS) {
     test(`NodeGetVolumeStats of ${what} is NotFound`, async () => {

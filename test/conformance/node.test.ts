@@ -1,15 +1,28 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, realpath, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { describe, type TestContext, test } from "node:test";
+import { mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { before, type TestContext, test } from "node:test";
 import type { DeepPartial, VolumeCapability } from "../../src/generated/csi.js";
 import { VolumeUsage_Unit } from "../../src/generated/csi.js";
 import { realHostFs } from "../../src/node/host-fs.js";
 import { MountTable } from "../../src/node/mount-table.js";
 import { requireRoot } from "../helpers/root.js";
-import { Cleanup, GiB, inZone, Mode, mountCapability, uniqueName, ZONE_KEY } from "./fixtures.js";
+import { ControllerCapability, requireController } from "./capabilities.js";
+import { devSystemLayout } from "./dev-layout.js";
+import { forEachFace } from "./faces.js";
+import {
+  blockCapability,
+  Cleanup,
+  inZone,
+  Mode,
+  mountCapability,
+  uniqueName,
+  type VolumeSizes,
+  volumeSizes,
+  ZONE_KEY,
+} from "./fixtures.js";
 import { type DevSystem, useDevSystem } from "./harness.js";
 import {
   type AttachedVolume,
@@ -32,7 +45,7 @@ async function attachedVolume(
   const { volume } = await system.csi.controller.createVolume({
     name: uniqueName("node"),
     volumeCapabilities: [capability],
-    capacityRange: { requiredBytes: GiB },
+    capacityRange: { requiredBytes: (await volumeSizes(system)).smallest },
     accessibilityRequirements: inZone(zone),
   });
   assert.ok(volume);
@@ -58,11 +71,13 @@ async function attachedVolume(
 }
 
 /** The dev system's node: real mounts on loop devices the reference cloud attached. */
-function devNode(system: DevSystem): NodeUnderTest {
+function devNode(system: DevSystem, sizes: VolumeSizes): NodeUnderTest {
   return {
     csi: system.csi,
     kubeletDir: system.kubeletDir,
     needsRoot: true,
+    nodeIdPattern: system.facts.nodeIdPattern,
+    volumeBytes: sizes.smallest,
     attachVolume: (t, capability) => attachedVolume(t, system, capability),
     mountsAt: async (path) => (await new MountTable(realHostFs).at(path)).length,
     fsTypeAt: async (path) => (await new MountTable(realHostFs).top(path))?.fsType,
@@ -82,9 +97,16 @@ async function mountsAt(path: string): Promise<number> {
   return (await new MountTable(realHostFs).at(path)).length;
 }
 
-describe("Node service over the dev socket, on loop devices", () => {
-  const system = useDevSystem();
-  const node = () => devNode(system());
+forEachFace("Node service over the dev socket, on loop devices", (face) => {
+  const system = useDevSystem({ face });
+  let sizes: VolumeSizes | undefined;
+  before(async () => {
+    sizes = await volumeSizes(system());
+  });
+  const node = () => {
+    assert.ok(sizes, "the dev system started");
+    return devNode(system(), sizes);
+  };
 
   nodeSpecBehaviours(node, requireRoot);
 
@@ -100,6 +122,7 @@ describe("Node service over the dev socket, on loop devices", () => {
 
   test("SINGLE_NODE_MULTI_WRITER: two pods on the node each get a writable mount and see each other's writes", async (t) => {
     if (!requireRoot(t)) return;
+    if (!(await requireController(t, system(), ControllerCapability.SINGLE_NODE_MULTI_WRITER))) return;
     const capability = mountCapability("xfs", Mode.SINGLE_NODE_MULTI_WRITER);
     const volume = await attachedVolume(t, system(), capability);
     await stage(node(), volume, capability);
@@ -122,6 +145,21 @@ describe("Node service over the dev socket, on loop devices", () => {
     assert.equal(await readFile(join(volume.targetPath, "from-pod-2"), "utf8"), "two");
   });
 
+  test("a raw block volume is staged and published as a block device at the target", async (t) => {
+    if (!requireRoot(t)) return;
+    const capability = blockCapability();
+    const volume = await attachedVolume(t, system(), capability);
+    await stage(node(), volume, capability);
+    await publish(node(), volume, false, capability);
+    const target = await stat(volume.targetPath);
+    assert.equal(target.isBlockDevice(), true, `${volume.targetPath} is a block device`);
+    const bytes = execFileSync("blockdev", ["--getsize64", volume.targetPath], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    assert.equal(BigInt(bytes.trim()), (await volumeSizes(system())).smallest);
+  });
+
   test("NodePublishVolume read-only gives a mount that refuses writes", async (t) => {
     if (!requireRoot(t)) return;
     const volume = await attachedVolume(t, system());
@@ -132,12 +170,14 @@ describe("Node service over the dev socket, on loop devices", () => {
 
   test("ControllerExpandVolume then NodeExpandVolume grows a mounted xfs filesystem online", async (t) => {
     if (!requireRoot(t)) return;
+    if (!(await requireController(t, system(), ControllerCapability.EXPAND_VOLUME))) return;
     const volume = await attachedVolume(t, system());
     await stage(node(), volume);
     await publish(node(), volume);
+    const grown = (await volumeSizes(system())).of(1);
     const expanded = await system().csi.controller.controllerExpandVolume({
       volumeId: volume.volumeId,
-      capacityRange: { requiredBytes: 2n * GiB },
+      capacityRange: { requiredBytes: grown },
       volumeCapability: CAPABILITY,
     });
     assert.equal(expanded.nodeExpansionRequired, true);
@@ -145,7 +185,7 @@ describe("Node service over the dev socket, on loop devices", () => {
       volumeId: volume.volumeId,
       volumePath: volume.targetPath,
       stagingTargetPath: volume.stagingTargetPath,
-      capacityRange: { requiredBytes: 2n * GiB },
+      capacityRange: { requiredBytes: grown },
       volumeCapability: CAPABILITY,
     });
     const stats = await system().csi.node.nodeGetVolumeStats({
@@ -153,14 +193,20 @@ describe("Node service over the dev socket, on loop devices", () => {
       volumePath: volume.targetPath,
     });
     const bytes = stats.usage.find((usage) => usage.unit === VolumeUsage_Unit.BYTES);
-    assert.ok(bytes && bytes.total > GiB, `filesystem has ${bytes?.total} bytes after growing to 2 GiB`);
+    const smallest = (await volumeSizes(system())).smallest;
+    assert.ok(
+      bytes && bytes.total > smallest,
+      `filesystem has ${bytes?.total} bytes after growing to ${grown}`,
+    );
   });
 
   test("ControllerUnpublishVolume after unstaging removes the loop device and the by-id link", async (t) => {
     if (!requireRoot(t)) return;
     const volume = await attachedVolume(t, system());
-    const byIdPath = volume.publishContext.byIdPath;
-    assert.ok(byIdPath);
+    const announced = volume.publishContext.byIdPath;
+    assert.ok(announced);
+    // The cloud names the link as its guests see it; `ballast dev` makes it in its own by-id dir.
+    const byIdPath = join(devSystemLayout(system().stateDir).byIdDir, basename(announced));
     const loop = await realpath(byIdPath);
     const [backingFile] = loopDevices()
       .filter((device) => device.name === loop)
@@ -175,10 +221,7 @@ describe("Node service over the dev socket, on loop devices", () => {
       volumeId: volume.volumeId,
       nodeId: volume.nodeId,
     });
-    const cloudVolume = (await system().cloud.volumes()).find(
-      (candidate) => candidate.id === volume.volumeId,
-    );
-    assert.deepEqual(cloudVolume?.attachments, []);
+    assert.deepEqual((await system().view.volume(volume.volumeId))?.attachedTo, []);
     // By backing file, not by name: a test running beside this one may reuse the loop number.
     assert.deepEqual(
       loopDevices().filter((device) => device["back-file"] === backingFile),

@@ -1,27 +1,19 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { status } from "@grpc/grpc-js";
-import type { CloudInstance } from "./cloud-api.js";
-import {
-  Cleanup,
-  expectCode,
-  inZone,
-  Mode,
-  mountCapability,
-  repeat,
-  uniqueName,
-  WELL_FORMED_UNKNOWN_NODE,
-  WELL_FORMED_UNKNOWN_VOLUME,
-} from "./fixtures.js";
+import { ControllerCapability, requireController } from "./capabilities.js";
+import type { ViewInstance } from "./cloud-view.js";
+import { forEachFace } from "./faces.js";
+import { Cleanup, expectCode, inZone, Mode, mountCapability, repeat, uniqueName } from "./fixtures.js";
 import { type DevSystem, useDevSystem } from "./harness.js";
 
 /**
  * These tests publish to the reference cloud's API-only instances, so attach limits and
  * "published elsewhere" are exercised without loop devices; the node tests cover this machine.
  */
-async function remoteInstances(system: DevSystem): Promise<CloudInstance[]> {
+async function remoteInstances(system: DevSystem): Promise<ViewInstance[]> {
   const local = await system.csi.node.nodeGetInfo();
-  const others = (await system.cloud.instances()).filter((instance) => instance.id !== local.nodeId);
+  const others = (await system.view.instances()).filter((instance) => instance.id !== local.nodeId);
   assert.ok(others.length >= 1, "the reference cloud has API-only instances");
   return others;
 }
@@ -36,44 +28,51 @@ async function volumeIn(system: DevSystem, cleanup: Cleanup, zone: string, prefi
   return cleanup.volume(volume.volumeId);
 }
 
-describe("ControllerPublishVolume and ControllerUnpublishVolume over the dev socket", () => {
-  const system = useDevSystem();
+forEachFace("ControllerPublishVolume and ControllerUnpublishVolume over the dev socket", (face) => {
+  const system = useDevSystem({ face });
+  /** A spec of PUBLISH_UNPUBLISH_VOLUME: skipped where the driver does not advertise it. */
+  const spec = (title: string, body: (t: TestContext) => Promise<void>) =>
+    test(title, async (t) => {
+      if (await requireController(t, system(), ControllerCapability.PUBLISH_UNPUBLISH_VOLUME)) await body(t);
+    });
+  const unknownVolume = () => system().facts.unknownVolumeId;
+  const unknownNode = () => system().facts.unknownNodeId;
 
-  test("ControllerPublishVolume without a volume id is InvalidArgument", async () => {
+  spec("ControllerPublishVolume without a volume id is InvalidArgument", async () => {
     await expectCode(
       system().csi.controller.controllerPublishVolume({
-        nodeId: WELL_FORMED_UNKNOWN_NODE,
+        nodeId: unknownNode(),
         volumeCapability: mountCapability(),
       }),
       status.INVALID_ARGUMENT,
     );
   });
 
-  test("ControllerPublishVolume without a node id is InvalidArgument", async () => {
+  spec("ControllerPublishVolume without a node id is InvalidArgument", async () => {
     await expectCode(
       system().csi.controller.controllerPublishVolume({
-        volumeId: WELL_FORMED_UNKNOWN_VOLUME,
+        volumeId: unknownVolume(),
         volumeCapability: mountCapability(),
       }),
       status.INVALID_ARGUMENT,
     );
   });
 
-  test("ControllerPublishVolume without a volume capability is InvalidArgument", async () => {
+  spec("ControllerPublishVolume without a volume capability is InvalidArgument", async () => {
     await expectCode(
       system().csi.controller.controllerPublishVolume({
-        volumeId: WELL_FORMED_UNKNOWN_VOLUME,
-        nodeId: WELL_FORMED_UNKNOWN_NODE,
+        volumeId: unknownVolume(),
+        nodeId: unknownNode(),
       }),
       status.INVALID_ARGUMENT,
     );
   });
 
-  test("ControllerPublishVolume of a volume that does not exist is NotFound", async () => {
+  spec("ControllerPublishVolume of a volume that does not exist is NotFound", async () => {
     const [instance] = await remoteInstances(system());
     await expectCode(
       system().csi.controller.controllerPublishVolume({
-        volumeId: WELL_FORMED_UNKNOWN_VOLUME,
+        volumeId: unknownVolume(),
         nodeId: instance?.id,
         volumeCapability: mountCapability(),
       }),
@@ -81,7 +80,7 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume over the dev soc
     );
   });
 
-  test("ControllerPublishVolume to a node that does not exist is NotFound", async (t) => {
+  spec("ControllerPublishVolume to a node that does not exist is NotFound", async (t) => {
     const cleanup = Cleanup.for(t, system());
     const [instance] = await remoteInstances(system());
     assert.ok(instance);
@@ -89,14 +88,14 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume over the dev soc
     await expectCode(
       system().csi.controller.controllerPublishVolume({
         volumeId,
-        nodeId: WELL_FORMED_UNKNOWN_NODE,
+        nodeId: unknownNode(),
         volumeCapability: mountCapability(),
       }),
       status.NOT_FOUND,
     );
   });
 
-  test("ControllerPublishVolume ten times to the same node answers the same publish context", async (t) => {
+  spec("ControllerPublishVolume ten times to the same node answers the same publish context", async (t) => {
     const cleanup = Cleanup.for(t, system());
     const [instance] = await remoteInstances(system());
     assert.ok(instance);
@@ -111,42 +110,42 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume over the dev soc
     );
     const contexts = new Set(answers.map((answer) => JSON.stringify(answer.publishContext)));
     assert.equal(contexts.size, 1);
-    assert.equal(answers[0]?.publishContext.serial, volumeId);
-    const cloudVolume = (await system().cloud.volumes()).find((volume) => volume.id === volumeId);
-    assert.deepEqual(
-      cloudVolume?.attachments.map((attachment) => attachment.instanceId),
-      [instance.id],
-    );
+    // The serial the node checks the device against; empty where the provider's devices carry none.
+    assert.equal(answers[0]?.publishContext.serial ?? "", system().facts.deviceSerial?.(volumeId) ?? "");
+    assert.deepEqual((await system().view.volume(volumeId))?.attachedTo, [instance.id]);
   });
 
-  test("ControllerPublishVolume of a single-node volume published to another node is FailedPrecondition", async (t) => {
-    const cleanup = Cleanup.for(t, system());
-    const instances = await remoteInstances(system());
-    const [first] = instances;
-    assert.ok(first);
-    const second =
-      instances.find((instance) => instance.id !== first.id && instance.zone === first.zone) ??
-      instances.find((instance) => instance.id !== first.id);
-    assert.ok(second, "the reference cloud has a second API-only instance");
-    const volumeId = await volumeIn(system(), cleanup, first.zone, "elsewhere");
-    cleanup.controllerPublish(volumeId, first.id);
-    await system().csi.controller.controllerPublishVolume({
-      volumeId,
-      nodeId: first.id,
-      volumeCapability: mountCapability(),
-    });
-    const details = await expectCode(
-      system().csi.controller.controllerPublishVolume({
+  spec(
+    "ControllerPublishVolume of a single-node volume published to another node is FailedPrecondition",
+    async (t) => {
+      const cleanup = Cleanup.for(t, system());
+      const instances = await remoteInstances(system());
+      const [first] = instances;
+      assert.ok(first);
+      const second =
+        instances.find((instance) => instance.id !== first.id && instance.zone === first.zone) ??
+        instances.find((instance) => instance.id !== first.id);
+      assert.ok(second, "the reference cloud has a second API-only instance");
+      const volumeId = await volumeIn(system(), cleanup, first.zone, "elsewhere");
+      cleanup.controllerPublish(volumeId, first.id);
+      await system().csi.controller.controllerPublishVolume({
         volumeId,
-        nodeId: second.id,
+        nodeId: first.id,
         volumeCapability: mountCapability(),
-      }),
-      status.FAILED_PRECONDITION,
-    );
-    assert.match(details, new RegExp(first.id));
-  });
+      });
+      const details = await expectCode(
+        system().csi.controller.controllerPublishVolume({
+          volumeId,
+          nodeId: second.id,
+          volumeCapability: mountCapability(),
+        }),
+        status.FAILED_PRECONDITION,
+      );
+      assert.match(details, new RegExp(first.id));
+    },
+  );
 
-  test("ControllerPublishVolume beyond the node's attach limit is ResourceExhausted", async (t) => {
+  spec("ControllerPublishVolume beyond the node's attach limit is ResourceExhausted", async (t) => {
     const cleanup = Cleanup.for(t, system());
     const instances = await remoteInstances(system());
     const target = instances.reduce((smallest, instance) =>
@@ -176,21 +175,21 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume over the dev soc
     );
   });
 
-  test("ControllerUnpublishVolume without a volume id is InvalidArgument", async () => {
+  spec("ControllerUnpublishVolume without a volume id is InvalidArgument", async () => {
     await expectCode(
-      system().csi.controller.controllerUnpublishVolume({ nodeId: WELL_FORMED_UNKNOWN_NODE }),
+      system().csi.controller.controllerUnpublishVolume({ nodeId: unknownNode() }),
       status.INVALID_ARGUMENT,
     );
   });
 
-  test("ControllerUnpublishVolume of a volume that does not exist is OK", async () => {
+  spec("ControllerUnpublishVolume of a volume that does not exist is OK", async () => {
     await system().csi.controller.controllerUnpublishVolume({
-      volumeId: WELL_FORMED_UNKNOWN_VOLUME,
-      nodeId: WELL_FORMED_UNKNOWN_NODE,
+      volumeId: unknownVolume(),
+      nodeId: unknownNode(),
     });
   });
 
-  test("ControllerUnpublishVolume detaches and stays OK when repeated ten times", async (t) => {
+  spec("ControllerUnpublishVolume detaches and stays OK when repeated ten times", async (t) => {
     const cleanup = Cleanup.for(t, system());
     const [instance] = await remoteInstances(system());
     assert.ok(instance);
@@ -203,21 +202,43 @@ describe("ControllerPublishVolume and ControllerUnpublishVolume over the dev soc
     await repeat(10, () =>
       system().csi.controller.controllerUnpublishVolume({ volumeId, nodeId: instance.id }),
     );
-    const cloudVolume = (await system().cloud.volumes()).find((volume) => volume.id === volumeId);
-    assert.deepEqual(cloudVolume?.attachments, []);
+    assert.deepEqual((await system().view.volume(volumeId))?.attachedTo, []);
   });
 
-  test("CreateVolume with MULTI_NODE_READER_ONLY on a single-attach tier is InvalidArgument", async () => {
-    const types = await system().cloud.volumeTypes();
+  test("CreateVolume with MULTI_NODE_READER_ONLY on a single-attach type is InvalidArgument", async () => {
+    const types = await system().view.volumeTypes();
     const singleAttach = types.find((type) => !type.multiAttach);
-    assert.ok(singleAttach, "the reference cloud has a single-attach tier");
-    await expectCode(
+    assert.ok(singleAttach, "the cloud has a single-attach volume type");
+    // The default type needs no parameter; a cloud without tiers refuses the `type` parameter itself.
+    const parameters: Record<string, string> =
+      singleAttach.name === system().facts.defaultVolumeType ? {} : { type: singleAttach.name };
+    const details = await expectCode(
       system().csi.controller.createVolume({
         name: uniqueName("mnro"),
         volumeCapabilities: [mountCapability("ext4", Mode.MULTI_NODE_READER_ONLY)],
-        parameters: { type: singleAttach.name },
+        parameters,
       }),
       status.INVALID_ARGUMENT,
     );
+    assert.match(details, /MULTI_NODE_READER_ONLY/);
+  });
+
+  spec("a volume created without topology requirements attaches to the node NodeGetInfo names", async (t) => {
+    // csi-sanity creates its volumes so and publishes them to this node.
+    const cleanup = Cleanup.for(t, system());
+    const { nodeId } = await system().csi.node.nodeGetInfo();
+    const { volume } = await system().csi.controller.createVolume({
+      name: uniqueName("notopology"),
+      volumeCapabilities: [mountCapability()],
+    });
+    assert.ok(volume);
+    cleanup.volume(volume.volumeId);
+    cleanup.controllerPublish(volume.volumeId, nodeId);
+    await system().csi.controller.controllerPublishVolume({
+      volumeId: volume.volumeId,
+      nodeId,
+      volumeCapability: mountCapability(),
+    });
+    assert.deepEqual((await system().view.volume(volume.volumeId))?.attachedTo, [nodeId]);
   });
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { ControllerCapability, requireController } from "./capabilities.js";
+import { forEachFace } from "./faces.js";
 import { Cleanup, expectCode, GiB, Mode, mountCapability, uniqueName } from "./fixtures.js";
 import { useDevSystem } from "./harness.js";
 
@@ -11,43 +13,66 @@ import { useDevSystem } from "./harness.js";
  */
 const MALFORMED_IDS = ["not-a-volume-id", "vol-XYZ", "snap-0000", "i-../../etc", "x".repeat(128)];
 
-describe("ids of a shape the cloud never issues, over the dev socket", () => {
-  const system = useDevSystem();
+forEachFace("ids of a shape the cloud never issues, over the dev socket", (face) => {
+  const system = useDevSystem({ face });
+  const {
+    LIST_SNAPSHOTS,
+    GET_SNAPSHOT,
+    CREATE_DELETE_SNAPSHOT,
+    GET_VOLUME,
+    EXPAND_VOLUME,
+    MODIFY_VOLUME,
+    PUBLISH_UNPUBLISH_VOLUME,
+    CLONE_VOLUME,
+  } = ControllerCapability;
+  /** A spec of these capabilities (none: a mandatory RPC), skipped where one is not advertised. */
+  const spec = (
+    title: string,
+    capabilities: ControllerCapability[],
+    body: (t: TestContext) => Promise<void>,
+  ) =>
+    test(title, async (t) => {
+      if (await requireController(t, system(), ...capabilities)) await body(t);
+    });
 
   for (const id of MALFORMED_IDS) {
     const shown = id.length > 20 ? `${id.slice(0, 8)}… (${id.length} bytes)` : id;
 
-    test(`ListSnapshots filtered by source volume ${shown} answers an empty list`, async () => {
-      const answer = await system().csi.controller.listSnapshots({ sourceVolumeId: id });
-      assert.deepEqual(answer.entries, []);
-      assert.equal(answer.nextToken, "");
-    });
+    spec(
+      `ListSnapshots filtered by source volume ${shown} answers an empty list`,
+      [LIST_SNAPSHOTS],
+      async () => {
+        const answer = await system().csi.controller.listSnapshots({ sourceVolumeId: id });
+        assert.deepEqual(answer.entries, []);
+        assert.equal(answer.nextToken, "");
+      },
+    );
 
-    test(`ListSnapshots filtered by snapshot ${shown} answers an empty list`, async () => {
+    spec(`ListSnapshots filtered by snapshot ${shown} answers an empty list`, [LIST_SNAPSHOTS], async () => {
       const answer = await system().csi.controller.listSnapshots({ snapshotId: id });
       assert.deepEqual(answer.entries, []);
     });
 
-    test(`GetSnapshot of ${shown} is NotFound`, async () => {
+    spec(`GetSnapshot of ${shown} is NotFound`, [GET_SNAPSHOT], async () => {
       await expectCode(system().csi.controller.getSnapshot({ snapshotId: id }), status.NOT_FOUND);
     });
 
-    test(`DeleteSnapshot of ${shown} is OK`, async () => {
+    spec(`DeleteSnapshot of ${shown} is OK`, [CREATE_DELETE_SNAPSHOT], async () => {
       await system().csi.controller.deleteSnapshot({ snapshotId: id });
     });
 
-    test(`CreateSnapshot of source volume ${shown} is NotFound`, async () => {
+    spec(`CreateSnapshot of source volume ${shown} is NotFound`, [CREATE_DELETE_SNAPSHOT], async () => {
       await expectCode(
         system().csi.controller.createSnapshot({ name: uniqueName("badsource"), sourceVolumeId: id }),
         status.NOT_FOUND,
       );
     });
 
-    test(`ControllerGetVolume of ${shown} is NotFound`, async () => {
+    spec(`ControllerGetVolume of ${shown} is NotFound`, [GET_VOLUME], async () => {
       await expectCode(system().csi.controller.controllerGetVolume({ volumeId: id }), status.NOT_FOUND);
     });
 
-    test(`ControllerExpandVolume of ${shown} is NotFound`, async () => {
+    spec(`ControllerExpandVolume of ${shown} is NotFound`, [EXPAND_VOLUME], async () => {
       await expectCode(
         system().csi.controller.controllerExpandVolume({
           volumeId: id,
@@ -57,7 +82,7 @@ describe("ids of a shape the cloud never issues, over the dev socket", () => {
       );
     });
 
-    test(`ControllerModifyVolume of ${shown} is NotFound`, async () => {
+    spec(`ControllerModifyVolume of ${shown} is NotFound`, [MODIFY_VOLUME], async () => {
       await expectCode(
         system().csi.controller.controllerModifyVolume({
           volumeId: id,
@@ -67,7 +92,7 @@ describe("ids of a shape the cloud never issues, over the dev socket", () => {
       );
     });
 
-    test(`ValidateVolumeCapabilities of ${shown} is NotFound`, async () => {
+    spec(`ValidateVolumeCapabilities of ${shown} is NotFound`, [], async () => {
       await expectCode(
         system().csi.controller.validateVolumeCapabilities({
           volumeId: id,
@@ -77,11 +102,11 @@ describe("ids of a shape the cloud never issues, over the dev socket", () => {
       );
     });
 
-    test(`DeleteVolume of ${shown} is OK`, async () => {
+    spec(`DeleteVolume of ${shown} is OK`, [], async () => {
       await system().csi.controller.deleteVolume({ volumeId: id });
     });
 
-    test(`ControllerPublishVolume of volume ${shown} is NotFound`, async () => {
+    spec(`ControllerPublishVolume of volume ${shown} is NotFound`, [PUBLISH_UNPUBLISH_VOLUME], async () => {
       const { nodeId } = await system().csi.node.nodeGetInfo({});
       await expectCode(
         system().csi.controller.controllerPublishVolume({
@@ -93,7 +118,7 @@ describe("ids of a shape the cloud never issues, over the dev socket", () => {
       );
     });
 
-    test(`ControllerPublishVolume to node ${shown} is NotFound`, async (t) => {
+    spec(`ControllerPublishVolume to node ${shown} is NotFound`, [PUBLISH_UNPUBLISH_VOLUME], async (t) => {
       const cleanup = Cleanup.for(t, system());
       const { volume } = await system().csi.controller.createVolume({
         name: uniqueName("badnode"),
@@ -113,12 +138,12 @@ describe("ids of a shape the cloud never issues, over the dev socket", () => {
       assert.match(details, /node_id/);
     });
 
-    test(`ControllerUnpublishVolume of volume ${shown} is OK`, async () => {
+    spec(`ControllerUnpublishVolume of volume ${shown} is OK`, [PUBLISH_UNPUBLISH_VOLUME], async () => {
       const { nodeId } = await system().csi.node.nodeGetInfo({});
       await system().csi.controller.controllerUnpublishVolume({ volumeId: id, nodeId });
     });
 
-    test(`CreateVolume from snapshot ${shown} is NotFound`, async () => {
+    spec(`CreateVolume from snapshot ${shown} is NotFound`, [CREATE_DELETE_SNAPSHOT], async () => {
       await expectCode(
         system().csi.controller.createVolume({
           name: uniqueName("badsnap"),
@@ -129,7 +154,7 @@ describe("ids of a shape the cloud never issues, over the dev socket", () => {
       );
     });
 
-    test(`CreateVolume cloning volume ${shown} is NotFound`, async () => {
+    spec(`CreateVolume cloning volume ${shown} is NotFound`, [CLONE_VOLUME], async () => {
       await expectCode(
         system().csi.controller.createVolume({
           name: uniqueName("badclone"),

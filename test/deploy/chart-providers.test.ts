@@ -39,8 +39,8 @@ describe("the chart per cloud provider", () => {
     const objects = render(providerValues("digitalocean-values.yaml"));
     const controller = containerOf(objects, "Deployment", "ballast-csi-controller", "ballast");
     assert.deepEqual(
-      controller?.args?.filter((a) => /^--cloud-(provider|url)=/.test(a)),
-      ["--cloud-provider=digitalocean", "--cloud-url=https://api.digitalocean.com"],
+      controller?.args?.filter((a) => /^--(cloud-provider|cloud-url|zone)=/.test(a)),
+      ["--cloud-provider=digitalocean", "--cloud-url=https://api.digitalocean.com", "--zone=nyc1"],
     );
     const node = containerOf(objects, "DaemonSet", "ballast-csi-node", "ballast");
     assert.ok(node?.args?.includes("--cloud-provider=digitalocean"));
@@ -101,6 +101,15 @@ describe("the chart per cloud provider", () => {
   test("an unknown provider fails naming the value and the choices", () => {
     const message = renderError(providerValues("digitalocean-values.yaml", { cloud: { provider: "aws" } }));
     assert.match(message, /cloud\.provider: aws is not a provider \(ballast, digitalocean, hetzner\)/);
+  });
+
+  test("without controller.zone the controller gets no --zone and asks the metadata service", () => {
+    const objects = render(providerValues("hetzner-values.yaml"));
+    const controller = containerOf(objects, "Deployment", "ballast-csi-controller", "ballast");
+    assert.deepEqual(
+      controller?.args?.filter((a) => a.startsWith("--zone")),
+      [],
+    );
   });
 
   test("ballast still needs its URL", () => {

@@ -24,6 +24,7 @@ export const ballastProvider: Provider = {
   name: "ballast",
   capabilities: BALLAST_CAPABILITIES,
   maxVolumesPerInstance: 16,
+  inventoryCountsSnapshots: true,
   defaultQps: 20,
   defaultBurst: 40,
   async blockStorage(connection) {

@@ -35,6 +35,8 @@ export const digitalOceanProvider: Provider = {
   name: "digitalocean",
   capabilities: DIGITALOCEAN_CAPABILITIES,
   maxVolumesPerInstance: MAX_VOLUMES_PER_DROPLET,
+  // Its API lists snapshots only per volume (docs/digitalocean.md, "Metrics").
+  inventoryCountsSnapshots: false,
   defaultQps: DIGITALOCEAN_DEFAULT_QPS,
   defaultBurst: DIGITALOCEAN_DEFAULT_BURST,
   async blockStorage(connection) {

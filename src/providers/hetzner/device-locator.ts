@@ -13,13 +13,15 @@ export function devicePathOf(volumeId: string): string {
 }
 
 /**
- * Hetzner volumes appear as `/dev/disk/by-id/scsi-0HC_Volume_<volume id>`. Their disks carry no
- * serial the publish context could check, so the link name is the only tie to the volume.
+ * Hetzner volumes appear as `/dev/disk/by-id/scsi-0HC_Volume_<volume id>`. The disk itself is a
+ * SCSI disk whose INQUIRY says vendor `HC`, model `Volume`, and whose vendor-specific designator
+ * (VPD page 0x83) is the volume id: udev builds the link from exactly these, and the node checks
+ * them on the disk. The reference cloud's Hetzner face backs a volume with `<volume id>.img`.
  */
 export const hetznerDeviceLocator: DeviceLocator = {
   linkNames: (volumeId) => [linkNameOf(volumeId)],
   volumeOfLinkName: (name) => LINK_NAME.exec(name)?.[1],
   deviceSerial: undefined,
-  // How the reference cloud names the backing files of this face is not decided yet.
-  volumeIdPattern: undefined,
+  scsiIdentity: (volumeId) => ({ vendor: "HC", model: "Volume", designator: volumeId }),
+  volumeIdPattern: /\b[1-9][0-9]*\b/,
 };

@@ -30,6 +30,7 @@ export const hetznerProvider: Provider = {
   name: "hetzner",
   capabilities: HETZNER_CAPABILITIES,
   maxVolumesPerInstance: MAX_VOLUMES_PER_SERVER,
+  inventoryCountsSnapshots: false,
   defaultQps: HETZNER_DEFAULT_QPS,
   defaultBurst: HETZNER_DEFAULT_BURST,
   async blockStorage(connection) {

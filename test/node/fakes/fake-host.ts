@@ -1,6 +1,6 @@
 import { dirname, join, relative } from "node:path";
-import type { FilesystemUsage, HostFs, PathInfo } from "../../../src/node/host-fs.js";
-import { type FakeDevice, numbersOf } from "./fake-devices.js";
+import type { FilesystemUsage, HostFs, PathInfo, ReadHandle } from "../../../src/node/host-fs.js";
+import { type FakeDevice, type FakeScsi, numbersOf } from "./fake-devices.js";
 import { FakeDisk, FS_BLOCK_BYTES } from "./fake-disk.js";
 import { FakeMountList } from "./fake-mounts.js";
 import { errno, type FakeNode, FakeTree } from "./fake-tree.js";
@@ -22,6 +22,8 @@ export interface AttachOptions {
   serial?: string;
   /** Makes it a loop device backed by this file. */
   backingFile?: string;
+  /** Makes it a SCSI disk (the next sdX) reporting this vendor, model and VPD page 0x83. */
+  scsi?: FakeScsi;
   /** By-id link names (under /dev/disk/by-id) made for the device. */
   links?: string[];
 }
@@ -36,8 +38,11 @@ export class FakeHost implements HostFs {
   readonly mounts = new FakeMountList();
   readonly devices = new Map<string, FakeDevice>();
   readonly executables = new Set<string>();
+  /** How many times each path was opened for reading, and how many of those handles are still open. */
+  readonly readOpens = new Map<string, { opened: number; open: number }>();
   private nextVirtio = 0;
   private nextLoop = 0;
+  private nextScsi = 1;
 
   constructor() {
     for (const directory of ["/dev", FAKE_BY_ID_DIR, "/proc/self", "/var/lib/kubelet", "/tmp"]) {
@@ -62,9 +67,14 @@ export class FakeHost implements HostFs {
   attach(disk: FakeDisk, options: AttachOptions = {}): FakeDevice {
     const loop = options.backingFile !== undefined;
     const name =
-      options.name ?? (loop ? `loop${this.nextLoop}` : `vd${String.fromCharCode(98 + this.nextVirtio)}`);
+      options.name ??
+      (options.scsi !== undefined
+        ? `sd${String.fromCharCode(97 + this.nextScsi++)}`
+        : loop
+          ? `loop${this.nextLoop}`
+          : `vd${String.fromCharCode(98 + this.nextVirtio)}`);
     const major = name.startsWith("sd") ? SCSI_MAJOR : loop ? LOOP_MAJOR : VIRTIO_MAJOR;
-    const minor = major === SCSI_MAJOR ? 1 : loop ? this.nextLoop++ : this.nextVirtio++ * 16;
+    const minor = major === SCSI_MAJOR ? scsiMinor(name) : loop ? this.nextLoop++ : this.nextVirtio++ * 16;
     const device: FakeDevice = {
       path: `/dev/${name}`,
       major,
@@ -72,6 +82,7 @@ export class FakeHost implements HostFs {
       disk,
       serial: options.serial,
       backingFile: options.backingFile,
+      scsi: options.scsi,
     };
     this.devices.set(numbersOf(device), device);
     this.tree.place(device.path, { kind: "block-device", device });
@@ -160,9 +171,21 @@ export class FakeHost implements HostFs {
         return device.serial === undefined ? undefined : `${device.serial}\n`;
       case "loop/backing_file":
         return device.backingFile === undefined ? undefined : `${device.backingFile}\n`;
+      case "device/vendor":
+        return device.scsi === undefined ? undefined : `${device.scsi.vendor.padEnd(8)}\n`;
+      case "device/model":
+        return device.scsi === undefined ? undefined : `${device.scsi.model.padEnd(16)}\n`;
       default:
         return undefined;
     }
+  }
+
+  /** The binary sysfs attribute `device/vpd_pg83`, the only one the node reads as bytes. */
+  private sysfsBytes(path: string, offset: bigint, length: number): Buffer {
+    const [numbers, ...attribute] = relative(join(FAKE_SYSFS_ROOT, "dev", "block"), path).split("/");
+    const page = numbers === undefined ? undefined : this.devices.get(numbers)?.scsi?.vpdPage83;
+    if (attribute.join("/") !== "device/vpd_pg83" || page === undefined) throw errno("ENOENT", "open", path);
+    return page.subarray(Number(offset), Number(offset) + length);
   }
 
   async mkdirp(path: string): Promise<string | undefined> {
@@ -213,6 +236,7 @@ export class FakeHost implements HostFs {
   }
 
   async readAt(path: string, offset: bigint, length: number): Promise<Buffer> {
+    if (path.startsWith(`${FAKE_SYSFS_ROOT}/dev/block/`)) return this.sysfsBytes(path, offset, length);
     const found = this.tree.lookup(path);
     if (found === undefined) throw errno("ENOENT", "open", path);
     if (found.node.kind === "file")
@@ -227,6 +251,29 @@ export class FakeHost implements HostFs {
     return disk.read(offset, length);
   }
 
+  async openForReading(path: string): Promise<ReadHandle> {
+    const found = this.tree.lookup(path);
+    if (found === undefined) throw errno("ENOENT", "open", path);
+    if (found.node.kind === "directory") throw errno("EISDIR", "open", path);
+    const count = this.readOpens.get(path) ?? { opened: 0, open: 0 };
+    this.readOpens.set(path, { opened: count.opened + 1, open: count.open + 1 });
+    let closed = false;
+    return {
+      readInto: async (into, offset) => {
+        if (closed) throw errno("EBADF", "read", path);
+        const bytes = await this.readAt(path, offset, into.length);
+        bytes.copy(into);
+        return bytes.length;
+      },
+      close: async () => {
+        if (closed) throw errno("EBADF", "close", path);
+        closed = true;
+        const now = this.readOpens.get(path);
+        if (now !== undefined) now.open -= 1;
+      },
+    };
+  }
+
   async isExecutable(path: string): Promise<boolean> {
     return this.executables.has(path);
   }
@@ -236,6 +283,12 @@ export class FakeHost implements HostFs {
     const node: FakeNode | undefined = this.tree.lookup(path)?.node;
     return node?.kind === "block-device" ? node.device : undefined;
   }
+}
+
+/** sd minors: 16 a disk (sda 0, sdb 16, …) plus the partition number (sda1 is 1). */
+function scsiMinor(name: string): number {
+  const partition = Number(name.slice(3) || "0");
+  return (name.charCodeAt(2) - 97) * 16 + partition;
 }
 
 function describe(node: FakeNode): PathInfo {

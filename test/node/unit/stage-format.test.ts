@@ -76,6 +76,34 @@ test("unrecognised data in the last MiB of a 1 GiB device is refused, naming the
   assert.deepEqual(world.exec.commands(), ["blkid", "wipefs"]);
 });
 
+test("the blank check of a 1 GiB device opens it once and closes it before mkfs", async () => {
+  const world = await FakeNodeWorld.create();
+  const volume = world.attachVolume(GiB);
+  await world.service.stageVolume(stageRequest(volume, "ext4"));
+  assert.deepEqual(world.host.readOpens.get(volume.device.path), { opened: 1, open: 0 });
+  assert.deepEqual(world.exec.commands(), ["blkid", "wipefs", "mkfs.ext4", "mount"]);
+});
+
+test("with data in two sampled windows, the earlier byte is the one named", async () => {
+  const world = await FakeNodeWorld.create();
+  const volume = world.attachVolume(GiB);
+  volume.disk.write(4n * MiB + 9n, Buffer.from([0x01]));
+  volume.disk.write(2n * MiB + 17n, Buffer.from([0x42]));
+  await rejectsWithKind(
+    world.service.stageVolume(stageRequest(volume)),
+    "FailedPrecondition",
+    new RegExp(`do not recognise at byte ${2n * MiB + 17n};`),
+  );
+});
+
+test("a device whose reads fail is closed again after the failed check", async () => {
+  const world = await FakeNodeWorld.create();
+  const volume = world.attachVolume(GiB);
+  volume.disk.readError = "input/output error";
+  await assert.rejects(world.service.stageVolume(stageRequest(volume)));
+  assert.deepEqual(world.host.readOpens.get(volume.device.path), { opened: 1, open: 0 });
+});
+
 test("a device whose reads fail is FailedPrecondition and mkfs never runs", async () => {
   const world = await FakeNodeWorld.create();
   const volume = world.attachVolume();
