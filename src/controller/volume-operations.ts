@@ -17,7 +17,9 @@ import {
   notFound,
   outOfRange,
 } from "../shared/errors.js";
-import { unsupportedCapabilityReason } from "./access-modes.js";
+import { parseFsType } from "../shared/filesystem-types.js";
+import { VOLUME_CONTEXT_KEYS } from "../shared/volume-context-keys.js";
+import { checkMountFlags, requestedFsType, unsupportedCapabilityReason } from "./access-modes.js";
 import type { OperationOptions, Volume } from "./block-storage.js";
 import { chooseVolumeSize } from "./capacity-range.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
@@ -28,6 +30,7 @@ import {
   parseMutableParameters,
   parseVolumeParameters,
   refuseUnsupportedParameters,
+  resolveFsType,
 } from "./storage-class-parameters.js";
 import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
 
@@ -219,7 +222,8 @@ export async function validateVolumeCapabilities(
 
 /**
  * Why the request's parameters do not describe this volume (invalid, another tier, encryption it
- * lacks), or undefined when they do: `confirmed` echoes them as validated, so they must be.
+ * lacks, mount flags the node refuses for its filesystem), or undefined when they do: `confirmed`
+ * echoes them as validated, so they must be.
  */
 function parametersMismatch(request: ValidateVolumeCapabilitiesRequest, volume: Volume): string | undefined {
   try {
@@ -233,6 +237,15 @@ function parametersMismatch(request: ValidateVolumeCapabilitiesRequest, volume: 
     if (parameters.encrypted && !volume.encrypted) {
       return `parameters.encrypted: volume ${volume.id} is not encrypted`;
     }
+    // Mount flags the node would refuse at every NodeStage are not a capability this volume has.
+    const contextFsType = request.volumeContext[VOLUME_CONTEXT_KEYS.fsType];
+    const { fsType } = resolveFsType(requestedFsType("volume_capabilities", request.volumeCapabilities), {
+      ...parameters,
+      fsType:
+        parameters.fsType ??
+        (contextFsType ? parseFsType("volume_context.fsType", contextFsType) : undefined),
+    });
+    checkMountFlags("volume_capabilities", request.volumeCapabilities, fsType);
     return undefined;
   } catch (error) {
     if (error instanceof BallastError && error.kind === "InvalidArgument") return error.message;

@@ -223,6 +223,40 @@ describe("Controller volume RPCs after CreateVolume against the reference cloud"
     );
   });
 
+  test("ValidateVolumeCapabilities leaves mount flags the node refuses unconfirmed, naming the flag", async () => {
+    const { volume } = await create({ name: "pvc-validate-flags" });
+    const capability = mountCapability();
+    if (capability.accessType?.$case === "mount") capability.accessType.value.mountFlags = ["exec;rm"];
+    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
+      volumeId: volume?.volumeId ?? "",
+      volumeContext: {},
+      volumeCapabilities: [capability],
+      parameters: {},
+      secrets: {},
+      mutableParameters: {},
+    });
+    assert.equal(response.confirmed, undefined);
+    assert.equal(
+      response.message,
+      'volume_capabilities[0].mount.mount_flags: mount option "exec;rm" is not allowed for ext4 (see the node documentation for the allow-list)',
+    );
+  });
+
+  test("ValidateVolumeCapabilities judges mount flags by the filesystem the volume context names", async () => {
+    const { volume } = await create({ name: "pvc-validate-xfs-flags" });
+    const capability = mountCapability(undefined, "");
+    if (capability.accessType?.$case === "mount") capability.accessType.value.mountFlags = ["nouuid"];
+    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
+      volumeId: volume?.volumeId ?? "",
+      volumeContext: { fsType: "xfs" },
+      volumeCapabilities: [capability],
+      parameters: {},
+      secrets: {},
+      mutableParameters: {},
+    });
+    assert.deepEqual(response.confirmed?.volumeCapabilities, [capability]);
+  });
+
   test("ValidateVolumeCapabilities of an unknown volume is NotFound", async () => {
     const code = await codeOf(
       rpc(h.controller, h.controller.validateVolumeCapabilities, {
