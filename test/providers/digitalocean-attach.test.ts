@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage } from "../../src/controller/block-storage.js";
-import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
-import { FakeDigitalOcean, refuse } from "./digitalocean-fake-api.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
+import { type FakeDigitalOcean, refuse } from "./digitalocean-fake-api.js";
 
 const options = { deadline: Date.now() + 30_000, idempotencyKey: "unused-by-digitalocean" };
 const attachInput = { readOnly: false, exclusive: true };
@@ -13,14 +13,9 @@ describe("DigitalOcean provider: attach and detach", () => {
   let fake: FakeDigitalOcean;
   let storage: BlockStorage;
   beforeEach(async () => {
-    fake = await FakeDigitalOcean.start();
-    fake.addDroplet(11);
-    storage = digitalOceanBlockStorage(fake.client());
+    ({ fake, storage } = await startDigitalOceanAdapter({ droplets: [11] }));
   });
-  afterEach(async () => {
-    await fake.close();
-    assert.deepEqual(fake.violations, []);
-  });
+  afterEach(() => stopDigitalOceanAdapter(fake));
 
   test("attach posts the action with the droplet and region, polls it to completion, and names the device by volume name", async () => {
     fake.actionPolls = 3;

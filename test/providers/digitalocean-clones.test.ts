@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage, CreateVolumeInput } from "../../src/controller/block-storage.js";
 import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
 import { cloneSnapshotName, withClonesViaSnapshots } from "../../src/providers/shared/clone-via-snapshot.js";
-import { FakeDigitalOcean } from "./digitalocean-fake-api.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
+import type { FakeDigitalOcean } from "./digitalocean-fake-api.js";
 
 const GIB = 1024 ** 3;
 const options = { deadline: Date.now() + 30_000, idempotencyKey: "clone-key" };
@@ -17,13 +18,9 @@ describe("DigitalOcean provider: clones through the shared snapshot-restore wrap
   let fake: FakeDigitalOcean;
   let storage: BlockStorage;
   beforeEach(async () => {
-    fake = await FakeDigitalOcean.start();
-    storage = digitalOceanBlockStorage(fake.client());
+    ({ fake, storage } = await startDigitalOceanAdapter());
   });
-  afterEach(async () => {
-    await fake.close();
-    assert.deepEqual(fake.violations, []);
-  });
+  afterEach(() => stopDigitalOceanAdapter(fake));
 
   const cloneOf = (sourceVolumeId: string): CreateVolumeInput => ({
     name: "pvc-clone",

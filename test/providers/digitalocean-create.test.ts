@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage, CreateVolumeInput } from "../../src/controller/block-storage.js";
-import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
-import { FakeDigitalOcean } from "./digitalocean-fake-api.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
+import type { FakeDigitalOcean } from "./digitalocean-fake-api.js";
 
 const GIB = 1024 ** 3;
 const options = { deadline: Date.now() + 30_000, idempotencyKey: "unused-by-digitalocean" };
@@ -19,13 +19,9 @@ describe("DigitalOcean provider: creating volumes", () => {
   let fake: FakeDigitalOcean;
   let storage: BlockStorage;
   beforeEach(async () => {
-    fake = await FakeDigitalOcean.start();
-    storage = digitalOceanBlockStorage(fake.client());
+    ({ fake, storage } = await startDigitalOceanAdapter());
   });
-  afterEach(async () => {
-    await fake.close();
-    assert.deepEqual(fake.violations, []);
-  });
+  afterEach(() => stopDigitalOceanAdapter(fake));
 
   test("sends name, whole GiB, region, the ownership tag and the CO name in the description, nothing else", async () => {
     const volume = await storage.createVolume(input("pvc-1", 14.5 * GIB), options);

@@ -3,10 +3,10 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { CloudApiError } from "../../src/cloud/cloud-api-error.js";
 import type { BlockStorage } from "../../src/controller/block-storage.js";
 import { decodeDigitalOceanError } from "../../src/providers/digitalocean/api-errors.js";
-import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
 import { toDomainError } from "../../src/providers/digitalocean/error-mapping.js";
 import { BallastError } from "../../src/shared/errors.js";
-import { FakeDigitalOcean, refuse } from "./digitalocean-fake-api.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
+import { type FakeDigitalOcean, refuse } from "./digitalocean-fake-api.js";
 
 const options = { deadline: Date.now() + 30_000, idempotencyKey: "unused-by-digitalocean" };
 
@@ -110,13 +110,9 @@ describe("DigitalOcean provider: error mapping", () => {
     let fake: FakeDigitalOcean;
     let storage: BlockStorage;
     beforeEach(async () => {
-      fake = await FakeDigitalOcean.start();
-      storage = digitalOceanBlockStorage(fake.client());
+      ({ fake, storage } = await startDigitalOceanAdapter());
     });
-    afterEach(async () => {
-      await fake.close();
-      assert.deepEqual(fake.violations, []);
-    });
+    afterEach(() => stopDigitalOceanAdapter(fake));
 
     test("a volume, a snapshot or a droplet that is gone reads as undefined", async () => {
       const gone = "0d6c5d5c-5d84-4a3b-9a55-5c8a6c0c3e11";

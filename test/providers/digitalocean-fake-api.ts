@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import type { ValidateFunction } from "ajv";
 import type { components } from "../../src/generated/digitalocean.v2.js";
 import {
@@ -9,23 +8,13 @@ import {
   type DigitalOceanClientOptions,
 } from "../../src/providers/digitalocean/client.js";
 import { loadOurs } from "./contract-fixtures.js";
+import { FakeCloudApi, type Interceptor, type Recorded } from "./fake-cloud-api.js";
 import { SchemaValidator } from "./reference-examples.js";
 
 type Volume = components["schemas"]["Volume"];
 type Action = components["schemas"]["Action"];
 type Droplet = components["schemas"]["Droplet"];
 type Snapshot = components["schemas"]["Snapshot"];
-
-export interface Recorded {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  body: unknown;
-  at: number;
-}
-
-/** Answers a request instead of the fake's state when it returns true (e.g. a scripted error). */
-export type Interceptor = (request: Recorded, response: ServerResponse) => boolean;
 
 const region = (slug: string) => ({ name: slug, slug, features: [], available: true, sizes: [] });
 
@@ -84,32 +73,18 @@ function validatorFor(method: string, template: string, part: { status: string }
  * refusals. Every request body and every answer is checked against the description; what does not
  * validate lands in `violations`.
  */
-export class FakeDigitalOcean {
-  readonly requests: Recorded[] = [];
+export class FakeDigitalOcean extends FakeCloudApi {
   readonly violations: string[] = [];
   readonly volumes = new Map<string, Volume>();
   readonly droplets = new Map<number, Droplet>();
   readonly snapshots = new Map<string, Snapshot>();
   readonly actions = new Map<number, Action & { pollsLeft: number; onComplete: () => void }>();
-  interceptors: Interceptor[] = [];
   /** GETs of an action before it reports completed. */
   actionPolls = 1;
   /** The status of a create refused because the name is taken. */
   nameTakenStatus: 409 | 422 = 409;
-  /** Handle the request, then drop the connection without an answer (a lost response). */
-  dropAnswerOf: ((request: Recorded) => boolean) | undefined;
+  protected readonly basePath = "";
   private nextActionId = 1000;
-  private readonly server = createServer((req, res) => this.handle(req, res));
-
-  static async start(): Promise<FakeDigitalOcean> {
-    const fake = new FakeDigitalOcean();
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-    return fake;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
 
   client(options: Partial<DigitalOceanClientOptions> = {}): DigitalOceanClient {
     return createDigitalOceanClient({
@@ -176,42 +151,6 @@ export class FakeDigitalOcean {
     if (droplet) droplet.volume_ids = [...droplet.volume_ids, volume.id as string];
   }
 
-  calls(method: string, pathPattern: RegExp): number {
-    return this.requests.filter((r) => r.method === method && pathPattern.test(r.path)).length;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://fake");
-      const text = Buffer.concat(chunks).toString("utf8");
-      const recorded: Recorded = {
-        method: req.method ?? "",
-        path: url.pathname,
-        query: url.searchParams,
-        body: text === "" ? undefined : JSON.parse(text),
-        at: Date.now(),
-      };
-      this.requests.push(recorded);
-      if (this.interceptors.some((intercept) => intercept(recorded, res))) return;
-      if (this.dropAnswerOf?.(recorded)) {
-        this.route(recorded, {
-          writeHead: () => undefined,
-          end: () => undefined,
-        } as unknown as ServerResponse);
-        req.socket.destroy();
-        return;
-      }
-      this.route(recorded, res);
-    });
-  }
-
   private check(where: string, validate: ValidateFunction | undefined, value: unknown): void {
     if (validate === undefined || validate(value) === true) return;
     const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`);
@@ -250,7 +189,7 @@ export class FakeDigitalOcean {
     return { items: slice, links: { pages: more ? { next: `${this.url}${r.path}?page=${page + 1}` } : {} } };
   }
 
-  private route(r: Recorded, res: ServerResponse): unknown {
+  protected override route(r: Recorded, res: ServerResponse): unknown {
     const path = r.path;
     if (path === "/v2/volumes" && r.method === "POST") return this.createVolume(r, res);
     if (path === "/v2/volumes" && r.method === "GET") {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage } from "../../src/controller/block-storage.js";
-import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
-import { FakeDigitalOcean } from "./digitalocean-fake-api.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
+import type { FakeDigitalOcean } from "./digitalocean-fake-api.js";
 
 const options = { deadline: Date.now() + 30_000 };
 const OWNED = "ballast_2edev_2fmanaged-by:block_2ecsi_2eballast_2edev";
@@ -11,13 +11,9 @@ describe("DigitalOcean provider: listing volumes, droplets, zones", () => {
   let fake: FakeDigitalOcean;
   let storage: BlockStorage;
   beforeEach(async () => {
-    fake = await FakeDigitalOcean.start();
-    storage = digitalOceanBlockStorage(fake.client());
+    ({ fake, storage } = await startDigitalOceanAdapter());
   });
-  afterEach(async () => {
-    await fake.close();
-    assert.deepEqual(fake.violations, []);
-  });
+  afterEach(() => stopDigitalOceanAdapter(fake));
 
   test("volumes are listed by DigitalOcean's pages, filtered to the tags asked for", async () => {
     fake.addVolume({ name: "pvc-1", tags: [OWNED] });

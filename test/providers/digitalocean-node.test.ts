@@ -1,24 +1,9 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import { digitalOceanProvider } from "../../src/providers/digitalocean/index.js";
 import { digitalOceanNodeIdentity } from "../../src/providers/digitalocean/node-identity.js";
 import { loadProvider } from "../../src/providers/registry.js";
-
-/** A metadata service on 127.0.0.1 answering `paths`, 404 elsewhere. */
-async function metadataService(paths: Record<string, string>) {
-  const asked: string[] = [];
-  const server = createServer((req, res) => {
-    asked.push(req.url ?? "");
-    const body = paths[req.url ?? ""];
-    res.writeHead(body === undefined ? 404 : 200, { "content-type": "text/plain" });
-    res.end(body ?? "not found");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, asked, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { metadataService, silentMetadataService } from "./metadata-service.js";
 
 describe("DigitalOcean provider: node side", () => {
   test("the droplet id and the region come from /metadata/v1/id and /metadata/v1/region", async () => {
@@ -60,9 +45,8 @@ describe("DigitalOcean provider: node side", () => {
   });
 
   test("a metadata service that does not answer in time is an error naming the URL and the flags", async () => {
-    const silent = createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const silent = await silentMetadataService();
+    const { url } = silent;
     try {
       await assert.rejects(digitalOceanNodeIdentity(url, { timeoutMs: 100 }).discover(), (error: Error) => {
         assert.match(
@@ -74,8 +58,7 @@ describe("DigitalOcean provider: node side", () => {
         return true;
       });
     } finally {
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await silent.close();
     }
   });
 

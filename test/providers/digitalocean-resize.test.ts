@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage } from "../../src/controller/block-storage.js";
-import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
-import { FakeDigitalOcean } from "./digitalocean-fake-api.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
+import type { FakeDigitalOcean } from "./digitalocean-fake-api.js";
 
 const GIB = 1024 ** 3;
 const options = { deadline: Date.now() + 30_000, idempotencyKey: "unused-by-digitalocean" };
@@ -12,13 +12,9 @@ describe("DigitalOcean provider: growing volumes", () => {
   let fake: FakeDigitalOcean;
   let storage: BlockStorage;
   beforeEach(async () => {
-    fake = await FakeDigitalOcean.start();
-    storage = digitalOceanBlockStorage(fake.client());
+    ({ fake, storage } = await startDigitalOceanAdapter());
   });
-  afterEach(async () => {
-    await fake.close();
-    assert.deepEqual(fake.violations, []);
-  });
+  afterEach(() => stopDigitalOceanAdapter(fake));
 
   test("resize posts the resize action in whole GiB with the region, polls it, and answers the new size", async () => {
     fake.actionPolls = 2;

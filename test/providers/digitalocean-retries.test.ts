@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage } from "../../src/controller/block-storage.js";
-import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
-import { FakeDigitalOcean, refuse } from "./digitalocean-fake-api.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
+import { type FakeDigitalOcean, refuse } from "./digitalocean-fake-api.js";
 
 const attachInput = { readOnly: false, exclusive: true };
 const ACTIONS = /^\/v2\/volumes\/[^/]+\/actions$/;
@@ -20,14 +20,9 @@ describe("DigitalOcean provider: retries and rate limits", () => {
   let storage: BlockStorage;
   const options = () => ({ deadline: Date.now() + 30_000, idempotencyKey: "unused-by-digitalocean" });
   beforeEach(async () => {
-    fake = await FakeDigitalOcean.start();
-    fake.addDroplet(11);
-    storage = digitalOceanBlockStorage(fake.client());
+    ({ fake, storage } = await startDigitalOceanAdapter({ droplets: [11] }));
   });
-  afterEach(async () => {
-    await fake.close();
-    assert.deepEqual(fake.violations, []);
-  });
+  afterEach(() => stopDigitalOceanAdapter(fake));
 
   test("a 429 on an attach waits until ratelimit-reset, then sends the attach again", async () => {
     const volume = fake.addVolume({ name: "pvc-a" });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage } from "../../src/controller/block-storage.js";
-import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
-import { FakeDigitalOcean, refuse } from "./digitalocean-fake-api.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
+import { type FakeDigitalOcean, refuse } from "./digitalocean-fake-api.js";
 
 const GIB = 1024 ** 3;
 const options = { deadline: Date.now() + 30_000, idempotencyKey: "unused-by-digitalocean" };
@@ -17,13 +17,9 @@ describe("DigitalOcean provider: snapshots", () => {
   let fake: FakeDigitalOcean;
   let storage: BlockStorage;
   beforeEach(async () => {
-    fake = await FakeDigitalOcean.start();
-    storage = digitalOceanBlockStorage(fake.client());
+    ({ fake, storage } = await startDigitalOceanAdapter());
   });
-  afterEach(async () => {
-    await fake.close();
-    assert.deepEqual(fake.violations, []);
-  });
+  afterEach(() => stopDigitalOceanAdapter(fake));
 
   test("create posts the name and the ownership tag only, and the snapshot is ready at once", async () => {
     const volume = fake.addVolume({ name: "pvc-a", size_gigabytes: 12 });
@@ -175,12 +171,16 @@ describe("DigitalOcean provider: finding a snapshot by name", () => {
   let fake: FakeDigitalOcean;
   let storage: BlockStorage;
   beforeEach(async () => {
-    fake = await FakeDigitalOcean.start();
-    storage = digitalOceanBlockStorage(fake.client());
+    ({ fake, storage } = await startDigitalOceanAdapter());
   });
-  afterEach(async () => {
-    await fake.close();
-    assert.deepEqual(fake.violations, []);
+  afterEach(() => stopDigitalOceanAdapter(fake));
+
+  test("list without a source volume or a limit answers the whole walk in one page, walking once", async () => {
+    const volume = fake.addVolume({ name: "pvc-a" });
+    for (let index = 0; index < 201; index += 1) fake.addSnapshot(volume, `snapshot-${index}`);
+    const listed = await storage.listSnapshots({}, options);
+    assert.deepEqual([listed.items.length, listed.nextPageToken], [201, undefined]);
+    assert.equal(fake.requests.filter((r) => r.method === "GET" && r.path === "/v2/volumes").length, 1);
   });
 
   test("a snapshot this adapter made is found with one read, not a walk of every volume", async () => {

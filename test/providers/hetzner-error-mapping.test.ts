@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { CloudApiError } from "../../src/cloud/cloud-api-error.js";
 import type { BlockStorage } from "../../src/controller/block-storage.js";
-import { hetznerBlockStorage } from "../../src/providers/hetzner/block-storage-adapter.js";
 import { toDomainError } from "../../src/providers/hetzner/error-mapping.js";
 import { BallastError } from "../../src/shared/errors.js";
-import { FakeHetzner, refuse } from "./hetzner-fake-api.js";
+import { startHetznerAdapter } from "./adapter-over-fake.js";
+import { type FakeHetzner, refuse } from "./hetzner-fake-api.js";
 
 const options = { deadline: Date.now() + 30_000, idempotencyKey: "unused-by-hetzner" };
 
@@ -59,8 +59,7 @@ describe("Hetzner provider: error mapping", () => {
     let fake: FakeHetzner;
     let storage: BlockStorage;
     beforeEach(async () => {
-      fake = await FakeHetzner.start();
-      storage = hetznerBlockStorage(fake.client());
+      ({ fake, storage } = await startHetznerAdapter());
     });
     afterEach(() => fake.close());
 

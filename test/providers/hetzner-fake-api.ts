@@ -1,21 +1,11 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import type { components } from "../../src/generated/hetzner-cloud.v1.js";
 import { createHetznerClient, type HetznerClient } from "../../src/providers/hetzner/client.js";
+import { FakeCloudApi, type Interceptor, type Recorded } from "./fake-cloud-api.js";
 
 type Volume = components["schemas"]["Volume"];
 type Action = components["schemas"]["Action"];
 type Server = components["schemas"]["Server"];
-
-export interface Recorded {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  body: unknown;
-}
-
-/** Answers a request instead of the fake's state when it returns true (e.g. a scripted error). */
-export type Interceptor = (request: Recorded, response: ServerResponse) => boolean;
 
 const location = (name: string) => ({
   id: 1,
@@ -58,28 +48,14 @@ export function refuse(
  * endpoints the provider uses: unique volume names (`uniqueness_error`), actions that run until
  * they are polled `actionPolls` times, servers with their attached volumes, and the error body.
  */
-export class FakeHetzner {
-  readonly requests: Recorded[] = [];
+export class FakeHetzner extends FakeCloudApi {
   readonly volumes = new Map<number, Volume>();
   readonly servers = new Map<number, Server>();
   readonly actions = new Map<number, Action & { pollsLeft: number }>();
-  interceptors: Interceptor[] = [];
   /** GETs of a running action before it reports success. */
   actionPolls = 1;
-  /** Handle the request, then drop the connection without an answer (a lost response). */
-  dropAnswerOf: ((request: Recorded) => boolean) | undefined;
+  protected readonly basePath = "/v1";
   private nextId = 100;
-  private readonly server = createServer((req, res) => this.handle(req, res));
-
-  static async start(): Promise<FakeHetzner> {
-    const fake = new FakeHetzner();
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-    return fake;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
-  }
 
   client(options: Partial<Parameters<typeof createHetznerClient>[0]> = {}): HetznerClient {
     return createHetznerClient({
@@ -124,15 +100,6 @@ export class FakeHetzner {
     return volume;
   }
 
-  calls(method: string, pathPattern: RegExp): number {
-    return this.requests.filter((r) => r.method === method && pathPattern.test(r.path)).length;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
   private startAction(
     command: string,
     resources: { id: number; type: string }[],
@@ -168,32 +135,6 @@ export class FakeHetzner {
     return rest;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://fake");
-      const text = Buffer.concat(chunks).toString("utf8");
-      const recorded: Recorded = {
-        method: req.method ?? "",
-        path: url.pathname.replace(/^\/v1/, ""),
-        query: url.searchParams,
-        body: text === "" ? undefined : JSON.parse(text),
-      };
-      this.requests.push(recorded);
-      if (this.interceptors.some((intercept) => intercept(recorded, res))) return;
-      if (this.dropAnswerOf?.(recorded)) {
-        this.route(recorded, {
-          writeHead: () => undefined,
-          end: () => undefined,
-        } as unknown as ServerResponse);
-        req.socket.destroy();
-        return;
-      }
-      this.route(recorded, res);
-    });
-  }
-
   private json(res: ServerResponse, status: number, body: unknown): void {
     res.writeHead(status, {
       "content-type": "application/json",
@@ -204,7 +145,7 @@ export class FakeHetzner {
     res.end(JSON.stringify(body));
   }
 
-  private route(r: Recorded, res: ServerResponse): unknown {
+  protected override route(r: Recorded, res: ServerResponse): unknown {
     const volumeMatch = /^\/volumes\/(\d+)(?:\/actions\/(attach|detach|resize))?$/.exec(r.path);
     const volume = volumeMatch && this.volumes.get(Number(volumeMatch[1]));
     if (r.method === "POST" && r.path === "/volumes") return this.create(r, res);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage } from "../../src/controller/block-storage.js";
-import { hetznerBlockStorage } from "../../src/providers/hetzner/block-storage-adapter.js";
-import { FakeHetzner } from "./hetzner-fake-api.js";
+import { startHetznerAdapter } from "./adapter-over-fake.js";
+import type { FakeHetzner } from "./hetzner-fake-api.js";
 
 const options = { deadline: Date.now() + 30_000 };
 
@@ -10,8 +10,7 @@ describe("Hetzner provider: listing volumes", () => {
   let fake: FakeHetzner;
   let storage: BlockStorage;
   beforeEach(async () => {
-    fake = await FakeHetzner.start();
-    storage = hetznerBlockStorage(fake.client());
+    ({ fake, storage } = await startHetznerAdapter());
   });
   afterEach(() => fake.close());
 

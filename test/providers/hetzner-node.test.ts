@@ -1,23 +1,8 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import { hetznerProvider } from "../../src/providers/hetzner/index.js";
 import { hetznerNodeIdentity, zoneOfAvailabilityZone } from "../../src/providers/hetzner/node-identity.js";
-
-/** A metadata service on 127.0.0.1 answering `paths`, 404 elsewhere. */
-async function metadataService(paths: Record<string, string>) {
-  const asked: string[] = [];
-  const server = createServer((req, res) => {
-    asked.push(req.url ?? "");
-    const body = paths[req.url ?? ""];
-    res.writeHead(body === undefined ? 404 : 200, { "content-type": "text/plain" });
-    res.end(body ?? "not found");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, asked, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { metadataService, silentMetadataService } from "./metadata-service.js";
 
 describe("Hetzner provider: node side", () => {
   test("the server id and the location come from the metadata service, fsn1-dc14 cut to fsn1", async () => {
@@ -62,9 +47,8 @@ describe("Hetzner provider: node side", () => {
   });
 
   test("a metadata service that does not answer in time is an error naming the URL", async () => {
-    const silent = createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const silent = await silentMetadataService();
+    const { url } = silent;
     try {
       await assert.rejects(hetznerNodeIdentity(url, { timeoutMs: 100 }).discover(), (error: Error) => {
         assert.match(
@@ -76,8 +60,7 @@ describe("Hetzner provider: node side", () => {
         return true;
       });
     } finally {
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await silent.close();
     }
   });
 

@@ -1,21 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type ServiceError, status } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import {
-  CreateVolumeRequest,
+  type CreateVolumeRequest,
   VolumeCapability_AccessMode_Mode as Mode,
   ControllerServiceCapability_RPC_Type as Rpc,
 } from "../../src/generated/csi.js";
 import { BALLAST_CAPABILITIES } from "../../src/providers/ballast/index.js";
 import type { ProviderProfile } from "../../src/providers/provider.js";
-import {
-  blockCapability,
-  GiB,
-  type Harness,
-  mountCapability,
-  rpc,
-  startHarness,
-} from "../controller/controller-harness.js";
+import { blockCapability, type Harness, rpc, startHarness } from "../controller/controller-harness.js";
+import { createOneGiBVolume, refusal } from "./controller-calls.js";
 
 /** A provider that can do nothing optional: every capability off, against the same reference cloud. */
 const BARE: ProviderProfile = {
@@ -32,16 +26,6 @@ const BARE: ProviderProfile = {
     groupSnapshots: false,
   },
 };
-
-async function refusal(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, details } = error as ServiceError;
-    return { code, details };
-  }
-  assert.fail("expected the call to be refused");
-}
 
 async function advertised(h: Harness): Promise<Rpc[]> {
   const response = await rpc(h.controller, h.controller.controllerGetCapabilities, {});
@@ -104,16 +88,7 @@ describe("a provider without the optional capabilities", () => {
   });
 
   const create = (name: string, extra: Partial<CreateVolumeRequest> = {}) =>
-    rpc(
-      h.controller,
-      h.controller.createVolume,
-      CreateVolumeRequest.fromPartial({
-        name,
-        capacityRange: { requiredBytes: GiB, limitBytes: 0n },
-        volumeCapabilities: [mountCapability()],
-        ...extra,
-      }),
-    );
+    createOneGiBVolume(h, name, extra);
 
   test("advertises none of them", async () => {
     assert.deepEqual(await advertised(h), sorted(BASE));

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type ServiceError, status } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import { refuseUnsupportedParameters } from "../../src/controller/storage-class-parameters.js";
-import { CreateVolumeRequest } from "../../src/generated/csi.js";
+import type { CreateVolumeRequest } from "../../src/generated/csi.js";
 import { BALLAST_CAPABILITIES } from "../../src/providers/ballast/index.js";
 import type { ProviderProfile } from "../../src/providers/provider.js";
-import { GiB, type Harness, mountCapability, rpc, startHarness } from "../controller/controller-harness.js";
+import { type Harness, rpc, startHarness } from "../controller/controller-harness.js";
+import { createOneGiBVolume, refusal } from "./controller-calls.js";
 
 /** Everything the ballast API does, but one kind of volume and no encryption settings. */
 const PLAIN: ProviderProfile = {
@@ -84,26 +85,7 @@ describe("CreateVolume and GetCapacity on a provider without tiers or encryption
     await h.close();
   });
 
-  async function refusal(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
-    try {
-      await promise;
-    } catch (error) {
-      const { code, details } = error as ServiceError;
-      return { code, details };
-    }
-    assert.fail("expected the call to be refused");
-  }
-  const create = (name: string, extra: Partial<CreateVolumeRequest>) =>
-    rpc(
-      h.controller,
-      h.controller.createVolume,
-      CreateVolumeRequest.fromPartial({
-        name,
-        capacityRange: { requiredBytes: GiB, limitBytes: 0n },
-        volumeCapabilities: [mountCapability()],
-        ...extra,
-      }),
-    );
+  const create = (name: string, extra: Partial<CreateVolumeRequest>) => createOneGiBVolume(h, name, extra);
 
   test("a StorageClass type is InvalidArgument, and no volume is made", async () => {
     assert.deepEqual(await refusal(create("typed", { parameters: { type: "performance" } })), {

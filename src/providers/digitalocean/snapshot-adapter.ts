@@ -127,7 +127,9 @@ export function digitalOceanSnapshots(client: DigitalOceanClient, now: () => num
         };
       }
       // Without a source volume the token is a page of the walked list, in pages of `perPage`.
+      // Every page walks the account again, so a caller that set no limit gets the walk whole.
       const all = await mapped(allSnapshots(client, request));
+      if (page.limit === undefined && page.pageToken === undefined) return { items: all.map(toSnapshot) };
       const start = (number - 1) * perPage;
       return {
         items: all.slice(start, start + perPage).map(toSnapshot),

@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createNodeService, type NodeService } from "../../../src/node/node-service.js";
-import { createLogger } from "../../../src/observability/logger.js";
-import { Metrics } from "../../../src/observability/metrics.js";
+import type { NodeService } from "../../../src/node/node-service.js";
 import type { DeviceLocator } from "../../../src/providers/provider.js";
-import { FakeClock } from "../fakes/fake-clock.js";
 import { FakeDisk } from "../fakes/fake-disk.js";
-import { FakeExec } from "../fakes/fake-exec.js";
-import { FAKE_BY_ID_DIR, FAKE_MOUNTINFO, FAKE_SYSFS_ROOT, FakeHost } from "../fakes/fake-host.js";
-import { FAKE_NODE_IDENTITY, FAKE_STATE_DIR, MiB, stagingPathOf } from "../fakes/fake-node.js";
+import { FAKE_BY_ID_DIR, FakeHost } from "../fakes/fake-host.js";
+import { MiB, stagingPathOf } from "../fakes/fake-node.js";
 import { rejectsWithKind } from "./expect-kind.js";
+import { nodeWithLocator, stageWithContext } from "./node-with-locator.js";
 
 /** A provider whose links are `scsi-0TEST_Volume_<volume id>` and whose devices carry no serial. */
 const PREFIX = "scsi-0TEST_Volume_";
@@ -21,41 +18,12 @@ const testLocator: DeviceLocator = {
 const MINE = "3f6a2c1e-8b7d-4e5f-9a0b-1c2d3e4f5a6b";
 const OTHER = "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4";
 
-async function nodeWith(
-  host: FakeHost,
-  deviceLocator: DeviceLocator = testLocator,
-): Promise<{ service: NodeService; exec: FakeExec }> {
-  const exec = new FakeExec(host);
-  const service = await createNodeService({
-    exec,
-    logger: createLogger("silent"),
-    metrics: new Metrics({ defaultMetrics: false }),
-    identity: FAKE_NODE_IDENTITY,
-    deviceLocator,
-    byIdDir: FAKE_BY_ID_DIR,
-    stateDir: FAKE_STATE_DIR,
-    deviceWaitMs: 1000,
-    udevadmPath: null,
-    mountInfoPath: FAKE_MOUNTINFO,
-    sysfsRoot: FAKE_SYSFS_ROOT,
-    host,
-    clock: new FakeClock(),
-    newUuid: () => "00000000-0000-4000-8000-000000000001",
-  });
-  return { service, exec };
-}
+/** A fresh node plugin over `host`, with the test provider's links unless told otherwise. */
+const nodeWith = (host: FakeHost, deviceLocator: DeviceLocator = testLocator) =>
+  nodeWithLocator(host, deviceLocator);
 
-function stage(service: NodeService, publishContext: Record<string, string>) {
-  return service.stageVolume({
-    volumeId: MINE,
-    stagingPath: stagingPathOf(MINE),
-    hint: service.deviceHint(MINE, publishContext),
-    access: { kind: "mount", fsType: "ext4", mountOptions: [] },
-    readOnly: false,
-    sharedReadOnly: false,
-    mkfsOptions: {},
-  });
-}
+const stage = (service: NodeService, publishContext: Record<string, string>) =>
+  stageWithContext(service, MINE, publishContext);
 
 test("staging finds the device under the provider's link name for the volume, with no hint path", async () => {
   const host = new FakeHost();

@@ -1,62 +1,31 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createNodeService, type NodeService } from "../../../src/node/node-service.js";
-import { createLogger } from "../../../src/observability/logger.js";
-import { Metrics } from "../../../src/observability/metrics.js";
 import { ballastDeviceLocator } from "../../../src/providers/ballast/device-locator.js";
 import { digitalOceanDeviceLocator } from "../../../src/providers/digitalocean/device-locator.js";
 import { hetznerDeviceLocator } from "../../../src/providers/hetzner/device-locator.js";
 import type { DeviceLocator } from "../../../src/providers/provider.js";
-import { FakeClock } from "../fakes/fake-clock.js";
 import type { FakeScsi } from "../fakes/fake-devices.js";
 import { FakeDisk } from "../fakes/fake-disk.js";
-import { FakeExec } from "../fakes/fake-exec.js";
-import { FAKE_BY_ID_DIR, FAKE_MOUNTINFO, FAKE_SYSFS_ROOT, FakeHost } from "../fakes/fake-host.js";
-import { FAKE_NODE_IDENTITY, FAKE_STATE_DIR, MiB, stagingPathOf } from "../fakes/fake-node.js";
+import { FAKE_BY_ID_DIR, FakeHost } from "../fakes/fake-host.js";
+import { FAKE_STATE_DIR, MiB, stagingPathOf } from "../fakes/fake-node.js";
 import { vendorSpecificPage } from "../fakes/scsi-pages.js";
+import { nodeWithLocator, stageWithContext as stage } from "./node-with-locator.js";
 
 const DO_VOLUME = "0d6c5d5c-5d84-4a3b-9a55-5c8a6c0c3e11";
 const DO_LINK = "scsi-0DO_Volume_pvc-1";
 const HC_VOLUME = "4711";
 const HC_LINK = "scsi-0HC_Volume_4711";
 
-async function nodeWith(host: FakeHost, deviceLocator: DeviceLocator): Promise<NodeService> {
-  return createNodeService({
-    exec: new FakeExec(host),
-    logger: createLogger("silent"),
-    metrics: new Metrics({ defaultMetrics: false }),
-    identity: FAKE_NODE_IDENTITY,
-    deviceLocator,
-    byIdDir: FAKE_BY_ID_DIR,
-    stateDir: FAKE_STATE_DIR,
-    deviceWaitMs: 1000,
-    udevadmPath: null,
-    mountInfoPath: FAKE_MOUNTINFO,
-    sysfsRoot: FAKE_SYSFS_ROOT,
-    host,
-    clock: new FakeClock(),
-    newUuid: () => "00000000-0000-4000-8000-000000000001",
-  });
-}
+/** A fresh node plugin over `host`; these scenarios judge what it stages, not the commands it runs. */
+const nodeWith = async (host: FakeHost, deviceLocator: DeviceLocator) =>
+  (await nodeWithLocator(host, deviceLocator)).service;
 
 /** A host with one SCSI disk (/dev/sdb) linked under `link`. */
 function hostWithDisk(scsi: FakeScsi, link: string): FakeHost {
   const host = new FakeHost();
   host.attach(new FakeDisk(8n * MiB), { scsi, links: [link] });
   return host;
-}
-
-function stage(service: NodeService, volumeId: string, publishContext: Record<string, string>) {
-  return service.stageVolume({
-    volumeId,
-    stagingPath: stagingPathOf(volumeId),
-    hint: service.deviceHint(volumeId, publishContext),
-    access: { kind: "mount", fsType: "ext4", mountOptions: [] },
-    readOnly: false,
-    sharedReadOnly: false,
-    mkfsOptions: {},
-  });
 }
 
 const DO_CONTEXT = { byIdPath: join(FAKE_BY_ID_DIR, DO_LINK) };
