@@ -4,7 +4,7 @@ import { createDirectAdapter } from "./direct-adapter.js";
 import { createDirectClient } from "./direct-client.js";
 import type { BenchFace } from "./faces.js";
 import { adapterCalls, type Calls, directCalls } from "./provisioning-calls.js";
-import { auditAdapterVolumes, auditVolumes, type ProvisioningAudit } from "./workload.js";
+import { auditVolumes, type ProvisioningAudit } from "./workload.js";
 
 /** The calls of the side without the driver, and how to release its connections. */
 export interface DirectSide {
@@ -62,14 +62,14 @@ export async function auditCloud(
   if (face.provider === "ballast") {
     const client = createDirectClient({ url: cloud.apiUrl, token: cloud.token, ...unthrottled });
     try {
-      return await auditVolumes(client, prefix, expected);
+      return await auditVolumes((page, options) => client.listVolumes(page, options), prefix, expected);
     } finally {
       await client.close();
     }
   }
   const storage = await createDirectAdapter({ face, url: cloud.apiUrl, token: cloud.token, ...unthrottled });
   try {
-    return await auditAdapterVolumes(storage, prefix, expected);
+    return await auditVolumes((page, options) => storage.listVolumes(page, options), prefix, expected);
   } finally {
     await storage.close?.();
   }

@@ -1,6 +1,4 @@
 import { status } from "@grpc/grpc-js";
-import type { BlockStorageClient } from "../../src/cloud/index.js";
-import type { BlockStorage } from "../../src/controller/block-storage.js";
 import { CSI_NAME_TAG, MANAGED_BY_TAG } from "../../src/controller/storage-class-parameters.js";
 import { isServiceError } from "../../src/demo/csi-client.js";
 import {
@@ -52,9 +50,22 @@ export interface ProvisioningAudit {
   attachedOnce: number;
 }
 
-/** Reads every volume back from the cloud and checks the storm left exactly one per name. */
+/** A page of volumes as the ballast client and every provider's adapter list them. */
+type ListVolumesPage = (
+  page: { limit: number; pageToken?: string },
+  options: { deadline: number },
+) => Promise<{
+  items: { name: string; tags: Record<string, string>; attachments: readonly { state: string }[] }[];
+  nextPageToken?: string | undefined;
+}>;
+
+/**
+ * Reads every volume back from the cloud and checks the storm left exactly one per name. A
+ * volume's CO name is its `ballast.dev/csi-name` tag (each adapter keeps it where its cloud can:
+ * a description, labels), else its cloud name.
+ */
 export async function auditVolumes(
-  client: BlockStorageClient,
+  listVolumes: ListVolumesPage,
   prefix: string,
   expected: number,
 ): Promise<ProvisioningAudit> {
@@ -62,13 +73,14 @@ export async function auditVolumes(
   let attachedOnce = 0;
   let pageToken: string | undefined;
   do {
-    const page = await client.listVolumes(
+    const page = await listVolumes(
       { limit: 1000, ...(pageToken === undefined ? {} : { pageToken }) },
       { deadline: Date.now() + 60_000 },
     );
     for (const volume of page.items) {
-      if (!volume.name.startsWith(prefix)) continue;
-      byName.set(volume.name, (byName.get(volume.name) ?? 0) + 1);
+      const name = volume.tags[CSI_NAME_TAG] ?? volume.name;
+      if (!name.startsWith(prefix)) continue;
+      byName.set(name, (byName.get(name) ?? 0) + 1);
       if (volume.attachments.length === 1 && volume.attachments[0]?.state === "attached") attachedOnce += 1;
     }
     pageToken = page.nextPageToken;
@@ -84,32 +96,4 @@ function tally(byName: Map<string, number>, expected: number, attachedOnce: numb
     duplicates += count - 1;
   }
   return { volumes, duplicates, missing: Math.max(0, expected - byName.size), attachedOnce };
-}
-
-/**
- * The same audit on another provider's face, read through its adapter. A volume's CO name is its
- * `ballast.dev/csi-name` tag (each adapter keeps it where its cloud can: a description, labels).
- */
-export async function auditAdapterVolumes(
-  storage: BlockStorage,
-  prefix: string,
-  expected: number,
-): Promise<ProvisioningAudit> {
-  const byName = new Map<string, number>();
-  let attachedOnce = 0;
-  let pageToken: string | undefined;
-  do {
-    const page = await storage.listVolumes(
-      { limit: 1000, ...(pageToken === undefined ? {} : { pageToken }) },
-      { deadline: Date.now() + 60_000 },
-    );
-    for (const volume of page.items) {
-      const name = volume.tags[CSI_NAME_TAG] ?? volume.name;
-      if (!name.startsWith(prefix)) continue;
-      byName.set(name, (byName.get(name) ?? 0) + 1);
-      if (volume.attachments.length === 1 && volume.attachments[0]?.state === "attached") attachedOnce += 1;
-    }
-    pageToken = page.nextPageToken;
-  } while (pageToken !== undefined);
-  return tally(byName, expected, attachedOnce);
 }

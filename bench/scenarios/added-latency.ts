@@ -7,15 +7,10 @@ import { type FloorServer, startBareServer } from "../harness/floor-servers.js";
 import { imageNodeFlags } from "../harness/image-flags.js";
 import { elapsedMs, type LatencySummary, quantiles, summarize } from "../harness/stats.js";
 import { CALL_TIMEOUT_MS, directCreateRequest, GiB, MOUNT_EXT4 } from "../harness/workload.js";
+import type { ScenarioRun } from "./scenario-run.js";
 
-export interface AddedLatencyOptions {
+export interface AddedLatencyOptions extends ScenarioRun {
   samples: number;
-  latencyMs: number;
-  qps: number;
-  burst: number;
-  workDir: string;
-  repoRoot: string;
-  driverLogLevel?: string;
 }
 
 /** One RPC measured both ways, in pairs taken back to back. */

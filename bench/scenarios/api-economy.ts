@@ -7,16 +7,11 @@ import { runPool } from "../harness/pool.js";
 import { type Calls, driverCalls } from "../harness/provisioning-calls.js";
 import { countError, type ErrorCounts, elapsedMs, ratio } from "../harness/stats.js";
 import { errorLabel } from "../harness/workload.js";
+import type { ScenarioRun } from "./scenario-run.js";
 
-export interface EconomyOptions {
+export interface EconomyOptions extends ScenarioRun {
   volumes: number;
   concurrency: number;
-  latencyMs: number;
-  qps: number;
-  burst: number;
-  workDir: string;
-  repoRoot: string;
-  driverLogLevel?: string;
   /** The API the cloud serves and the driver drives; ballast's unless set. */
   face?: BenchFace;
 }

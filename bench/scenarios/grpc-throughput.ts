@@ -9,16 +9,11 @@ import {
   totalErrors,
 } from "../harness/stats.js";
 import { errorLabel } from "../harness/workload.js";
+import type { ScenarioRun } from "./scenario-run.js";
 
-export interface GrpcThroughputOptions {
+export interface GrpcThroughputOptions extends ScenarioRun {
   durationMs: number;
   concurrency: number;
-  latencyMs: number;
-  qps: number;
-  burst: number;
-  workDir: string;
-  repoRoot: string;
-  driverLogLevel?: string;
 }
 
 const WARM_UP_MS = 1_000;

@@ -7,18 +7,13 @@ import { withEnvironment } from "../harness/environment.js";
 import { unmountUnder } from "../harness/mount-cleanup.js";
 import { elapsedMs, type LatencySummary, ratio, summarize } from "../harness/stats.js";
 import { CALL_TIMEOUT_MS, GiB, mountCapability } from "../harness/workload.js";
+import type { ScenarioRun } from "./scenario-run.js";
 
 const run = promisify(execFile);
 
-export interface NodePathOptions {
+export interface NodePathOptions extends ScenarioRun {
   iterations: number;
   fsType: "ext4" | "xfs";
-  latencyMs: number;
-  qps: number;
-  burst: number;
-  workDir: string;
-  repoRoot: string;
-  driverLogLevel?: string;
 }
 
 export interface NodePathResult {

@@ -15,13 +15,11 @@ import {
   summarize,
 } from "../harness/stats.js";
 import { errorLabel, type ProvisioningAudit } from "../harness/workload.js";
+import type { ScenarioRun } from "./scenario-run.js";
 
-export interface StormOptions {
+export interface StormOptions extends ScenarioRun {
   volumes: number;
   concurrency: number;
-  latencyMs: number;
-  qps: number;
-  burst: number;
   /**
    * API-only instances the attachments are spread over (round robin); more on a face whose API
    * allows fewer volumes per instance than that leaves each.
@@ -29,9 +27,6 @@ export interface StormOptions {
   instances: number;
   /** How long the driver sits idle after start before the idle memory reading. */
   idleSettleMs: number;
-  driverLogLevel?: string;
-  workDir: string;
-  repoRoot: string;
   /** The API the cloud serves and the driver drives; ballast's unless set. */
   face?: BenchFace;
 }

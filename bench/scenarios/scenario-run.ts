@@ -1,0 +1,11 @@
+/** What every scenario that starts a reference cloud and a driver is given. */
+export interface ScenarioRun {
+  /** How long every asynchronous cloud operation takes. */
+  latencyMs: number;
+  /** Client-side rate limit of the cloud API, the same for the driver and the direct side. */
+  qps: number;
+  burst: number;
+  workDir: string;
+  repoRoot: string;
+  driverLogLevel?: string;
+}
