@@ -24,7 +24,6 @@ import {
 } from "../generated/csi.js";
 import type { ProviderCapabilities } from "../providers/provider.js";
 import { invalidArgument } from "../shared/errors.js";
-import { operationOptions } from "./operation-options.js";
 import { checkMapSize, requireField } from "./request-fields.js";
 import { unary } from "./unary.js";
 
@@ -70,77 +69,77 @@ export function createControllerHandlers(service: ControllerService): Controller
   const { context } = service;
   const { provider } = context;
   return {
-    createVolume: unary(async (request, call) => {
+    createVolume: unary(async (request, _call, options) => {
       requireField("name", request.name);
       if (request.volumeCapabilities.length === 0) throw invalidArgument("volume_capabilities: is required");
       checkMapSize("parameters", request.parameters);
       checkMapSize("mutable_parameters", request.mutableParameters);
-      return createVolume(context, request, operationOptions(call));
+      return createVolume(context, request, options());
     }),
-    deleteVolume: unary(async (request, call) => {
+    deleteVolume: unary(async (request, _call, options) => {
       requireField("volume_id", request.volumeId);
-      await deleteVolume(context, request, operationOptions(call));
+      await deleteVolume(context, request, options());
       return {};
     }),
-    controllerPublishVolume: unary(async (request, call) => {
+    controllerPublishVolume: unary(async (request, _call, options) => {
       requireField("volume_id", request.volumeId);
       requireField("node_id", request.nodeId);
       if (request.volumeCapability === undefined) throw invalidArgument("volume_capability: is required");
-      return publishVolume(context, request, operationOptions(call));
+      return publishVolume(context, request, options());
     }),
-    controllerUnpublishVolume: unary(async (request, call) => {
+    controllerUnpublishVolume: unary(async (request, _call, options) => {
       requireField("volume_id", request.volumeId);
-      await unpublishVolume(context, request, operationOptions(call));
+      await unpublishVolume(context, request, options());
       return {};
     }),
-    validateVolumeCapabilities: unary(async (request, call) => {
+    validateVolumeCapabilities: unary(async (request, _call, options) => {
       requireField("volume_id", request.volumeId);
       if (request.volumeCapabilities.length === 0) throw invalidArgument("volume_capabilities: is required");
-      return validateVolumeCapabilities(context, request, operationOptions(call));
+      return validateVolumeCapabilities(context, request, options());
     }),
-    listVolumes: unary((request, call) => listVolumes(context, request, operationOptions(call))),
-    getCapacity: unary(async (request, call) => {
+    listVolumes: unary((request, _call, options) => listVolumes(context, request, options())),
+    getCapacity: unary(async (request, _call, options) => {
       requireCapability(provider, "capacity", "GetCapacity");
-      return getCapacity(context, request, operationOptions(call));
+      return getCapacity(context, request, options());
     }),
     controllerGetCapabilities: unary(async () => ({
       capabilities: controllerCapabilities(provider.capabilities).map(
         (type): ControllerServiceCapability => ({ type: { $case: "rpc", value: { type } } }),
       ),
     })),
-    createSnapshot: unary(async (request, call) => {
+    createSnapshot: unary(async (request, _call, options) => {
       requireCapability(provider, "snapshots", "CreateSnapshot");
       requireField("name", request.name);
       requireField("source_volume_id", request.sourceVolumeId);
-      return createSnapshot(context, request, operationOptions(call));
+      return createSnapshot(context, request, options());
     }),
-    deleteSnapshot: unary(async (request, call) => {
+    deleteSnapshot: unary(async (request, _call, options) => {
       requireCapability(provider, "snapshots", "DeleteSnapshot");
       requireField("snapshot_id", request.snapshotId);
-      await deleteSnapshot(context, request.snapshotId, operationOptions(call));
+      await deleteSnapshot(context, request.snapshotId, options());
       return {};
     }),
-    listSnapshots: unary(async (request, call) => {
+    listSnapshots: unary(async (request, _call, options) => {
       requireCapability(provider, "listSnapshots", "ListSnapshots");
-      return listSnapshots(context, request, operationOptions(call));
+      return listSnapshots(context, request, options());
     }),
-    getSnapshot: unary(async (request, call) => {
+    getSnapshot: unary(async (request, _call, options) => {
       requireCapability(provider, "snapshots", "GetSnapshot");
       requireField("snapshot_id", request.snapshotId);
-      return getSnapshot(context, request.snapshotId, operationOptions(call));
+      return getSnapshot(context, request.snapshotId, options());
     }),
-    controllerExpandVolume: unary(async (request, call) => {
+    controllerExpandVolume: unary(async (request, _call, options) => {
       requireField("volume_id", request.volumeId);
-      return expandVolume(context, request, operationOptions(call));
+      return expandVolume(context, request, options());
     }),
-    controllerGetVolume: unary(async (request, call) => {
+    controllerGetVolume: unary(async (request, _call, options) => {
       requireField("volume_id", request.volumeId);
-      return getVolume(context, request.volumeId, operationOptions(call));
+      return getVolume(context, request.volumeId, options());
     }),
-    controllerModifyVolume: unary(async (request, call) => {
+    controllerModifyVolume: unary(async (request, _call, options) => {
       requireCapability(provider, "modify", "ControllerModifyVolume");
       requireField("volume_id", request.volumeId);
-      await modifyVolume(context, request, operationOptions(call));
+      await modifyVolume(context, request, options());
       return {};
     }),
   };

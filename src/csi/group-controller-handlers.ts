@@ -9,7 +9,6 @@ import {
   type GroupControllerServer,
   GroupControllerServiceCapability_RPC_Type as GroupRpc,
 } from "../generated/csi.js";
-import { operationOptions } from "./operation-options.js";
 import { checkMapSize, requireField } from "./request-fields.js";
 import { unary } from "./unary.js";
 
@@ -27,32 +26,22 @@ export function createGroupControllerHandlers(service: ControllerService): Group
         ? [{ type: { $case: "rpc", value: { type: GroupRpc.CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT } } }]
         : [],
     })),
-    createVolumeGroupSnapshot: unary(async (request, call) => {
+    createVolumeGroupSnapshot: unary(async (request, _call, options) => {
       requireCapability(provider, "groupSnapshots", "CreateVolumeGroupSnapshot");
       requireField("name", request.name);
       checkMapSize("parameters", request.parameters);
-      return createVolumeGroupSnapshot(context, request, operationOptions(call));
+      return createVolumeGroupSnapshot(context, request, options());
     }),
-    deleteVolumeGroupSnapshot: unary(async (request, call) => {
+    deleteVolumeGroupSnapshot: unary(async (request, _call, options) => {
       requireCapability(provider, "groupSnapshots", "DeleteVolumeGroupSnapshot");
       requireField("group_snapshot_id", request.groupSnapshotId);
-      await deleteVolumeGroupSnapshot(
-        context,
-        request.groupSnapshotId,
-        request.snapshotIds,
-        operationOptions(call),
-      );
+      await deleteVolumeGroupSnapshot(context, request.groupSnapshotId, request.snapshotIds, options());
       return {};
     }),
-    getVolumeGroupSnapshot: unary(async (request, call) => {
+    getVolumeGroupSnapshot: unary(async (request, _call, options) => {
       requireCapability(provider, "groupSnapshots", "GetVolumeGroupSnapshot");
       requireField("group_snapshot_id", request.groupSnapshotId);
-      return getVolumeGroupSnapshot(
-        context,
-        request.groupSnapshotId,
-        request.snapshotIds,
-        operationOptions(call),
-      );
+      return getVolumeGroupSnapshot(context, request.groupSnapshotId, request.snapshotIds, options());
     }),
   };
 }

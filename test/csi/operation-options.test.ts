@@ -3,7 +3,6 @@ import { EventEmitter } from "node:events";
 import { describe, test } from "node:test";
 import type { ServerUnaryCall, sendUnaryData } from "@grpc/grpc-js";
 import type { OperationOptions } from "../../src/controller/block-storage.js";
-import { operationOptions } from "../../src/csi/operation-options.js";
 import { unary } from "../../src/csi/unary.js";
 
 type Call = ServerUnaryCall<unknown, unknown>;
@@ -24,14 +23,14 @@ function serve(
     let options: OperationOptions | undefined;
     const callback: sendUnaryData<unknown> = (error) =>
       resolve({ options: options as OperationOptions, error });
-    unary(async (_request, served) => {
-      options = operationOptions(served);
+    unary(async (_request, _call, made) => {
+      options = made();
       return handler(options);
     })(call, callback);
   });
 }
 
-describe("operationOptions", () => {
+describe("a call's operation options", () => {
   test("a CO cancelling the call while its handler works aborts the operation's signal", async () => {
     const call = fakeCall();
     let working: (options: OperationOptions) => void = () => {};
@@ -94,5 +93,35 @@ describe("operationOptions", () => {
     const { options } = await serve(fakeCall(Number.POSITIVE_INFINITY), async () => ({}));
 
     assert.equal(options.deadline, undefined);
+  });
+
+  test("asked twice, the options are the same and the call is listened to once", async () => {
+    const call = fakeCall();
+    let listeners = -1;
+    const answered = new Promise<boolean>((resolve) => {
+      unary(async (_request, _call, options) => {
+        const first = options();
+        const second = options();
+        const same = first === second;
+        listeners = call.listenerCount("cancelled");
+        return same;
+      })(call, (_error, same) => resolve(same === true));
+    });
+
+    assert.equal(await answered, true);
+    assert.equal(listeners, 1);
+  });
+
+  test("a handler that never asks for options leaves the call unlistened", async () => {
+    const call = fakeCall();
+    let listeners = -1;
+    await new Promise<void>((resolve) => {
+      unary(async () => {
+        listeners = call.listenerCount("cancelled");
+        return {};
+      })(call, () => resolve());
+    });
+
+    assert.equal(listeners, 0);
   });
 });
