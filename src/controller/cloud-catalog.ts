@@ -1,45 +1,8 @@
+import { SharedExpiringValue } from "../shared/shared-expiring-value.js";
 import type { BlockStorage, OperationOptions, VolumeType, Zone } from "./block-storage.js";
 
-/** How long before its expiry a catalog entry still in use is fetched again, in the background. */
+/** How much of an entry's life is left when one still in use is fetched again, in the background. */
 const REFRESH_AHEAD_FRACTION = 0.2;
-
-/**
- * One catalog entry: fetched on demand, remembered for `ttlMs`, one shared fetch for the callers
- * that arrive while it runs. A caller in the last fifth of the entry's life gets the remembered
- * value at once and starts its refresh, so steady traffic never waits for a fetch after the first;
- * a value is never used past its `ttlMs`. A failed fetch is not remembered.
- */
-class CatalogEntry<T> {
-  private cached?: { value: T; expiresAt: number };
-  private inFlight?: Promise<T>;
-
-  constructor(
-    private readonly ttlMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  get(fetch: () => Promise<T>): Promise<T> {
-    const now = this.now();
-    if (this.cached === undefined || this.cached.expiresAt <= now) return this.fetchShared(fetch);
-    if (this.cached.expiresAt - now <= this.ttlMs * REFRESH_AHEAD_FRACTION) {
-      // Its failure is the next caller's to see, once the remembered value has expired.
-      this.fetchShared(fetch).catch(() => undefined);
-    }
-    return Promise.resolve(this.cached.value);
-  }
-
-  private fetchShared(fetch: () => Promise<T>): Promise<T> {
-    this.inFlight ??= fetch()
-      .then((value) => {
-        this.cached = { value, expiresAt: this.now() + this.ttlMs };
-        return value;
-      })
-      .finally(() => {
-        this.inFlight = undefined;
-      });
-    return this.inFlight;
-  }
-}
 
 /**
  * Tiers and zones change rarely, and CreateVolume needs both on every call: they are cached for
@@ -48,16 +11,16 @@ class CatalogEntry<T> {
  * started it: the others still wait for it.
  */
 export class CloudCatalog {
-  private readonly types: CatalogEntry<VolumeType[]>;
-  private readonly zones: CatalogEntry<Zone[]>;
+  private readonly types: SharedExpiringValue<VolumeType[]>;
+  private readonly zones: SharedExpiringValue<Zone[]>;
 
   constructor(
     private readonly cloud: Pick<BlockStorage, "listVolumeTypes" | "listZones">,
     ttlMs = 60_000,
     now: () => number = Date.now,
   ) {
-    this.types = new CatalogEntry(ttlMs, now);
-    this.zones = new CatalogEntry(ttlMs, now);
+    this.types = new SharedExpiringValue(ttlMs, now, ttlMs * REFRESH_AHEAD_FRACTION);
+    this.zones = new SharedExpiringValue(ttlMs, now, ttlMs * REFRESH_AHEAD_FRACTION);
   }
 
   volumeTypes(options: OperationOptions): Promise<VolumeType[]> {
