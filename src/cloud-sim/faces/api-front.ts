@@ -3,14 +3,13 @@ import type { Logger } from "../../observability/logger.js";
 import type { ContractViolation } from "../config.js";
 import type { Contract, ContractOperation } from "../contract.js";
 import type { FaultInjector } from "../faults.js";
-import { newId } from "../ids.js";
 import { ProblemError, problem } from "../problems.js";
 import type { RequestLog } from "../request-log.js";
 import type { FaceContext } from "./face.js";
 import {
-  type InjectedFault,
   injectFaults,
   type RequestInput,
+  RequestRecord,
   readRequestInput,
   responseViolation,
 } from "./front-steps.js";
@@ -103,25 +102,11 @@ export class ApiFront {
   };
 
   private async serve(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    const started = performance.now();
-    const requestId = newId("req");
     const method = request.method ?? "GET";
     const { dialect } = this.deps;
-    let operationId = "unknown";
-    let fault: InjectedFault | undefined;
+    const record = new RequestRecord(this.deps.requestLog, method, url.pathname);
+    const requestId = record.id;
     let rateHeaders: Record<string, string> = {};
-    const finish = (status: number) => {
-      this.deps.requestLog.record({
-        id: requestId,
-        at: new Date().toISOString(),
-        method,
-        path: url.pathname,
-        operationId,
-        status,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        ...(fault === undefined ? {} : { fault }),
-      });
-    };
 
     let operation: ContractOperation | undefined;
     let reply: ApiReply;
@@ -140,7 +125,8 @@ export class ApiFront {
           : problem("not_found", `no API path ${url.pathname}`);
       }
       operation = routed.operation;
-      operationId = operation.operationId;
+      const { operationId } = operation;
+      record.operationId = operationId;
       const injected = await injectFaults(this.deps.faults, operationId, request, {
         serverError: (status) =>
           new ProblemError(
@@ -154,9 +140,9 @@ export class ApiFront {
           return problem("rate_limited", `injected fault: API rate limit exceeded for ${operationId}`);
         },
       });
-      fault = injected.fault;
+      record.fault = injected.fault;
       if (injected.dropped) {
-        finish(0);
+        record.finish(0);
         return;
       }
       if (injected.failure !== undefined) throw injected.failure;
@@ -165,9 +151,9 @@ export class ApiFront {
       if (handler === undefined)
         throw problem("internal", `operation ${operation.operationId} has no handler`);
       reply = await handler(input);
-      if (fault === "crashAfterCommit") {
+      if (record.fault === "crashAfterCommit") {
         request.socket.destroy();
-        finish(0);
+        record.finish(0);
         return;
       }
     } catch (error) {
@@ -175,7 +161,7 @@ export class ApiFront {
     }
 
     // An injected 502/504 stands for a gateway in front of the API, outside its description.
-    if (operation !== undefined && fault !== "error") {
+    if (operation !== undefined && record.fault !== "error") {
       const broken = responseViolation(operation, reply.status, reply.body);
       if (broken !== undefined) {
         this.deps.logger?.error({ violation: broken }, "response breaks the API description (bug)");
@@ -195,9 +181,9 @@ export class ApiFront {
       ...(text === undefined ? {} : { "Content-Type": "application/json" }),
     });
     response.end(text);
-    finish(reply.status);
+    record.finish(reply.status);
     this.deps.logger?.debug(
-      { requestId, method, path: url.pathname, operationId, status: reply.status },
+      { requestId, method, path: url.pathname, operationId: record.operationId, status: reply.status },
       "request",
     );
   }

@@ -3,11 +3,46 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ContractViolation } from "../config.js";
 import { type ContractOperation, responseValidator, violations } from "../contract.js";
 import type { FaultInjector } from "../faults.js";
+import { newId } from "../ids.js";
 import { problem } from "../problems.js";
+import type { RequestLog } from "../request-log.js";
 import { headerValue, readBody } from "./http-basics.js";
 
 /** The faults a request log entry can name. */
 export type InjectedFault = "error" | "rateLimit" | "latency" | "dropConnection" | "crashAfterCommit";
+
+/**
+ * One request's entry in the request log, filled in as the front learns its operation and fault,
+ * and written when the request ends (status 0: the connection was dropped). Without a log (a path
+ * outside the API) nothing is written.
+ */
+export class RequestRecord {
+  readonly id = newId("req");
+  operationId = "unknown";
+  fault: InjectedFault | undefined;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly log: RequestLog | undefined,
+    private readonly method: string,
+    private readonly path: string,
+    private readonly idempotencyKey?: string,
+  ) {}
+
+  finish(status: number): void {
+    this.log?.record({
+      id: this.id,
+      at: new Date().toISOString(),
+      method: this.method,
+      path: this.path,
+      operationId: this.operationId,
+      status,
+      durationMs: Math.round((performance.now() - this.started) * 1000) / 1000,
+      ...(this.fault === undefined ? {} : { fault: this.fault }),
+      ...(this.idempotencyKey === undefined ? {} : { idempotencyKey: this.idempotencyKey }),
+    });
+  }
+}
 
 /** How a face words an injected failure: each API answers in its own error body and headers. */
 export interface InjectedFailures {

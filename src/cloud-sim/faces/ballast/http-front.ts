@@ -4,10 +4,9 @@ import type { Logger } from "../../../observability/logger.js";
 import type { ContractViolation } from "../../config.js";
 import type { Contract, ContractOperation } from "../../contract.js";
 import type { FaultInjector } from "../../faults.js";
-import { newId } from "../../ids.js";
 import { ProblemError, problem } from "../../problems.js";
 import type { RequestLog } from "../../request-log.js";
-import { type InjectedFault, injectFaults, readRequestInput, responseViolation } from "../front-steps.js";
+import { injectFaults, RequestRecord, readRequestInput, responseViolation } from "../front-steps.js";
 import { BearerTokens, canonicalJson, headerValue } from "../http-basics.js";
 
 export interface Reply {
@@ -57,28 +56,16 @@ export class HttpFront {
   };
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const requestId = newId("req");
     const url = new URL(request.url ?? "/", "http://reference-cloud");
     const method = request.method ?? "GET";
     const isApi = url.pathname.startsWith("/v1/");
-    let operationId = "unknown";
-    let fault: InjectedFault | undefined;
-    const idempotencyKey = headerValue(request, "idempotency-key");
-    const finish = (status: number) => {
-      if (!isApi) return;
-      this.deps.requestLog.record({
-        id: requestId,
-        at: new Date().toISOString(),
-        method,
-        path: url.pathname,
-        operationId,
-        status,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        ...(fault === undefined ? {} : { fault }),
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      });
-    };
+    const record = new RequestRecord(
+      isApi ? this.deps.requestLog : undefined,
+      method,
+      url.pathname,
+      headerValue(request, "idempotency-key"),
+    );
+    const requestId = record.id;
 
     let operation: ContractOperation | undefined;
     let reply: Reply;
@@ -91,7 +78,8 @@ export class HttpFront {
           : problem("not_found", `no API path ${url.pathname}`);
       }
       operation = routed.operation;
-      operationId = operation.operationId;
+      const { operationId } = operation;
+      record.operationId = operationId;
       if (isApi) {
         const injected = await injectFaults(this.deps.faults, operationId, request, {
           serverError: (status, retryAfterSeconds) =>
@@ -106,18 +94,18 @@ export class HttpFront {
               retryAfterSeconds,
             }),
         });
-        fault = injected.fault;
+        record.fault = injected.fault;
         if (injected.dropped) {
-          finish(0);
+          record.finish(0);
           return;
         }
         if (injected.failure !== undefined) throw injected.failure;
       }
       const input = await this.readInput(request, url, operation, routed.pathParams);
       reply = await this.dispatch(operation, input);
-      if (fault === "crashAfterCommit") {
+      if (record.fault === "crashAfterCommit") {
         request.socket.destroy();
-        finish(0);
+        record.finish(0);
         return;
       }
     } catch (error) {
@@ -125,7 +113,7 @@ export class HttpFront {
     }
 
     // An injected 502/504 stands for a gateway in front of the API, outside the contract.
-    if (operation !== undefined && fault !== "error") {
+    if (operation !== undefined && record.fault !== "error") {
       const broken = responseViolation(operation, reply.status, reply.body);
       if (broken !== undefined) {
         this.deps.logger?.error({ violation: broken }, "response breaks the contract (bug)");
@@ -146,9 +134,9 @@ export class HttpFront {
       ...reply.headers,
     });
     response.end(text);
-    finish(reply.status);
+    record.finish(reply.status);
     this.deps.logger?.debug(
-      { requestId, method, path: url.pathname, operationId, status: reply.status },
+      { requestId, method, path: url.pathname, operationId: record.operationId, status: reply.status },
       "request",
     );
   }
