@@ -1,18 +1,15 @@
 import type { Client } from "openapi-fetch";
-import { apiClientParts } from "../../cloud/api-client-parts.js";
+import { type ApiClientPartsOptions, apiClientParts } from "../../cloud/api-client-parts.js";
 import type {
   AttemptResult,
   CallDescription,
   CallRunner,
   HttpMethod,
   RequestOptions,
-  RetryPolicy,
 } from "../../cloud/call-runner.js";
 import { DEFAULT_POLL_POLICY, OperationWaiter, type PollPolicy } from "../../cloud/operation-waiter.js";
-import type { TokenSource } from "../../cloud/token-source.js";
 import { createHttpTransport, type HttpTransport } from "../../cloud/transport.js";
 import type { components, paths } from "../../generated/digitalocean.v2.js";
-import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { BallastError } from "../../shared/errors.js";
 import { decodeDigitalOceanError } from "./api-errors.js";
@@ -70,20 +67,9 @@ export const DIGITALOCEAN_POLL_POLICY: PollPolicy = { ...DEFAULT_POLL_POLICY, in
  */
 const REPEATABLE_WRITE = "digitalocean-name-or-state-checked";
 
-export interface DigitalOceanClientOptions {
-  /** e.g. `https://api.digitalocean.com` (the description's paths start with `/v2`). */
-  baseUrl: string;
-  token?: string;
-  tokenFile?: string;
-  tokenSource?: TokenSource;
-  qps: number;
-  burst: number;
-  retry?: Partial<RetryPolicy>;
+/** `baseUrl` is e.g. `https://api.digitalocean.com` (the description's paths start with `/v2`). */
+export interface DigitalOceanClientOptions extends ApiClientPartsOptions {
   poll?: Partial<PollPolicy>;
-  metrics?: Metrics;
-  logger?: Logger;
-  userAgent?: string;
-  now?: () => number;
   random?: () => number;
 }
 

@@ -1,18 +1,9 @@
 import type { Client } from "openapi-fetch";
-import { apiClientParts } from "../../cloud/api-client-parts.js";
-import type {
-  AttemptResult,
-  CallRunner,
-  HttpMethod,
-  RequestOptions,
-  RetryPolicy,
-} from "../../cloud/call-runner.js";
+import { type ApiClientPartsOptions, apiClientParts } from "../../cloud/api-client-parts.js";
+import type { AttemptResult, CallRunner, HttpMethod, RequestOptions } from "../../cloud/call-runner.js";
 import { DEFAULT_POLL_POLICY, OperationWaiter, type PollPolicy } from "../../cloud/operation-waiter.js";
-import type { TokenSource } from "../../cloud/token-source.js";
 import { createHttpTransport, type HttpTransport } from "../../cloud/transport.js";
 import type { components, paths } from "../../generated/hetzner-cloud.v1.js";
-import type { Logger } from "../../observability/logger.js";
-import type { Metrics } from "../../observability/metrics.js";
 import { BallastError } from "../../shared/errors.js";
 import { decodeHetznerError } from "./api-errors.js";
 import { DEFAULT_REFUSAL_RETRY, type RefusalRetryPolicy, retryRefusals } from "./refusal-retry.js";
@@ -46,21 +37,10 @@ function toOperation(action: HetznerAction): ActionOperation {
  */
 export const HETZNER_POLL_POLICY: PollPolicy = { ...DEFAULT_POLL_POLICY, initialDelayMs: 500 };
 
-export interface HetznerClientOptions {
-  /** e.g. `https://api.hetzner.cloud/v1` (the description's paths are appended). */
-  baseUrl: string;
-  token?: string;
-  tokenFile?: string;
-  tokenSource?: TokenSource;
-  qps: number;
-  burst: number;
-  retry?: Partial<RetryPolicy>;
+/** `baseUrl` is e.g. `https://api.hetzner.cloud/v1` (the description's paths are appended). */
+export interface HetznerClientOptions extends ApiClientPartsOptions {
   refusalRetry?: Partial<RefusalRetryPolicy>;
   poll?: Partial<PollPolicy>;
-  metrics?: Metrics;
-  logger?: Logger;
-  userAgent?: string;
-  now?: () => number;
   /** Waits between refusal retries; tests make time pass without sleeping. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
