@@ -70,7 +70,8 @@ export function problemToError(operation: string, problem: unknown): CloudApiErr
   return decodeProblem(operation, status, new Headers(), record, 0);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether a parsed body is a JSON object, the only shape an API's error body can have. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -12,6 +12,16 @@ export function parseRetryAfterMs(value: string | null | undefined, nowMs: numbe
   return Math.max(0, date - nowMs);
 }
 
+/**
+ * `RateLimit-Reset` as DigitalOcean and Hetzner send it: the Unix epoch second at which the
+ * account's budget has room again. As a wait from `nowMs`; undefined when absent or not a number.
+ */
+export function rateLimitResetWaitMs(headers: Headers, nowMs: number): number | undefined {
+  const value = headers.get("ratelimit-reset")?.trim();
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  return Math.max(0, Number(value) * 1000 - nowMs);
+}
+
 /** The contract's `Poll-After-Ms`: expected remaining time of async work, in milliseconds. */
 export function parsePollAfterMs(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined) return undefined;

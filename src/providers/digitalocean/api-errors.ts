@@ -1,14 +1,5 @@
-import { CloudApiError } from "../../cloud/cloud-api-error.js";
-
-/**
- * `ratelimit-reset` is the Unix epoch second at which the oldest counted request stops counting
- * (the description's header). As a wait from `nowMs`; undefined when absent or not a number.
- */
-export function rateLimitResetWaitMs(headers: Headers, nowMs: number): number | undefined {
-  const value = headers.get("ratelimit-reset")?.trim();
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Math.max(0, Number(value) * 1000 - nowMs);
-}
+import { CloudApiError, isRecord } from "../../cloud/cloud-api-error.js";
+import { rateLimitResetWaitMs } from "../../cloud/server-hints.js";
 
 /** The `id` DigitalOcean gives each status, for answers whose body is not its error body. */
 const ID_OF_STATUS: Readonly<Record<number, string>> = {
@@ -24,10 +15,6 @@ const ID_OF_STATUS: Readonly<Record<number, string>> = {
 
 export function idOfStatus(status: number): string {
   return ID_OF_STATUS[status] ?? (status >= 500 ? "service_unavailable" : "bad_request");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,18 +1,5 @@
-import { CloudApiError, codeOfStatus } from "../../cloud/cloud-api-error.js";
-
-/**
- * `RateLimit-Reset` is the Unix epoch second at which Hetzner's bucket is full again (the
- * description's header). As a wait from `nowMs`; undefined when absent or not a number.
- */
-export function rateLimitResetWaitMs(headers: Headers, nowMs: number): number | undefined {
-  const value = headers.get("ratelimit-reset")?.trim();
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Math.max(0, Number(value) * 1000 - nowMs);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { CloudApiError, codeOfStatus, isRecord } from "../../cloud/cloud-api-error.js";
+import { rateLimitResetWaitMs } from "../../cloud/server-hints.js";
 
 /**
  * A failed Hetzner response as the shared CloudApiError: `code` and the message from its
