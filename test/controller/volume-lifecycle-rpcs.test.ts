@@ -6,6 +6,7 @@ import {
   type CreateVolumeResponse,
   VolumeCapability_AccessMode_Mode as Mode,
   ControllerServiceCapability_RPC_Type as Rpc,
+  ValidateVolumeCapabilitiesRequest,
 } from "../../src/generated/csi.js";
 import {
   blockCapability,
@@ -34,6 +35,13 @@ describe("Controller volume RPCs after CreateVolume against the reference cloud"
       h.controller.createVolume,
       CreateVolumeRequest.fromPartial({ volumeCapabilities: [mountCapability()], ...request }),
       deadlineMs,
+    );
+
+  const validate = (request: Partial<ValidateVolumeCapabilitiesRequest>) =>
+    rpc(
+      h.controller,
+      h.controller.validateVolumeCapabilities,
+      ValidateVolumeCapabilitiesRequest.fromPartial({ volumeCapabilities: [mountCapability()], ...request }),
     );
 
   test("DeleteVolume of an unknown volume is OK", async () => {
@@ -150,40 +158,22 @@ describe("Controller volume RPCs after CreateVolume against the reference cloud"
 
   test("ValidateVolumeCapabilities confirms a supported capability", async () => {
     const { volume } = await create({ name: "pvc-validate" });
-    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
-      volumeId: volume?.volumeId ?? "",
-      volumeContext: {},
-      volumeCapabilities: [mountCapability()],
-      parameters: {},
-      secrets: {},
-      mutableParameters: {},
-    });
+    const response = await validate({ volumeId: volume?.volumeId ?? "" });
     assert.deepEqual(response.confirmed?.volumeCapabilities, [mountCapability()]);
   });
 
   test("ValidateVolumeCapabilities confirms the parameters the volume was made with", async () => {
     const { volume } = await create({ name: "pvc-validate-params", parameters: { type: "standard" } });
-    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
-      volumeId: volume?.volumeId ?? "",
-      volumeContext: {},
-      volumeCapabilities: [mountCapability()],
-      parameters: { type: "standard" },
-      secrets: {},
-      mutableParameters: {},
-    });
+    const response = await validate({ volumeId: volume?.volumeId ?? "", parameters: { type: "standard" } });
     assert.deepEqual(response.confirmed?.parameters, { type: "standard" });
     assert.equal(response.message, "");
   });
 
   test("ValidateVolumeCapabilities leaves parameters of another tier unconfirmed, naming both tiers", async () => {
     const { volume } = await create({ name: "pvc-validate-tier", parameters: { type: "standard" } });
-    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
+    const response = await validate({
       volumeId: volume?.volumeId ?? "",
-      volumeContext: {},
-      volumeCapabilities: [mountCapability()],
       parameters: { type: "performance" },
-      secrets: {},
-      mutableParameters: {},
     });
     assert.equal(response.confirmed, undefined);
     assert.equal(
@@ -194,27 +184,16 @@ describe("Controller volume RPCs after CreateVolume against the reference cloud"
 
   test("ValidateVolumeCapabilities leaves an unknown parameter unconfirmed, naming it", async () => {
     const { volume } = await create({ name: "pvc-validate-unknown" });
-    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
-      volumeId: volume?.volumeId ?? "",
-      volumeContext: {},
-      volumeCapabilities: [mountCapability()],
-      parameters: { replicas: "3" },
-      secrets: {},
-      mutableParameters: {},
-    });
+    const response = await validate({ volumeId: volume?.volumeId ?? "", parameters: { replicas: "3" } });
     assert.equal(response.confirmed, undefined);
     assert.match(response.message, /^parameters\.replicas: /);
   });
 
   test("ValidateVolumeCapabilities leaves an unsupported mode unconfirmed with a message", async () => {
     const { volume } = await create({ name: "pvc-validate-no" });
-    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
+    const response = await validate({
       volumeId: volume?.volumeId ?? "",
-      volumeContext: {},
       volumeCapabilities: [mountCapability(Mode.MULTI_NODE_MULTI_WRITER)],
-      parameters: {},
-      secrets: {},
-      mutableParameters: {},
     });
     assert.equal(response.confirmed, undefined);
     assert.equal(
@@ -227,14 +206,7 @@ describe("Controller volume RPCs after CreateVolume against the reference cloud"
     const { volume } = await create({ name: "pvc-validate-flags" });
     const capability = mountCapability();
     if (capability.accessType?.$case === "mount") capability.accessType.value.mountFlags = ["exec;rm"];
-    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
-      volumeId: volume?.volumeId ?? "",
-      volumeContext: {},
-      volumeCapabilities: [capability],
-      parameters: {},
-      secrets: {},
-      mutableParameters: {},
-    });
+    const response = await validate({ volumeId: volume?.volumeId ?? "", volumeCapabilities: [capability] });
     assert.equal(response.confirmed, undefined);
     assert.equal(
       response.message,
@@ -246,28 +218,16 @@ describe("Controller volume RPCs after CreateVolume against the reference cloud"
     const { volume } = await create({ name: "pvc-validate-xfs-flags" });
     const capability = mountCapability(undefined, "");
     if (capability.accessType?.$case === "mount") capability.accessType.value.mountFlags = ["nouuid"];
-    const response = await rpc(h.controller, h.controller.validateVolumeCapabilities, {
+    const response = await validate({
       volumeId: volume?.volumeId ?? "",
       volumeContext: { fsType: "xfs" },
       volumeCapabilities: [capability],
-      parameters: {},
-      secrets: {},
-      mutableParameters: {},
     });
     assert.deepEqual(response.confirmed?.volumeCapabilities, [capability]);
   });
 
   test("ValidateVolumeCapabilities of an unknown volume is NotFound", async () => {
-    const code = await codeOf(
-      rpc(h.controller, h.controller.validateVolumeCapabilities, {
-        volumeId: "vol-00000000deadbeef",
-        volumeContext: {},
-        volumeCapabilities: [mountCapability()],
-        parameters: {},
-        secrets: {},
-        mutableParameters: {},
-      }),
-    );
+    const code = await codeOf(validate({ volumeId: "vol-00000000deadbeef" }));
     assert.equal(code, status.NOT_FOUND);
   });
 
