@@ -171,6 +171,14 @@ export class DeviceDiscovery {
     return link === undefined ? undefined : this.verify(volumeId, known, link);
   }
 
+  /**
+   * Whether later calls without a publish context need the one this stage has: only where the
+   * provider cannot name the volume's link from its id alone (DigitalOcean names it after the name).
+   */
+  needsStageRecord(volumeId: string): boolean {
+    return this.options.locator.linkNames(volumeId, {}).length === 0;
+  }
+
   private async knownHint(volumeId: string, hint: DeviceHint): Promise<DeviceHint> {
     if (hint.byIdPath !== undefined) return hint;
     return (await this.options.records.find(volumeId)) ?? hint;

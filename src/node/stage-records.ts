@@ -42,7 +42,10 @@ export class StageRecords {
       : { serial: record.serial };
   }
 
+  /** Writes the record, unless the one on disk already says the same (a repeated stage). */
   async remember(volumeId: string, hint: DeviceHint): Promise<void> {
+    const known = await this.find(volumeId);
+    if (known !== undefined && known.serial === hint.serial && known.byIdPath === hint.byIdPath) return;
     const record: StageRecord = { volumeId, ...hint };
     await this.host.mkdirp(this.directory);
     await this.host.writeDurably(this.fileOf(volumeId), `${JSON.stringify(record)}\n`);

@@ -9,7 +9,9 @@ import { deviceSize, prepareFilesystem } from "./volume-format.js";
 export async function stageVolume(context: NodeContext, request: StageVolumeRequest): Promise<void> {
   const { mounts, state, host } = context;
   const device = await context.discovery.find(request.volumeId, request.hint);
-  await context.records.remember(request.volumeId, request.hint);
+  if (context.discovery.needsStageRecord(request.volumeId)) {
+    await context.records.remember(request.volumeId, request.hint);
+  }
   const { access } = request;
   const existing = await mounts.top(request.stagingPath);
   if (access.kind === "block") {
