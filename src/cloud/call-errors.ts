@@ -25,7 +25,7 @@ export type TransportFailureReason =
 
 /**
  * A request that got no (complete) HTTP response. The message carries the innermost error's
- * text, which says what happened; the HTTP library's wrappers ("fetch failed") are left out
+ * text, which says what happened; wrappers around it are left out
  * rather than kept as `cause`, so a logged error names the failure once.
  */
 export class CloudTransportError extends CloudError {

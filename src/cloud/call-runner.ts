@@ -298,8 +298,9 @@ const TLS_CODES = new Set([
 ]);
 
 /**
- * undici reports failures as `TypeError("fetch failed" | "terminated")` with the real error as
- * cause; the reason and the message come from the innermost error, which says what happened.
+ * The reason and the message come from the innermost error, which says what happened: undici
+ * rejects with its own errors (`UND_ERR_*`) or the socket's (`ECONNREFUSED`), and a wrapper that
+ * keeps the real error as `cause` names only itself.
  */
 function transportError(operation: string, error: unknown): CloudTransportError {
   let reason: TransportFailureReason | undefined;

@@ -14,10 +14,9 @@ const START = 1_000_000;
 const GET_VOLUME: CallDescription = { operation: "getVolume", method: "GET" };
 const REFUSED_MESSAGE = "connect ECONNREFUSED 127.0.0.1:8787";
 
-/** What undici's fetch rejects with when nothing listens on the port. */
-function connectionRefused(): TypeError {
-  const cause = Object.assign(new Error(REFUSED_MESSAGE), { code: "ECONNREFUSED" });
-  return new TypeError("fetch failed", { cause });
+/** What the transport rejects with when nothing listens on the port. */
+function connectionRefused(): Error {
+  return Object.assign(new Error(REFUSED_MESSAGE), { code: "ECONNREFUSED" });
 }
 
 /** Resolves when `signal` fires; the deadline's timer is unref'd, so this one keeps the test alive. */
