@@ -10,6 +10,8 @@ import { type CloudState, emptyState } from "./state.js";
 export class StateFile {
   private writing: Promise<void> = Promise.resolve();
   private pending: Promise<void> | undefined;
+  /** The directory is made by the first write; under load a save follows another every few ms. */
+  private directoryMade = false;
 
   constructor(
     readonly path: string,
@@ -45,7 +47,10 @@ export class StateFile {
 
   private async write(text: string): Promise<void> {
     const directory = dirname(this.path);
-    await mkdir(directory, { recursive: true });
+    if (!this.directoryMade) {
+      await mkdir(directory, { recursive: true });
+      this.directoryMade = true;
+    }
     const temporary = `${this.path}.tmp`;
     const file = await open(temporary, "w");
     try {

@@ -134,6 +134,13 @@ export function forgetIdempotencyKeysOf(state: CloudState, resourceId: string): 
 export const FINISHED_OPERATION_RETENTION_MS = 60 * 60 * 1000;
 
 /**
+ * How often the mutations' saves prune at most. A prune walks every operation and Idempotency-Key,
+ * so pruning on every save made each mutation cost in proportion to the cloud's history; against
+ * an hour's retention a minute late is nothing.
+ */
+export const PRUNE_INTERVAL_MS = 60 * 1000;
+
+/**
  * Drops the finished operations of resources that no longer exist once they are older than the
  * retention. Nothing refers to them any more (deletion forgot their Idempotency-Keys), and the
  * whole state is rewritten on every mutation, so keeping them would slow every write for ever.

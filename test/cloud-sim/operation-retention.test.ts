@@ -86,4 +86,19 @@ describe("Finished operations of deleted resources", () => {
     assert.equal(exists(engine, live.id), true);
     await runner.close();
   });
+
+  test("are pruned at most once a minute, by the first save after it", async () => {
+    const { clock, engine, runner, create, remove } = cloudOnAClock();
+    const created = await create("pvc-gone");
+    await remove(created.resourceId);
+    clock.now += FINISHED_OPERATION_RETENTION_MS - 30_000;
+    await create("pvc-prunes-too-early");
+    clock.now += 40_000;
+    await create("pvc-within-the-minute");
+    assert.equal(exists(engine, created.id), true);
+    clock.now += 20_000;
+    await create("pvc-a-minute-later");
+    assert.equal(exists(engine, created.id), false);
+    await runner.close();
+  });
 });

@@ -5,6 +5,7 @@ import {
   type Operation,
   type OperationInput,
   type OperationRecord,
+  PRUNE_INTERVAL_MS,
   pruneFinishedOperations,
 } from "../state.js";
 import type { IdGenerator } from "./engine-types.js";
@@ -28,6 +29,7 @@ export interface OperationsDependencies {
  */
 export class Operations {
   private readonly started: OperationRecord[] = [];
+  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: OperationsDependencies) {}
 
@@ -101,7 +103,11 @@ export class Operations {
    * operations would stay running, and their resources busy, until a restart.
    */
   async persistAndStart(): Promise<void> {
-    pruneFinishedOperations(this.deps.state, this.deps.now());
+    const now = this.deps.now();
+    if (now - this.prunedAt >= PRUNE_INTERVAL_MS) {
+      pruneFinishedOperations(this.deps.state, now);
+      this.prunedAt = now;
+    }
     const started = this.started.splice(0);
     try {
       await this.deps.save();
