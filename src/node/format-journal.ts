@@ -14,7 +14,9 @@ export interface FormatRecord {
 /**
  * The driver's own record of the formats it started, kept in the node's state directory (a host
  * directory that outlives the plugin's container). A record is written, and flushed, after the
- * device was proven blank and before mkfs runs, and removed once mkfs has finished. A record that
+ * device was proven blank and before mkfs runs, and removed, and that flushed too, once mkfs has
+ * finished: a removal lost to a power loss would bring the record back, and the next stage would
+ * format the finished filesystem again, with whatever was written to it since. A record that
  * is still there at the next NodeStage means the plugin died while mkfs ran (a restart, an OOM
  * kill, the mkfs timeout): the half-written device is the driver's own work and is formatted
  * again, where foreign data would be refused.
@@ -43,6 +45,6 @@ export class FormatJournal {
 
   async end(volumeId: string): Promise<void> {
     if ((await this.host.lstat(this.fileOf(volumeId))) !== undefined)
-      await this.host.unlink(this.fileOf(volumeId));
+      await this.host.removeDurably(this.fileOf(volumeId));
   }
 }

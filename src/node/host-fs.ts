@@ -1,7 +1,10 @@
 import * as fs from "node:fs/promises";
-import { constants, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs/promises";
 import { dirname } from "node:path";
 import { splitDeviceNumber } from "./device-numbers.js";
+import { type OpenOptions, openReadHandle, type ReadHandle } from "./direct-reads.js";
+
+export type { OpenOptions, ReadHandle } from "./direct-reads.js";
 
 /** What a path is, as far as the node's decisions go. */
 export type PathKind = "directory" | "file" | "block-device" | "symlink" | "other";
@@ -47,6 +50,8 @@ export interface HostFs {
   touch(path: string): Promise<void>;
   /** Writes a small file and flushes it to disk before answering, replacing it whole. */
   writeDurably(path: string, text: string): Promise<void>;
+  /** Removes a file and flushes its directory before answering, so the removal survives a power loss. */
+  removeDurably(path: string): Promise<void>;
   statfs(path: string): Promise<FilesystemUsage>;
   /** Fills `length` bytes from `offset` of a file or device; fewer at its end. */
   readAt(path: string, offset: bigint, length: number): Promise<Buffer>;
@@ -54,15 +59,8 @@ export interface HostFs {
    * Opens a file or device for many reads. A check that reads a device in many places holds one
    * handle: the last close of a block device makes the kernel drop its page cache and readahead.
    */
-  openForReading(path: string): Promise<ReadHandle>;
+  openForReading(path: string, options?: OpenOptions): Promise<ReadHandle>;
   isExecutable(path: string): Promise<boolean>;
-}
-
-/** An open file or device. */
-export interface ReadHandle {
-  /** Fills `into` from `offset`; answers how many bytes it read, fewer only at the end. */
-  readInto(into: Buffer, offset: bigint): Promise<number>;
-  close(): Promise<void>;
 }
 
 function missing(error: unknown): boolean {
@@ -94,14 +92,14 @@ function pathInfo(stats: import("node:fs").BigIntStats): PathInfo {
     : { kind, size: stats.size };
 }
 
-async function fill(handle: FileHandle, into: Buffer, offset: bigint): Promise<number> {
-  let filled = 0;
-  while (filled < into.length) {
-    const { bytesRead } = await handle.read(into, filled, into.length - filled, Number(offset) + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
+/** Flushes a directory's entries: a rename or unlink in it is only durable once this returns. */
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await fs.open(path, "r");
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
   }
-  return filled;
 }
 
 /** The real host, through node:fs. */
@@ -134,12 +132,11 @@ export const realHostFs: HostFs = {
       await handle.close();
     }
     await fs.rename(temporary, path);
-    const directory = await fs.open(dirname(path), "r");
-    try {
-      await directory.sync();
-    } finally {
-      await directory.close();
-    }
+    await syncDirectory(dirname(path));
+  },
+  removeDurably: async (path) => {
+    await fs.unlink(path);
+    await syncDirectory(dirname(path));
   },
   statfs: async (path) => {
     const usage = await fs.statfs(path, { bigint: true });
@@ -161,10 +158,7 @@ export const realHostFs: HostFs = {
       await handle.close();
     }
   },
-  openForReading: async (path) => {
-    const handle = await fs.open(path, "r");
-    return { readInto: (into, offset) => fill(handle, into, offset), close: () => handle.close() };
-  },
+  openForReading: (path, options) => openReadHandle(path, options),
   isExecutable: (path) =>
     fs.access(path, constants.X_OK).then(
       () => true,

@@ -93,11 +93,16 @@ export class MountState {
   /**
    * Unmounts every layer at a path, each only after it is judged this volume's or stale; a
    * foreign layer stops it with FailedPrecondition, leaving that layer and everything under it.
+   * `shown` is the top layer the caller has just read from the mount table, which is not read
+   * again for it.
    */
-  async unmountOwn(path: string, volumeId: string, device: FoundDevice | undefined): Promise<void> {
-    for (;;) {
-      const top = await this.options.mounts.top(path);
-      if (top === undefined) return;
+  async unmountOwn(
+    path: string,
+    volumeId: string,
+    device: FoundDevice | undefined,
+    shown?: MountEntry,
+  ): Promise<void> {
+    for (let top = shown ?? (await this.options.mounts.top(path)); top !== undefined; ) {
       const verdict = await this.ownership(top, path, volumeId, device);
       if (verdict === "foreign") {
         throw failedPrecondition(
@@ -106,6 +111,7 @@ export class MountState {
       }
       if (verdict === "stale") this.noteStale(path, top);
       await this.options.mounter.unmount(path);
+      top = await this.options.mounts.top(path);
     }
   }
 

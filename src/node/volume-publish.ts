@@ -105,7 +105,7 @@ export async function unpublishVolume(context: NodeContext, request: UnpublishVo
   if (top !== undefined) {
     const { device } = await state.presentDevice(request.volumeId);
     unboundBlock = top.fsType === "devtmpfs";
-    await state.unmountOwn(request.targetPath, request.volumeId, device);
+    await state.unmountOwn(request.targetPath, request.volumeId, device, top);
   }
   const info = await host.lstat(request.targetPath);
   if (info === undefined) return;

@@ -100,9 +100,10 @@ async function mountStaged(
  */
 export async function unstageVolume(context: NodeContext, request: UnstageVolumeRequest): Promise<void> {
   const { state } = context;
-  if ((await context.mounts.top(request.stagingPath)) !== undefined) {
+  const top = await context.mounts.top(request.stagingPath);
+  if (top !== undefined) {
     const { device } = await state.presentDevice(request.volumeId);
-    await state.unmountOwn(request.stagingPath, request.volumeId, device);
+    await state.unmountOwn(request.stagingPath, request.volumeId, device, top);
   }
   await state.removeEmptyDirectory(request.stagingPath);
   await context.records.forget(request.volumeId);

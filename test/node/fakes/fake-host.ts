@@ -1,5 +1,11 @@
 import { dirname, join, relative } from "node:path";
-import type { FilesystemUsage, HostFs, PathInfo, ReadHandle } from "../../../src/node/host-fs.js";
+import type {
+  FilesystemUsage,
+  HostFs,
+  OpenOptions,
+  PathInfo,
+  ReadHandle,
+} from "../../../src/node/host-fs.js";
 import { type FakeDevice, type FakeScsi, numbersOf } from "./fake-devices.js";
 import { FakeDisk, FS_BLOCK_BYTES } from "./fake-disk.js";
 import { FakeMountList } from "./fake-mounts.js";
@@ -40,6 +46,16 @@ export class FakeHost implements HostFs {
   readonly executables = new Set<string>();
   /** How many times each path was opened for reading, and how many of those handles are still open. */
   readonly readOpens = new Map<string, { opened: number; open: number }>();
+  /** Files removed without flushing their directory, and what they held (see powerLoss). */
+  private readonly unflushedRemovals = new Map<string, Buffer>();
+  /** How many times /proc/self/mountinfo was read. */
+  mountInfoReads = 0;
+  /** The options of every open for reading, in order. */
+  readonly readOpenOptions: OpenOptions[] = [];
+  /** Every read through an open handle, in the order the reads were started. */
+  readonly handleReads: { path: string; offset: bigint; length: number }[] = [];
+  /** Runs before each read through an open handle answers; what it throws, the read throws. */
+  beforeHandleRead: ((path: string, offset: bigint) => void) | undefined;
   private nextVirtio = 0;
   private nextLoop = 0;
   private nextScsi = 1;
@@ -150,7 +166,10 @@ export class FakeHost implements HostFs {
   }
 
   async readText(path: string): Promise<string | undefined> {
-    if (path === FAKE_MOUNTINFO) return this.mounts.mountInfo();
+    if (path === FAKE_MOUNTINFO) {
+      this.mountInfoReads += 1;
+      return this.mounts.mountInfo();
+    }
     if (path.startsWith(`${FAKE_SYSFS_ROOT}/dev/block/`)) return this.sysfsAttribute(path);
     const found = this.tree.lookup(path);
     if (found === undefined) return undefined;
@@ -206,7 +225,24 @@ export class FakeHost implements HostFs {
     if (found === undefined) throw errno("ENOENT", "unlink", path);
     if (found.node.kind === "directory") throw errno("EISDIR", "unlink", path);
     if (this.mounts.top(found.path) !== undefined) throw errno("EBUSY", "unlink", path);
+    if (found.node.kind === "file") this.unflushedRemovals.set(found.path, found.node.content);
     this.tree.remove(found.path);
+  }
+
+  async removeDurably(path: string): Promise<void> {
+    await this.unlink(path);
+    this.unflushedRemovals.delete(path);
+  }
+
+  /**
+   * What a power loss does to the files: a removal whose directory was never flushed is undone
+   * (as a journalling filesystem that had not committed it yet would), the file back as it was.
+   */
+  powerLoss(): void {
+    for (const [path, content] of this.unflushedRemovals) {
+      if (this.tree.lookup(dirname(path)) !== undefined) this.writeFile(path, content);
+    }
+    this.unflushedRemovals.clear();
   }
 
   async touch(path: string): Promise<void> {
@@ -216,6 +252,7 @@ export class FakeHost implements HostFs {
   async writeDurably(path: string, text: string): Promise<void> {
     if (this.tree.lookup(dirname(path)) === undefined) throw errno("ENOENT", "open", path);
     this.writeFile(path, text);
+    this.unflushedRemovals.delete(path);
   }
 
   async statfs(path: string): Promise<FilesystemUsage> {
@@ -251,7 +288,8 @@ export class FakeHost implements HostFs {
     return disk.read(offset, length);
   }
 
-  async openForReading(path: string): Promise<ReadHandle> {
+  async openForReading(path: string, options: OpenOptions = {}): Promise<ReadHandle> {
+    this.readOpenOptions.push(options);
     const found = this.tree.lookup(path);
     if (found === undefined) throw errno("ENOENT", "open", path);
     if (found.node.kind === "directory") throw errno("EISDIR", "open", path);
@@ -261,10 +299,13 @@ export class FakeHost implements HostFs {
     return {
       readInto: async (into, offset) => {
         if (closed) throw errno("EBADF", "read", path);
+        this.handleReads.push({ path, offset, length: into.length });
+        this.beforeHandleRead?.(path, offset);
         const bytes = await this.readAt(path, offset, into.length);
         bytes.copy(into);
         return bytes.length;
       },
+      allocate: (bytes) => Buffer.alloc(bytes),
       close: async () => {
         if (closed) throw errno("EBADF", "close", path);
         closed = true;

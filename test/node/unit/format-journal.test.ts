@@ -72,3 +72,17 @@ test("without a journal record, mkfs.xfs never gets -f", async () => {
     "/dev/vdb",
   ]);
 });
+
+test("a power loss after a format has finished brings no journal record back, and the next stage keeps the filesystem", async () => {
+  const world = await FakeNodeWorld.create();
+  const volume = world.attachVolume();
+  const staging = stagingPathOf(volume.volumeId);
+  await world.service.stageVolume(stageRequest(volume, "ext4"));
+  await world.service.unstageVolume({ volumeId: volume.volumeId, stagingPath: staging });
+  world.host.powerLoss();
+  assert.equal(await world.host.readText(world.journalFile(volume.volumeId)), undefined);
+  const before = world.exec.calls.length;
+  await world.service.stageVolume(stageRequest(volume, "ext4"));
+  assert.deepEqual(world.exec.commands().slice(before), ["blkid", "wipefs", "dumpe2fs", "mount"]);
+  assert.equal(volume.disk.filesystem?.uuid, "00000000-0000-4000-8000-000000000001");
+});
