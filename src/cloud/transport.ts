@@ -57,7 +57,8 @@ export class CloudRequest {
     }
     this.url = String(input);
     this.method = init.method ?? "GET";
-    this.headers = new Headers(init.headers);
+    // openapi-fetch builds a fresh Headers for every request: taken as it is, not copied again.
+    this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
     this.body = init.body ?? undefined;
     this.signal = init.signal ?? undefined;
   }

@@ -100,6 +100,11 @@ describe("HTTP transport", () => {
     await assert.rejects(answer, (error: unknown) => error === reason);
   });
 
+  test("the Headers openapi-fetch built for the request are taken, not copied", () => {
+    const headers = new Headers({ authorization: "Bearer t" });
+    assert.equal(new CloudRequest("http://127.0.0.1:1/v1/zones", { headers }).headers, headers);
+  });
+
   test("a body that is not text is refused, naming the request", () => {
     assert.throws(
       () => new CloudRequest("http://127.0.0.1:1/v1/volumes", { method: "POST", body: new Uint8Array(1) }),
