@@ -6,9 +6,10 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { BENCH_FACES } from "../../bench/harness/faces.js";
+import { BENCH_FACES, type BenchFace } from "../../bench/harness/faces.js";
 import { SMOKE_OPTIONS } from "../../bench/options.js";
 import type { BenchReport, ScenarioOutcome } from "../../bench/run-bench.js";
+import type { StormPhase } from "../../bench/scenarios/provisioning-storm.js";
 import { requireRoot } from "../helpers/root.js";
 
 const run = promisify(execFile);
@@ -18,6 +19,19 @@ function figures<T>(outcome: ScenarioOutcome<T> | undefined, name: string): T {
   assert.ok(outcome !== undefined, `the report has no ${name} scenario`);
   assert.equal(outcome.status, "ok", `${name}: ${JSON.stringify(outcome)}`);
   return (outcome as { figures: T }).figures;
+}
+
+/** A storm side on `face` without errors, every volume created and attached once, one call each. */
+function assertEveryVolumeOnce(side: StormPhase, face: BenchFace): void {
+  assert.deepEqual(side.errors, {});
+  assert.deepEqual(side.audit, {
+    volumes: SMOKE_OPTIONS.volumes,
+    duplicates: 0,
+    missing: 0,
+    attachedOnce: SMOKE_OPTIONS.volumes,
+  });
+  assert.equal(side.apiCalls[face.createOperation], SMOKE_OPTIONS.volumes);
+  assert.equal(side.apiCalls[face.attachOperation], SMOKE_OPTIONS.volumes);
 }
 
 /**
@@ -69,17 +83,9 @@ describe("npm run bench --smoke", () => {
   test("storm: every volume created and published once on both sides, no errors, no duplicates", () => {
     const storm = figures(report.scenarios.storm, "storm");
     for (const side of [storm.direct, storm.driver]) {
-      assert.deepEqual(side.errors, {});
-      assert.deepEqual(side.audit, {
-        volumes: SMOKE_OPTIONS.volumes,
-        duplicates: 0,
-        missing: 0,
-        attachedOnce: SMOKE_OPTIONS.volumes,
-      });
+      assertEveryVolumeOnce(side, BENCH_FACES.ballast);
       assert.equal(side.createVolume.count, SMOKE_OPTIONS.volumes);
       assert.equal(side.publishVolume.count, SMOKE_OPTIONS.volumes);
-      assert.equal(side.apiCalls.createVolume, SMOKE_OPTIONS.volumes);
-      assert.equal(side.apiCalls.attachVolume, SMOKE_OPTIONS.volumes);
     }
     assert.ok(storm.wallRatio !== null && storm.wallRatio > 0);
   });
@@ -181,17 +187,7 @@ describe("npm run bench --smoke", () => {
         storm.instances * (face.fixedAttachLimit ?? 0) >= SMOKE_OPTIONS.volumes,
         String(storm.instances),
       );
-      for (const side of [storm.direct, storm.driver]) {
-        assert.deepEqual(side.errors, {});
-        assert.deepEqual(side.audit, {
-          volumes: SMOKE_OPTIONS.volumes,
-          duplicates: 0,
-          missing: 0,
-          attachedOnce: SMOKE_OPTIONS.volumes,
-        });
-        assert.equal(side.apiCalls[face.createOperation], SMOKE_OPTIONS.volumes);
-        assert.equal(side.apiCalls[face.attachOperation], SMOKE_OPTIONS.volumes);
-      }
+      for (const side of [storm.direct, storm.driver]) assertEveryVolumeOnce(side, face);
       assert.match(stdout, new RegExp(`## 1\\. Provisioning storm on the ${provider} face`));
     });
 
