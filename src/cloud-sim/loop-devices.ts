@@ -54,13 +54,25 @@ export class LoopDevices {
     }));
   }
 
-  /** The loop device over `file`, made when there is none, linked under the serial's link name. */
+  /**
+   * The loop device over `file`, made when there is none, linked under the serial's link name.
+   * It asks for direct I/O: a cloud disk's blocks are not in the node's page cache, and without
+   * it every block the node reads or writes is cached twice, as the device's and as the file's.
+   * The kernel falls back to cached I/O where the file's filesystem cannot do direct I/O.
+   */
   async attach(file: string, serial: string, readOnly: boolean): Promise<string> {
     const existing = (await this.list()).find((d) => d.backingFile === file);
     const device =
       existing?.device ??
       (
-        await this.run("losetup", ["--find", "--show", ...(readOnly ? ["--read-only"] : []), "--", file])
+        await this.run("losetup", [
+          "--find",
+          "--show",
+          "--direct-io=on",
+          ...(readOnly ? ["--read-only"] : []),
+          "--",
+          file,
+        ])
       ).trim();
     await this.link(serial, device);
     return device;

@@ -67,6 +67,16 @@ test("attach makes a by-id link to a loop device of the volume's size", async (t
   assert.equal(await sizeOf(device), GiB);
 });
 
+test("attach makes a loop device that reads and writes the volume file with direct I/O", async (t) => {
+  if (!requireRoot(t)) return;
+  const c = await startTestCloud(t);
+  const instance = await localInstance(c);
+  const volume = await c.done("POST", "/v1/volumes", { name: uniqueName("vol"), zone: "ref-1a", sizeGiB: 1 });
+  const device = await deviceOf((await attachLocal(c, volume.resourceId, instance)).byIdPath);
+  const { stdout } = await run("losetup", ["--list", "--json", "--output", "NAME,DIO", device]);
+  assert.deepEqual(JSON.parse(stdout), { loopdevices: [{ name: device, dio: true }] });
+});
+
 test("data written to a volume comes back from a snapshot restore and a clone", async (t) => {
   if (!requireRoot(t)) return;
   const c = await startTestCloud(t);
