@@ -108,7 +108,7 @@ export function devCommand(): Command {
         const byIdDir = join(stateDir, "by-id");
         await mkdir(byIdDir, { recursive: true });
         // stdout carries the lines a script waits for; logs go to stderr.
-        const logger = createLogger(raw.logLevel as LogLevel, pino.destination(2));
+        const logger = createLogger(raw.logLevel as LogLevel, pino.destination({ dest: 2, sync: true }));
         cloud = await startReferenceCloud({
           host: listen.host,
           port: listen.port,
