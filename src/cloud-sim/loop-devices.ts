@@ -54,28 +54,29 @@ export class LoopDevices {
     }));
   }
 
-  /**
-   * The loop device over `file`, made when there is none, linked under the serial's link name.
-   * It asks for direct I/O: a cloud disk's blocks are not in the node's page cache, and without
-   * it every block the node reads or writes is cached twice, as the device's and as the file's.
-   * The kernel falls back to cached I/O where the file's filesystem cannot do direct I/O.
-   */
+  /** The loop device over `file`, made when there is none, linked under the serial's link name. */
   async attach(file: string, serial: string, readOnly: boolean): Promise<string> {
     const existing = (await this.list()).find((d) => d.backingFile === file);
-    const device =
-      existing?.device ??
-      (
-        await this.run("losetup", [
-          "--find",
-          "--show",
-          "--direct-io=on",
-          ...(readOnly ? ["--read-only"] : []),
-          "--",
-          file,
-        ])
-      ).trim();
+    const device = existing?.device ?? (await this.create(file, readOnly));
     await this.link(serial, device);
     return device;
+  }
+
+  /**
+   * A new loop device over `file`, with direct I/O where the file's filesystem can do it: a cloud
+   * disk's blocks are not in the node's page cache, and without it every block the node reads or
+   * writes is cached twice, as the device's and as the file's. Where it cannot (ramfs, or tmpfs
+   * on older kernels), losetup refuses the device outright, and older losetup versions make it
+   * and then exit non-zero; either way the file still gets a device, with cached I/O.
+   */
+  private async create(file: string, readOnly: boolean): Promise<string> {
+    const args = ["--find", "--show", ...(readOnly ? ["--read-only"] : []), "--", file];
+    try {
+      return (await this.run("losetup", ["--direct-io=on", ...args])).trim();
+    } catch {
+      const made = (await this.list()).find((d) => d.backingFile === file);
+      return made?.device ?? (await this.run("losetup", args)).trim();
+    }
   }
 
   /** Removes the link and every loop device over `file`. */
