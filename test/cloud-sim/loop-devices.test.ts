@@ -11,14 +11,9 @@ import { requireRoot } from "../helpers/root.js";
 
 const run = promisify(execFile);
 
-async function scratch(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+test("a losetup that makes the device but fails to switch on direct I/O leaves that device in use", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "ballast-loops-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-test("a losetup that makes the device but fails to switch on direct I/O leaves that device in use", async (t) => {
-  const dir = await scratch(t);
   const file = join(dir, "vol-1.img");
   const calls: string[][] = [];
   let made = false;
