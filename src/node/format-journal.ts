@@ -44,7 +44,6 @@ export class FormatJournal {
   }
 
   async end(volumeId: string): Promise<void> {
-    if ((await this.host.lstat(this.fileOf(volumeId))) !== undefined)
-      await this.host.removeDurably(this.fileOf(volumeId));
+    await this.host.removeDurably(this.fileOf(volumeId));
   }
 }

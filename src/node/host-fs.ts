@@ -50,7 +50,10 @@ export interface HostFs {
   touch(path: string): Promise<void>;
   /** Writes a small file and flushes it to disk before answering, replacing it whole. */
   writeDurably(path: string, text: string): Promise<void>;
-  /** Removes a file and flushes its directory before answering, so the removal survives a power loss. */
+  /**
+   * Removes a file, if there is one, and flushes its directory before answering, so the removal
+   * survives a power loss.
+   */
   removeDurably(path: string): Promise<void>;
   statfs(path: string): Promise<FilesystemUsage>;
   /** Fills `length` bytes from `offset` of a file or device; fewer at its end. */
@@ -135,7 +138,7 @@ export const realHostFs: HostFs = {
     await syncDirectory(dirname(path));
   },
   removeDurably: async (path) => {
-    await fs.unlink(path);
+    if ((await orUndefined(fs.unlink(path).then(() => true))) === undefined) return;
     await syncDirectory(dirname(path));
   },
   statfs: async (path) => {

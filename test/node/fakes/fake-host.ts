@@ -230,6 +230,7 @@ export class FakeHost implements HostFs {
   }
 
   async removeDurably(path: string): Promise<void> {
+    if (this.tree.lookup(path, false) === undefined) return;
     await this.unlink(path);
     this.unflushedRemovals.delete(path);
   }
