@@ -56,8 +56,7 @@ export class LoopDevices {
 
   /** The loop device over `file`, made when there is none, linked under the serial's link name. */
   async attach(file: string, serial: string, readOnly: boolean): Promise<string> {
-    const existing = (await this.list()).find((d) => d.backingFile === file);
-    const device = existing?.device ?? (await this.create(file, readOnly));
+    const device = (await this.deviceOver(file)) ?? (await this.create(file, readOnly));
     await this.link(serial, device);
     return device;
   }
@@ -74,9 +73,12 @@ export class LoopDevices {
     try {
       return (await this.run("losetup", ["--direct-io=on", ...args])).trim();
     } catch {
-      const made = (await this.list()).find((d) => d.backingFile === file);
-      return made?.device ?? (await this.run("losetup", args)).trim();
+      return (await this.deviceOver(file)) ?? (await this.run("losetup", args)).trim();
     }
+  }
+
+  private async deviceOver(file: string): Promise<string | undefined> {
+    return (await this.list()).find((loop) => loop.backingFile === file)?.device;
   }
 
   /** Removes the link and every loop device over `file`. */
