@@ -3,13 +3,12 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
-import { pino } from "pino";
 import { faceFor } from "../cloud-sim/faces/faces.js";
 import { type ReferenceCloud, startReferenceCloud } from "../cloud-sim/index.js";
 import { parseEndpoint } from "../csi/endpoint.js";
 import { IdentityClient } from "../generated/csi.js";
 import { parseListenAddress } from "../observability/listen-address.js";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../observability/logger.js";
+import { createLogger, LOG_LEVELS, type LogLevel, stdioDestination } from "../observability/logger.js";
 import { Metrics } from "../observability/metrics.js";
 import { parseProviderName } from "../providers/registry.js";
 import { invalidArgument } from "../shared/errors.js";
@@ -108,7 +107,7 @@ export function devCommand(): Command {
         const byIdDir = join(stateDir, "by-id");
         await mkdir(byIdDir, { recursive: true });
         // stdout carries the lines a script waits for; logs go to stderr.
-        const logger = createLogger(raw.logLevel as LogLevel, pino.destination({ dest: 2, sync: true }));
+        const logger = createLogger(raw.logLevel as LogLevel, stdioDestination(2));
         cloud = await startReferenceCloud({
           host: listen.host,
           port: listen.port,

@@ -25,16 +25,18 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * Lines go to stdout with one write each, made before the log call returns, as a Go driver's
- * are. pino's default stdout destination hands each line to the thread pool instead: at one line
- * per RPC there is nothing to batch, so every line cost a thread hand-off (60-90 µs of CPU against
- * 3 µs written directly), waited for a pool thread the node's device reads also need, and was
- * lost if the process died first.
+ * Where the driver's lines go: stdout (1), or stderr (2) where stdout is kept for other lines.
+ * Each line is one write, made before the log call returns, as a Go driver's are. pino's default
+ * stdout destination hands each line to the thread pool instead: at one line per RPC there is
+ * nothing to batch, so every line cost a thread hand-off (60-90 µs of CPU against 3 µs written
+ * directly), waited for a pool thread the node's device reads also need, and was lost if the
+ * process died first.
  */
-export function createLogger(
-  level: LogLevel,
-  destination: DestinationStream = pino.destination({ dest: 1, sync: true }),
-): Logger {
+export function stdioDestination(fd: 1 | 2): DestinationStream {
+  return pino.destination({ dest: fd, sync: true });
+}
+
+export function createLogger(level: LogLevel, destination: DestinationStream = stdioDestination(1)): Logger {
   return pino(
     {
       level,
