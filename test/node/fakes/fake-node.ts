@@ -121,3 +121,17 @@ export function publishRequest(volume: FakeVolume, fsType: FsType = "ext4", read
     readOnly,
   };
 }
+
+/** A fresh volume attached to the world's node and staged there, as ext4. */
+export async function stagedVolume(world: FakeNodeWorld): Promise<FakeVolume> {
+  const volume = world.attachVolume();
+  await world.service.stageVolume(stageRequest(volume));
+  return volume;
+}
+
+/** A fresh volume staged and then published at its target path. */
+export async function publishedVolume(world: FakeNodeWorld): Promise<FakeVolume> {
+  const volume = await stagedVolume(world);
+  await world.service.publishVolume(publishRequest(volume));
+  return volume;
+}

@@ -2,18 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   FakeNodeWorld,
-  publishRequest,
-  stageRequest,
+  publishedVolume,
+  stagedVolume,
   stagingPathOf,
   targetPathOf,
 } from "../fakes/fake-node.js";
-
-async function publishedVolume(world: FakeNodeWorld) {
-  const volume = world.attachVolume();
-  await world.service.stageVolume(stageRequest(volume));
-  await world.service.publishVolume(publishRequest(volume));
-  return volume;
-}
 
 test("NodeUnpublishVolume reads the mount table once before it unmounts and once after", async () => {
   const world = await FakeNodeWorld.create();
@@ -28,8 +21,7 @@ test("NodeUnpublishVolume reads the mount table once before it unmounts and once
 
 test("NodeUnstageVolume reads the mount table once before it unmounts and once after", async () => {
   const world = await FakeNodeWorld.create();
-  const volume = world.attachVolume();
-  await world.service.stageVolume(stageRequest(volume));
+  const volume = await stagedVolume(world);
   world.host.mountInfoReads = 0;
   await world.service.unstageVolume({
     volumeId: volume.volumeId,

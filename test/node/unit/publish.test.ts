@@ -3,17 +3,11 @@ import { test } from "node:test";
 import {
   FakeNodeWorld,
   publishRequest,
-  stageRequest,
+  stagedVolume,
   stagingPathOf,
   targetPathOf,
 } from "../fakes/fake-node.js";
 import { rejectsWithKind } from "./expect-kind.js";
-
-async function stagedVolume(world: FakeNodeWorld) {
-  const volume = world.attachVolume();
-  await world.service.stageVolume(stageRequest(volume));
-  return volume;
-}
 
 test("publishing three times bind-mounts the staging path once", async () => {
   const world = await FakeNodeWorld.create();
