@@ -100,9 +100,9 @@ export class MountState {
     path: string,
     volumeId: string,
     device: FoundDevice | undefined,
-    shown?: MountEntry,
+    shown: MountEntry,
   ): Promise<void> {
-    for (let top = shown ?? (await this.options.mounts.top(path)); top !== undefined; ) {
+    for (let top: MountEntry | undefined = shown; top !== undefined; ) {
       const verdict = await this.ownership(top, path, volumeId, device);
       if (verdict === "foreign") {
         throw failedPrecondition(
