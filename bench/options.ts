@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PROVIDER_NAMES, type ProviderName } from "../src/providers/provider.js";
 
@@ -43,6 +44,8 @@ export interface BenchOptions {
   idleSettleMs: number;
   /** The driver's --log-level: info is the production default and part of what is measured. */
   driverLogLevel: string;
+  /** Where the `ballast all` drivers write V8 CPU profiles (`--cpu-prof-dir`); none unless set. */
+  driverCpuProfileDir?: string | undefined;
   /** Where the JSON result goes. */
   outDir: string;
   /** Keep the work directory (cloud and driver logs, state) after the run. */
@@ -115,6 +118,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --floor-idle-seconds <s>  node vs floor: idle reading this long after start (default ${DEFAULT_OPTIONS.floorIdleSeconds})
   --floor-baseline <dir>    node vs floor: also measure the ballast build in this checkout
   --driver-log-level <lvl>  the driver's --log-level (default info; debug shows its commands and API calls)
+  --driver-cpu-prof <dir>   every ballast all driver writes a V8 CPU profile (.cpuprofile) into <dir>
   --out <dir>               where the JSON result is written (default bench/results)
   --keep                    keep the work directory with the cloud and driver logs
   --help                    this text
@@ -216,6 +220,8 @@ export function parseBenchArgs(argv: string[], defaultOutDir: string): BenchOpti
     floorBaseline: values["floor-baseline"],
     idleSettleMs: base.idleSettleMs,
     driverLogLevel: logLevel(values["driver-log-level"], base.driverLogLevel),
+    driverCpuProfileDir:
+      values["driver-cpu-prof"] === undefined ? undefined : resolve(values["driver-cpu-prof"]),
     outDir: values.out ?? defaultOutDir,
     keep: values.keep === true,
   };
@@ -249,6 +255,7 @@ function parse(argv: string[]) {
       "floor-idle-seconds": text,
       "floor-baseline": text,
       "driver-log-level": text,
+      "driver-cpu-prof": text,
       out: text,
       keep: { type: "boolean" },
       help: { type: "boolean" },

@@ -70,12 +70,22 @@ export function formatReport(report: BenchReport): string {
     section("2. API economy (calls per volume)", scenarios.economy, economyTable),
     section("3. Added latency (sequential)", scenarios.latency, (result) =>
       table(
-        ["RPC", "direct", "driver", "added by the driver", "a bare grpc-js call in its place"],
+        [
+          "RPC",
+          "direct",
+          "driver",
+          "added by the driver (per pair)",
+          "driver p99 − direct p99",
+          "direct − the same direct call (per pair)",
+          "a bare grpc-js call in its place",
+        ],
         result.rpcs.map((rpc) => [
           rpc.rpc,
           latency(rpc.direct),
           latency(rpc.driver),
           latency(rpc.added),
+          `${rpc.p99GapMs.toFixed(1)} ms`,
+          latency(rpc.control),
           latency(rpc.floor),
         ]),
       ),

@@ -85,6 +85,7 @@ async function runFace(
     qps: number;
     burst: number;
     driverLogLevel: string;
+    driverCpuProfileDir: string | undefined;
     repoRoot: string;
     workDir: string;
   },
@@ -147,6 +148,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
     qps: options.qps,
     burst: options.burst,
     driverLogLevel: options.driverLogLevel,
+    driverCpuProfileDir: options.driverCpuProfileDir,
     repoRoot: hooks.repoRoot,
   };
 

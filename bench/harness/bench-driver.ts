@@ -24,6 +24,8 @@ export interface BenchDriverOptions {
   maxVolumesPerNode: number;
   /** The production default is info: one log line per RPC, which is part of what is measured. */
   logLevel?: string;
+  /** Where the driver writes a V8 CPU profile when it exits (`--cpu-prof-dir`); none unless set. */
+  cpuProfileDir?: string;
 }
 
 /**
@@ -77,6 +79,9 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
     args: [
       // The runtime flags the image starts the driver with.
       ...(await imageNodeFlags(options.repoRoot)),
+      ...(options.cpuProfileDir === undefined
+        ? []
+        : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]),
       "--import",
       pathToFileURL(join(options.repoRoot, "bench/harness/exit-with-harness.mjs")).href,
       join(options.repoRoot, "bin/ballast"),

@@ -17,6 +17,8 @@ export interface EnvironmentOptions {
   localAttach?: boolean;
   /** The driver's --log-level; info (the production default) unless set. */
   driverLogLevel?: string;
+  /** Where each driver writes a V8 CPU profile; none unless set. */
+  driverCpuProfileDir?: string | undefined;
   /** The API the cloud serves and the driver drives; ballast's unless set. */
   face?: BenchFace;
 }
@@ -73,6 +75,9 @@ export async function withEnvironment<T>(
           byIdDir,
           maxVolumesPerNode: options.maxAttachedPerInstance,
           ...(options.driverLogLevel === undefined ? {} : { logLevel: options.driverLogLevel }),
+          ...(options.driverCpuProfileDir === undefined
+            ? {}
+            : { cpuProfileDir: options.driverCpuProfileDir }),
         });
         drivers.push(driver);
         return driver;

@@ -28,6 +28,15 @@ export interface PairedLatency {
    * hop alone costs in this rhythm on this machine.
    */
   floor: LatencySummary;
+  /**
+   * Per pair: the direct call minus the same direct call made again back to back (order
+   * alternating as in the driver's pairs). No driver is in it, so its spread is what the cloud's
+   * own variation (a synced state write, a poll that lands before the operation ends) alone gives
+   * a per-pair difference: "added" cannot be read finer than this.
+   */
+  control: LatencySummary;
+  /** The driver's p99 minus the direct call's p99: what the driver adds to the tail of the distribution. */
+  p99GapMs: number;
   /** Latency in ms at each of QUANTILES (harness/stats.ts), for the charts. */
   quantilesMs: { driver: number[]; direct: number[] };
 }
@@ -74,14 +83,24 @@ async function pairs(
 
 type PairSamples = Awaited<ReturnType<typeof pairs>>;
 
-function paired(rpc: string, directCall: string, samples: PairSamples, floor: PairSamples): PairedLatency {
+function paired(
+  rpc: string,
+  directCall: string,
+  samples: PairSamples,
+  floor: PairSamples,
+  control: PairSamples,
+): PairedLatency {
+  const driver = summarize(samples.driver);
+  const direct = summarize(samples.direct);
   return {
     rpc,
     directCall,
-    driver: summarize(samples.driver),
-    direct: summarize(samples.direct),
+    driver,
+    direct,
     added: summarize(samples.added),
     floor: summarize(floor.driver),
+    control: summarize(control.added),
+    p99GapMs: Math.round((driver.p99Ms - direct.p99Ms) * 1000) / 1000,
     quantilesMs: { driver: quantiles(samples.driver), direct: quantiles(samples.direct) },
   };
 }
@@ -130,7 +149,16 @@ async function measure(driver: BenchDriver, floor: FloorServer, client: BlockSto
   const getFloor = await pairs(samples, floorCall, (index) =>
     client.getVolume(directVolumes[index] ?? "", { deadline: Date.now() + CALL_TIMEOUT_MS }),
   );
-  return { create, get, createFloor, getFloor };
+  const directCreate = (side: string) => (index: number) =>
+    client.createVolume(directCreateRequest(`pvc-latency-control-${side}-${index}`), {
+      deadline: Date.now() + CALL_TIMEOUT_MS,
+      idempotencyKey: `bench-create-latency-control-${side}-${index}`,
+    });
+  const createControl = await pairs(samples, directCreate("a"), directCreate("b"));
+  const directGet = (index: number) =>
+    client.getVolume(directVolumes[index] ?? "", { deadline: Date.now() + CALL_TIMEOUT_MS });
+  const getControl = await pairs(samples, directGet, directGet);
+  return { create, get, createFloor, getFloor, createControl, getControl };
 }
 
 /**
@@ -144,7 +172,7 @@ export async function runAddedLatency(options: AddedLatencyOptions): Promise<Add
       ...options,
       remoteInstances: 1,
       maxAttachedPerInstance: 16,
-      maxVolumes: options.samples * 3 + 10,
+      maxVolumes: options.samples * 5 + 10,
     },
     "added-latency",
     async (environment) => {
@@ -162,12 +190,18 @@ export async function runAddedLatency(options: AddedLatencyOptions): Promise<Add
         burst: options.burst,
       });
       try {
-        const { create, get, createFloor, getFloor } = await measure(driver, floor, client, options.samples);
+        const measured = await measure(driver, floor, client, options.samples);
         return {
           samples: options.samples,
           rpcs: [
-            paired("CreateVolume", "createVolume (waits for the operation)", create, createFloor),
-            paired("ControllerGetVolume", "getVolume", get, getFloor),
+            paired(
+              "CreateVolume",
+              "createVolume (waits for the operation)",
+              measured.create,
+              measured.createFloor,
+              measured.createControl,
+            ),
+            paired("ControllerGetVolume", "getVolume", measured.get, measured.getFloor, measured.getControl),
           ],
         };
       } finally {

@@ -8,4 +8,6 @@ export interface ScenarioRun {
   workDir: string;
   repoRoot: string;
   driverLogLevel?: string;
+  /** Where each driver writes a V8 CPU profile; none unless set. */
+  driverCpuProfileDir?: string | undefined;
 }

@@ -106,7 +106,7 @@ describe("npm run bench --smoke", () => {
     );
   });
 
-  test("added latency: paired samples of CreateVolume and ControllerGetVolume, and of the floor in their place", () => {
+  test("added latency: paired samples of CreateVolume and ControllerGetVolume, of the floor in their place and of the direct call against itself", () => {
     const latency = figures(report.scenarios.latency, "latency");
     const samples = SMOKE_OPTIONS.latencySamples;
     assert.deepEqual(
@@ -116,10 +116,11 @@ describe("npm run bench --smoke", () => {
         rpc.direct.count,
         rpc.added.count,
         rpc.floor.count,
+        rpc.control.count,
       ]),
       [
-        ["CreateVolume", samples, samples, samples, samples],
-        ["ControllerGetVolume", samples, samples, samples, samples],
+        ["CreateVolume", samples, samples, samples, samples, samples],
+        ["ControllerGetVolume", samples, samples, samples, samples, samples],
       ],
     );
   });
