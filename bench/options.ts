@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PROVIDER_NAMES, type ProviderName } from "../src/providers/provider.js";
+import type { CsiClientKind } from "./harness/provisioning-calls.js";
 
 export const SCENARIOS = ["storm", "economy", "latency", "grpc", "memory", "node", "floor"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -44,6 +45,8 @@ export interface BenchOptions {
   idleSettleMs: number;
   /** The driver's --log-level: info is the production default and part of what is measured. */
   driverLogLevel: string;
+  /** The storm's CSI client on the driver side: grpc-js, or the light HTTP/2 one. */
+  stormCsiClient: CsiClientKind;
   /** Where the `ballast all` drivers write V8 CPU profiles (`--cpu-prof-dir`); none unless set. */
   driverCpuProfileDir?: string | undefined;
   /** Where the JSON result goes. */
@@ -73,6 +76,7 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, "outDir"> = {
   floorIdleSeconds: 30,
   idleSettleMs: 2_000,
   driverLogLevel: "info",
+  stormCsiClient: "grpc-js",
   keep: false,
 };
 
@@ -118,6 +122,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --floor-idle-seconds <s>  node vs floor: idle reading this long after start (default ${DEFAULT_OPTIONS.floorIdleSeconds})
   --floor-baseline <dir>    node vs floor: also measure the ballast build in this checkout
   --driver-log-level <lvl>  the driver's --log-level (default info; debug shows its commands and API calls)
+  --storm-csi-client <c>    storm: the driver side's CSI client, grpc-js or raw (a light HTTP/2 one) (default ${DEFAULT_OPTIONS.stormCsiClient})
   --driver-cpu-prof <dir>   every ballast all driver writes a V8 CPU profile (.cpuprofile) into <dir>
   --out <dir>               where the JSON result is written (default bench/results)
   --keep                    keep the work directory with the cloud and driver logs
@@ -148,6 +153,14 @@ function logLevel(value: string | undefined, fallback: string): string {
   if (value === undefined) return fallback;
   if (!LOG_LEVELS.includes(value)) {
     throw new UsageError(`--driver-log-level: "${value}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return value;
+}
+
+function csiClient(value: string | undefined, fallback: CsiClientKind): CsiClientKind {
+  if (value === undefined) return fallback;
+  if (value !== "grpc-js" && value !== "raw") {
+    throw new UsageError(`--storm-csi-client: "${value}" is not grpc-js or raw`);
   }
   return value;
 }
@@ -220,6 +233,7 @@ export function parseBenchArgs(argv: string[], defaultOutDir: string): BenchOpti
     floorBaseline: values["floor-baseline"],
     idleSettleMs: base.idleSettleMs,
     driverLogLevel: logLevel(values["driver-log-level"], base.driverLogLevel),
+    stormCsiClient: csiClient(values["storm-csi-client"], base.stormCsiClient),
     driverCpuProfileDir:
       values["driver-cpu-prof"] === undefined ? undefined : resolve(values["driver-cpu-prof"]),
     outDir: values.out ?? defaultOutDir,
@@ -256,6 +270,7 @@ function parse(argv: string[]) {
       "floor-baseline": text,
       "driver-log-level": text,
       "driver-cpu-prof": text,
+      "storm-csi-client": text,
       out: text,
       keep: { type: "boolean" },
       help: { type: "boolean" },

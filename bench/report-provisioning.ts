@@ -9,7 +9,7 @@ type StormFigures = Omit<StormResult, "memory">;
 
 export function stormTable(storm: StormFigures, directLabel: string): string {
   return table(
-    ["figure", directLabel, "driver", "driver / direct"],
+    ["figure", directLabel, `driver (${storm.csiClient} CSI client)`, "driver / direct"],
     [
       ["wall time", ms(storm.direct.wallMs), ms(storm.driver.wallMs), times(storm.wallRatio)],
       ["CreateVolume", latency(storm.direct.createVolume), latency(storm.driver.createVolume), ""],

@@ -104,6 +104,7 @@ async function runFace(
         concurrency: options.concurrency,
         instances: options.instances,
         idleSettleMs: options.idleSettleMs,
+        csiClient: options.stormCsiClient,
         workDir: join(common.workDir, "storm"),
       });
       return figures;
@@ -164,6 +165,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
         concurrency: options.concurrency,
         instances: options.instances,
         idleSettleMs: options.idleSettleMs,
+        csiClient: options.stormCsiClient,
         workDir: join(workDir, "storm"),
       }),
     );

@@ -8,6 +8,7 @@ import {
 } from "../../src/generated/csi.js";
 import { BallastError } from "../../src/shared/errors.js";
 import { BENCH_ZONE } from "./bench-cloud.js";
+import { RawCallError } from "./raw-grpc-client.js";
 
 export const GiB = 1024 ** 3;
 /** Generous: under a rate limit a call queues for its token, which is what is being measured. */
@@ -35,6 +36,7 @@ export function directCreateRequest(name: string) {
 /** A label for a failed call: the gRPC code name, the BallastError kind, or the error's name. */
 export function errorLabel(error: unknown): string {
   if (isServiceError(error)) return status[error.code] ?? String(error.code);
+  if (error instanceof RawCallError) return error.label;
   if (error instanceof BallastError) return error.kind;
   return error instanceof Error ? error.name : "unknown";
 }

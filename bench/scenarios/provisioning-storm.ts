@@ -5,7 +5,7 @@ import { BENCH_FACES, type BenchFace, instancesFor } from "../harness/faces.js";
 import { type MemoryPeaks, type MemoryReading, MemorySampler, readMemory } from "../harness/memory.js";
 import { runPool } from "../harness/pool.js";
 import { cpuSeconds } from "../harness/process-cpu.js";
-import { type Calls, driverCalls } from "../harness/provisioning-calls.js";
+import { type Calls, type CsiClientKind, driverCalls } from "../harness/provisioning-calls.js";
 import {
   countError,
   type ErrorCounts,
@@ -29,6 +29,8 @@ export interface StormOptions extends ScenarioRun {
   idleSettleMs: number;
   /** The API the cloud serves and the driver drives; ballast's unless set. */
   face?: BenchFace;
+  /** The driver side's CSI client; grpc-js unless set. */
+  csiClient?: CsiClientKind;
 }
 
 export interface StormPhase {
@@ -53,6 +55,8 @@ export interface StormResult {
   instances: number;
   direct: StormPhase;
   driver: StormPhase;
+  /** The CSI client the driver side was driven with. */
+  csiClient: CsiClientKind;
   /** Driver wall time over the direct client's: 1.0 means the cloud, not the driver, is the limit. */
   wallRatio: number | null;
   /** Figures of the driver process during this run (scenario 5). */
@@ -148,8 +152,13 @@ function driverPhase(options: StormOptions): Promise<{ phase: StormPhase; memory
     await new Promise((resolve) => setTimeout(resolve, options.idleSettleMs));
     const idle = await readMemory(driver.pid, driver.metricsUrl);
     const sampler = new MemorySampler(driver.pid, driver.metricsUrl, MEMORY_SAMPLE_MS);
-    const phase = await runPhase(options, environment.cloud, "pvc-storm-", driverCalls(driver), driver.pid);
-    return { phase, memory: { idle, peak: await sampler.stop() } };
+    const calls = driverCalls(driver, options.csiClient);
+    try {
+      const phase = await runPhase(options, environment.cloud, "pvc-storm-", calls, driver.pid);
+      return { phase, memory: { idle, peak: await sampler.stop() } };
+    } finally {
+      calls.close();
+    }
   });
 }
 
@@ -165,6 +174,7 @@ export async function runProvisioningStorm(options: StormOptions): Promise<Storm
   return {
     provider: faceOf(options).provider,
     instances: instanceCount(options),
+    csiClient: options.csiClient ?? "grpc-js",
     direct,
     driver,
     wallRatio: ratio(driver.wallMs, direct.wallMs),
