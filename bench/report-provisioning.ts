@@ -1,4 +1,5 @@
 /** The tables of the storm and the API economy, on the ballast API and on the other faces. */
+import type { StateWrites } from "./harness/bench-cloud.js";
 import { totalErrors } from "./harness/stats.js";
 import { errors, latency, ms, type Row, section, table, times } from "./report-format.js";
 import type { BenchReport, FaceName, FaceRuns } from "./run-bench.js";
@@ -6,6 +7,10 @@ import type { EconomyResult, StrategyEconomy } from "./scenarios/api-economy.js"
 import type { StormResult } from "./scenarios/provisioning-storm.js";
 
 type StormFigures = Omit<StormResult, "memory">;
+
+function stateWrites(writes: StateWrites): string {
+  return writes.count === 0 ? "0" : `${writes.count} / ${(writes.durationMs / writes.count).toFixed(1)} ms`;
+}
 
 export function stormTable(storm: StormFigures, directLabel: string): string {
   return table(
@@ -32,6 +37,16 @@ export function stormTable(storm: StormFigures, directLabel: string): string {
         `${storm.direct.cpuSeconds.cloud} / -`,
         `${storm.driver.cpuSeconds.cloud} / ${storm.driver.cpuSeconds.driver ?? "-"}`,
         "",
+      ],
+      [
+        "cloud state writes: count / ms each",
+        stateWrites(storm.direct.stateWrites),
+        stateWrites(storm.driver.stateWrites),
+        times(
+          storm.direct.stateWrites.count === 0
+            ? null
+            : storm.driver.stateWrites.count / storm.direct.stateWrites.count,
+        ),
       ],
       ["errors", errors(storm.direct.errors), errors(storm.driver.errors), ""],
       ["duplicates", String(storm.direct.audit.duplicates), String(storm.driver.audit.duplicates), ""],

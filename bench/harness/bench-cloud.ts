@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { InstanceConfig, ReferenceCloudOptions } from "../../src/cloud-sim/index.js";
+import type { components } from "../../src/generated/block-storage.v1.js";
 import { Child } from "./child-process.js";
 import { BENCH_FACES, type BenchFace } from "./faces.js";
 
@@ -23,6 +24,8 @@ export interface BenchCloudOptions {
   face?: BenchFace;
 }
 
+export type StateWrites = components["schemas"]["StateWrites"];
+
 /** A reference cloud in its own process, with the admin calls benchmarks need. */
 export interface BenchCloud {
   readonly pid: number;
@@ -35,6 +38,8 @@ export interface BenchCloud {
   readonly remoteInstanceIds: readonly string[];
   /** `/v1` requests since the last reset, by operationId (every status counted). */
   requestCounts(): Promise<Record<string, number>>;
+  /** The cloud's durable state writes since the last reset: a mutation is answered after one. */
+  stateWrites(): Promise<StateWrites>;
   resetRequestLog(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -118,6 +123,9 @@ export async function startBenchCloud(options: BenchCloudOptions): Promise<Bench
         counts[counter.operationId] = (counts[counter.operationId] ?? 0) + counter.count;
       }
       return counts;
+    },
+    async stateWrites() {
+      return ((await (await admin("GET")).json()) as { stateWrites: StateWrites }).stateWrites;
     },
     async resetRequestLog() {
       await admin("DELETE");

@@ -1,4 +1,4 @@
-import type { BenchCloud } from "../harness/bench-cloud.js";
+import type { BenchCloud, StateWrites } from "../harness/bench-cloud.js";
 import { auditCloud, openDirectSide } from "../harness/direct-side.js";
 import { type EnvironmentOptions, withEnvironment } from "../harness/environment.js";
 import { BENCH_FACES, type BenchFace, instancesFor } from "../harness/faces.js";
@@ -42,6 +42,11 @@ export interface StormPhase {
   /** API requests the cloud served during the phase, by operationId (the face's names). */
   apiCalls: Record<string, number>;
   apiCallsTotal: number;
+  /**
+   * The cloud's state writes during the phase. Each is the whole state, synced, one at a time; on
+   * this machine their count times their time is most of the wall time.
+   */
+  stateWrites: StateWrites;
   /**
    * CPU seconds used during the phase by the cloud process and, on the driver side, the driver
    * process: a process near `wallMs / 1000` per core was the limit; far below it, it was waiting.
@@ -123,6 +128,7 @@ async function runPhase(
     ...(driverPid === undefined ? {} : { driver: round(await cpuSeconds(driverPid), driverCpuBefore) }),
   };
   const apiCalls = await cloud.requestCounts();
+  const stateWrites = await cloud.stateWrites();
   return {
     wallMs: Math.round(wallMs),
     createVolume: summarize(createMs),
@@ -131,6 +137,7 @@ async function runPhase(
     audit: await auditCloud(faceOf(options), cloud, prefix, options.volumes),
     apiCalls,
     apiCallsTotal: Object.values(apiCalls).reduce((sum, count) => sum + count, 0),
+    stateWrites,
     cpuSeconds: cpu,
   };
 }

@@ -81,7 +81,12 @@ export async function startReferenceCloud(
   const logger = config.logger;
   await ensureWritable(resolved.dataDir);
 
-  const stateFile = new StateFile(StateFile.pathIn(resolved.dataDir), () => state);
+  const requestLog = new RequestLog();
+  const stateFile = new StateFile(
+    StateFile.pathIn(resolved.dataDir),
+    () => state,
+    (bytes, durationMs) => requestLog.recordStateWrite(bytes, durationMs),
+  );
   const state: CloudState = await stateFile.load();
   const ids = face.newId((id) => idTaken(state, id));
   reconcileInstances(state, resolved, ids);
@@ -136,7 +141,6 @@ export async function startReferenceCloud(
   }
 
   const faults = new FaultInjector(resolved.faults);
-  const requestLog = new RequestLog();
   const contractViolations: ContractViolation[] = [];
   const front = new HttpFront({
     contract: dependencies.contract ?? Contract.load(),

@@ -16,6 +16,9 @@ export class StateFile {
   constructor(
     readonly path: string,
     private readonly snapshot: () => CloudState,
+    /** Told of every durable write: its bytes and the ms from serialising to the synced rename. */
+    private readonly wrote: (bytes: number, durationMs: number) => void = () => undefined,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   static pathIn(dataDir: string): string {
@@ -38,14 +41,16 @@ export class StateFile {
     if (this.pending !== undefined) return this.pending;
     const next = this.writing.then(() => {
       this.pending = undefined;
-      return this.write(JSON.stringify(this.snapshot()));
+      const started = this.now();
+      const bytes = Buffer.from(JSON.stringify(this.snapshot()));
+      return this.write(bytes).then(() => this.wrote(bytes.length, this.now() - started));
     });
     this.pending = next;
     this.writing = next.catch(() => undefined);
     return next;
   }
 
-  private async write(text: string): Promise<void> {
+  private async write(bytes: Buffer): Promise<void> {
     const directory = dirname(this.path);
     if (!this.directoryMade) {
       await mkdir(directory, { recursive: true });
@@ -54,7 +59,7 @@ export class StateFile {
     const temporary = `${this.path}.tmp`;
     const file = await open(temporary, "w");
     try {
-      await file.writeFile(text);
+      await file.writeFile(bytes);
       await file.sync();
     } finally {
       await file.close();

@@ -1420,7 +1420,7 @@ export interface components {
             idempotencyKey?: string;
         };
         /**
-         * @description Request counters and the most recent requests (up to 1000).
+         * @description Request counters, the most recent requests (up to 1000) and the state writes.
          * @example {
          *       "counters": [
          *         {
@@ -1429,7 +1429,12 @@ export interface components {
          *           "count": 1
          *         }
          *       ],
-         *       "entries": []
+         *       "entries": [],
+         *       "stateWrites": {
+         *         "count": 2,
+         *         "bytes": 2210,
+         *         "durationMs": 7.5
+         *       }
          *     }
          */
         RequestLog: {
@@ -1437,6 +1442,34 @@ export interface components {
             counters: components["schemas"]["RequestCounter"][];
             /** @description Recent requests, newest last. */
             entries: components["schemas"]["RequestLogEntry"][];
+            stateWrites: components["schemas"]["StateWrites"];
+        };
+        /**
+         * @description The reference cloud's durable writes of its whole state since start (or the last reset of
+         *     the request log). A mutation is answered once a write that began after it is durable;
+         *     writes run one at a time, and mutations that arrive during one share the next.
+         * @example {
+         *       "count": 2,
+         *       "bytes": 2210,
+         *       "durationMs": 7.5
+         *     }
+         */
+        StateWrites: {
+            /**
+             * @description Writes finished.
+             * @example 2
+             */
+            count: number;
+            /**
+             * @description Bytes of state they wrote, in all.
+             * @example 2210
+             */
+            bytes: number;
+            /**
+             * @description Milliseconds they took from serialising the state to the synced rename, in all.
+             * @example 7.5
+             */
+            durationMs: number;
         };
     };
     responses: {

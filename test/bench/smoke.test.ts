@@ -32,6 +32,8 @@ function assertEveryVolumeOnce(side: StormPhase, face: BenchFace): void {
   });
   assert.equal(side.apiCalls[face.createOperation], SMOKE_OPTIONS.volumes);
   assert.equal(side.apiCalls[face.attachOperation], SMOKE_OPTIONS.volumes);
+  // Every mutation is answered after a state write; how many shared one depends on timing.
+  assert.ok(side.stateWrites.count >= 1, JSON.stringify(side.stateWrites));
 }
 
 /**

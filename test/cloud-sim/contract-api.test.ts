@@ -114,6 +114,26 @@ describe("reference cloud contract: catalog, instances, operations and the HTTP 
     );
     assert.equal((await c.call("DELETE", "/admin/requests")).status, 204);
     const cleared = await c.call<Schemas["RequestLog"]>("GET", "/admin/requests");
-    assert.deepEqual(cleared.body, { counters: [], entries: [] });
+    assert.deepEqual(cleared.body, {
+      counters: [],
+      entries: [],
+      stateWrites: { count: 0, bytes: 0, durationMs: 0 },
+    });
+  });
+
+  test("getRequestLog counts the state writes: none for a read, at least one before a mutation is answered", async () => {
+    await c.call("DELETE", "/admin/requests");
+    await c.call("GET", "/v1/zones");
+    const afterRead = await c.call<Schemas["RequestLog"]>("GET", "/admin/requests");
+    assert.deepEqual(afterRead.body.stateWrites, { count: 0, bytes: 0, durationMs: 0 });
+    const created = await c.call("POST", "/v1/volumes", {
+      name: "state-writes-counted",
+      zone: "ref-1a",
+      sizeGiB: 1,
+    });
+    assert.equal(created.status, 202);
+    const { stateWrites } = (await c.call<Schemas["RequestLog"]>("GET", "/admin/requests")).body;
+    assert.ok(stateWrites.count >= 1, `count ${stateWrites.count}`);
+    assert.ok(stateWrites.bytes > 0 && stateWrites.durationMs > 0, JSON.stringify(stateWrites));
   });
 });
