@@ -102,7 +102,8 @@ export class MemorySampler {
     if (this.failure !== undefined) throw this.failure;
     return {
       ...this.peaks,
-      rssHighWaterBytes: await procStatusKb(this.pid, "VmHWM"),
+      // The kernel updates VmHWM lazily: a reading taken between its updates can be higher.
+      rssHighWaterBytes: Math.max(await procStatusKb(this.pid, "VmHWM"), this.peaks.rssBytes),
       samples: this.samples,
       series: this.series,
     };

@@ -58,7 +58,11 @@ export interface FloorSide {
     idle: MemoryFigure;
     /** Right after its last round. */
     afterLoad: MemoryFigure;
-    /** The kernel's high-water mark (VmHWM) at the end. */
+    /**
+     * The kernel's high-water mark (VmHWM) at the end, or the highest RSS the bench read of the
+     * process if that is higher: the kernel updates its mark lazily, and a reading taken between
+     * its updates can be higher.
+     */
     highWaterRssBytes: number;
   };
 }
@@ -255,8 +259,10 @@ export async function runNodeFloor(options: NodeFloorOptions): Promise<NodeFloor
     clearInterval(timer.handle);
 
     const sides: FloorSide[] = [];
-    for (const state of states) {
+    for (const [index, state] of states.entries()) {
       const calls = state.latencies.length;
+      const read = [state.startup, state.idle, state.afterLoad].map((figure) => figure.rssBytes);
+      const sampled = (series[index]?.points ?? []).map(([, rssBytes]) => rssBytes);
       sides.push({
         label: state.server.label,
         nodeFlags: state.server.nodeFlags,
@@ -272,7 +278,11 @@ export async function runNodeFloor(options: NodeFloorOptions): Promise<NodeFloor
           startup: state.startup,
           idle: state.idle,
           afterLoad: state.afterLoad,
-          highWaterRssBytes: (await processRss(state.server.pid)).rssHighWaterBytes,
+          highWaterRssBytes: Math.max(
+            (await processRss(state.server.pid)).rssHighWaterBytes,
+            ...read,
+            ...sampled,
+          ),
         },
       });
     }
