@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { withEnvironment } from "../../bench/harness/environment.js";
 import { parseBenchArgs } from "../../bench/options.js";
-
-const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+import { smallEnvironment } from "./small-environment.js";
 
 describe("bench --driver-cpu-prof", () => {
   test("is off unless given", () => {
@@ -26,17 +24,7 @@ describe("bench --driver-cpu-prof", () => {
     const profiles = join(workDir, "profiles");
     try {
       await withEnvironment(
-        {
-          workDir,
-          repoRoot,
-          latencyMs: 1,
-          qps: 100,
-          burst: 100,
-          remoteInstances: 1,
-          maxAttachedPerInstance: 4,
-          maxVolumes: 4,
-          driverCpuProfileDir: profiles,
-        },
+        { ...smallEnvironment(workDir), driverCpuProfileDir: profiles },
         "cpu-prof",
         async (environment) => {
           const driver = await environment.startDriver("driver");

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { BenchDriver } from "../../bench/harness/bench-driver.js";
 import { createDirectClient } from "../../bench/harness/direct-client.js";
 import { type Environment, withEnvironment } from "../../bench/harness/environment.js";
@@ -11,8 +10,7 @@ import { driverCalls } from "../../bench/harness/provisioning-calls.js";
 import { RawCallError, RawGrpcChannel } from "../../bench/harness/raw-grpc-client.js";
 import { errorLabel } from "../../bench/harness/workload.js";
 import { ControllerService, CreateVolumeRequest } from "../../src/generated/csi.js";
-
-const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+import { smallEnvironment } from "./small-environment.js";
 
 /**
  * The storm's light CSI client (`--storm-csi-client raw`) against a real `ballast all` and
@@ -37,26 +35,13 @@ describe("bench: the raw CSI client", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    stopped = withEnvironment(
-      {
-        workDir,
-        repoRoot,
-        latencyMs: 1,
-        qps: 100,
-        burst: 100,
-        remoteInstances: 1,
-        maxAttachedPerInstance: 4,
-        maxVolumes: 4,
-      },
-      "raw-client",
-      async (started) => {
-        environment = started;
-        driver = await started.startDriver("driver");
-        socketPath = driver.endpoint.replace(/^unix:\/\//, "");
-        markReady();
-        await held;
-      },
-    ).catch((error: unknown) => failReady(error));
+    stopped = withEnvironment(smallEnvironment(workDir), "raw-client", async (started) => {
+      environment = started;
+      driver = await started.startDriver("driver");
+      socketPath = driver.endpoint.replace(/^unix:\/\//, "");
+      markReady();
+      await held;
+    }).catch((error: unknown) => failReady(error));
     await ready;
   });
 
