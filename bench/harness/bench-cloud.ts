@@ -36,10 +36,11 @@ export interface BenchCloud {
   readonly token: string;
   readonly localInstanceId: string;
   readonly remoteInstanceIds: readonly string[];
-  /** `/v1` requests since the last reset, by operationId (every status counted). */
-  requestCounts(): Promise<Record<string, number>>;
-  /** The cloud's durable state writes since the last reset: a mutation is answered after one. */
-  stateWrites(): Promise<StateWrites>;
+  /**
+   * Since the last reset: `/v1` requests by operationId (every status counted), and the cloud's
+   * durable state writes (a mutation is answered after one).
+   */
+  requestLog(): Promise<{ calls: Record<string, number>; stateWrites: StateWrites }>;
   resetRequestLog(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -114,18 +115,16 @@ export async function startBenchCloud(options: BenchCloudOptions): Promise<Bench
     token: ready.token,
     localInstanceId: local.id as string,
     remoteInstanceIds: remotes.map((remote) => remote.id as string),
-    async requestCounts() {
+    async requestLog() {
       const log = (await (await admin("GET")).json()) as {
         counters: { operationId: string; count: number }[];
+        stateWrites: StateWrites;
       };
-      const counts: Record<string, number> = {};
+      const calls: Record<string, number> = {};
       for (const counter of log.counters) {
-        counts[counter.operationId] = (counts[counter.operationId] ?? 0) + counter.count;
+        calls[counter.operationId] = (calls[counter.operationId] ?? 0) + counter.count;
       }
-      return counts;
-    },
-    async stateWrites() {
-      return ((await (await admin("GET")).json()) as { stateWrites: StateWrites }).stateWrites;
+      return { calls, stateWrites: log.stateWrites };
     },
     async resetRequestLog() {
       await admin("DELETE");

@@ -105,7 +105,7 @@ async function measurePhase(
     }
   });
   const wallMs = Math.round(elapsedMs(started));
-  const calls = await environment.cloud.requestCounts();
+  const { calls } = await environment.cloud.requestLog();
   const total = Object.entries(calls)
     .filter(([operation]) => !catalogReads.includes(operation))
     .reduce((sum, [, value]) => sum + value, 0);

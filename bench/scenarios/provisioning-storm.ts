@@ -127,8 +127,7 @@ async function runPhase(
     cloud: round(await cpuSeconds(cloud.pid), cloudCpuBefore),
     ...(driverPid === undefined ? {} : { driver: round(await cpuSeconds(driverPid), driverCpuBefore) }),
   };
-  const apiCalls = await cloud.requestCounts();
-  const stateWrites = await cloud.stateWrites();
+  const { calls: apiCalls, stateWrites } = await cloud.requestLog();
   return {
     wallMs: Math.round(wallMs),
     createVolume: summarize(createMs),
