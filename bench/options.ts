@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PROVIDER_NAMES, type ProviderName } from "../src/providers/provider.js";
 import type { CsiClientKind } from "./harness/provisioning-calls.js";
@@ -41,6 +42,13 @@ export interface BenchOptions {
   floorIdleSeconds: number;
   /** Scenario 7: another checkout's build measured in the same rounds (before and after). */
   floorBaseline?: string | undefined;
+  /**
+   * The built checkout whose `bin/ballast` (with its Dockerfile's node flags) the storm, economy,
+   * added-latency, raw-gRPC, memory and node-path scenarios start; this one unless set. The
+   * harness, the reference cloud and the direct side stay this checkout's, so a run against an
+   * older build and one against this build differ only in the driver.
+   */
+  driverCheckout?: string | undefined;
   /** How long the driver sits idle after start before the idle memory reading. */
   idleSettleMs: number;
   /** The driver's --log-level: info is the production default and part of what is measured. */
@@ -121,6 +129,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --floor-seconds <s>       node vs floor: seconds per round and server (default ${DEFAULT_OPTIONS.floorSeconds})
   --floor-idle-seconds <s>  node vs floor: idle reading this long after start (default ${DEFAULT_OPTIONS.floorIdleSeconds})
   --floor-baseline <dir>    node vs floor: also measure the ballast build in this checkout
+  --driver-checkout <dir>   scenarios 1-6 start the driver built in this checkout (before/after runs)
   --driver-log-level <lvl>  the driver's --log-level (default info; debug shows its commands and API calls)
   --storm-csi-client <c>    storm: the driver side's CSI client, grpc-js or raw (a light HTTP/2 one) (default ${DEFAULT_OPTIONS.stormCsiClient})
   --driver-cpu-prof <dir>   every ballast all driver writes a V8 CPU profile (.cpuprofile) into <dir>
@@ -177,6 +186,23 @@ function providerList(value: string | undefined, fallback: ProviderName[]): Prov
   return [...new Set(names as ProviderName[])];
 }
 
+/**
+ * Another ballast checkout, resolved from where the bench was started: it must be built, since
+ * the bench runs its `bin/ballast`, which loads `dist/`.
+ */
+function builtCheckout(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const dir = resolve(value);
+  for (const file of ["bin/ballast", "dist/cli/main.js"]) {
+    if (!existsSync(join(dir, file))) {
+      throw new UsageError(
+        `--${flag}: ${JSON.stringify(dir)} has no ${file}; give a ballast checkout after npm ci (which builds dist/)`,
+      );
+    }
+  }
+  return dir;
+}
+
 function scenarioList(value: string | undefined, fallback: ScenarioName[]): ScenarioName[] {
   if (value === undefined) return fallback;
   const names = value.split(",").map((name) => name.trim());
@@ -230,7 +256,8 @@ export function parseBenchArgs(argv: string[], defaultOutDir: string): BenchOpti
       base.floorIdleSeconds,
       false,
     ),
-    floorBaseline: values["floor-baseline"],
+    floorBaseline: builtCheckout("floor-baseline", values["floor-baseline"]),
+    driverCheckout: builtCheckout("driver-checkout", values["driver-checkout"]),
     idleSettleMs: base.idleSettleMs,
     driverLogLevel: logLevel(values["driver-log-level"], base.driverLogLevel),
     stormCsiClient: csiClient(values["storm-csi-client"], base.stormCsiClient),
@@ -268,6 +295,7 @@ function parse(argv: string[]) {
       "floor-seconds": text,
       "floor-idle-seconds": text,
       "floor-baseline": text,
+      "driver-checkout": text,
       "driver-log-level": text,
       "driver-cpu-prof": text,
       "storm-csi-client": text,

@@ -135,5 +135,9 @@ export function formatReport(report: BenchReport): string {
   ];
   const machine = report.machine;
   const head = `Ballast benchmarks ${report.startedAt} on ${machine.cpus} x ${machine.cpuModel}, ${mib(machine.memoryTotalBytes)}, node ${machine.node}, load ${machine.loadAverage.join(" ")}, ${(report.durationMs / 1000).toFixed(0)} s in all`;
-  return [head, "", ...parts.filter((part) => part !== "")].join("\n");
+  const driver =
+    report.options.driverCheckout === undefined
+      ? []
+      : [`driver (scenarios 1-6): bin/ballast of ${report.options.driverCheckout}`];
+  return [head, ...driver, "", ...parts.filter((part) => part !== "")].join("\n");
 }

@@ -87,6 +87,7 @@ async function runFace(
     driverLogLevel: string;
     driverCpuProfileDir: string | undefined;
     repoRoot: string;
+    driverRoot: string;
     workDir: string;
   },
 ): Promise<FaceRuns> {
@@ -151,6 +152,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
     driverLogLevel: options.driverLogLevel,
     driverCpuProfileDir: options.driverCpuProfileDir,
     repoRoot: hooks.repoRoot,
+    driverRoot: options.driverCheckout ?? hooks.repoRoot,
   };
 
   const onBallast = options.cloudProviders.includes("ballast");

@@ -11,9 +11,15 @@ import { imageNodeFlags } from "./image-flags.js";
 export interface BenchDriverOptions {
   /** Holds the socket, the token file and the driver's log. */
   dir: string;
+  /** The harness's checkout (the exit hook comes from it). */
   repoRoot: string;
+  /** The built checkout whose `bin/ballast` runs, with its Dockerfile's node flags. */
+  driverRoot: string;
   cloudUrl: string;
-  /** `--cloud-provider` and `--zone`; ballast's in zone ref-1a unless set. */
+  /**
+   * `--cloud-provider` and `--zone`; ballast's in zone ref-1a unless set. For ballast the flag is
+   * left out (it is the default), so builds from before the providers existed run too.
+   */
   provider?: ProviderName;
   zone?: string;
   token: string;
@@ -78,18 +84,17 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
     command: process.execPath,
     args: [
       // The runtime flags the image starts the driver with.
-      ...(await imageNodeFlags(options.repoRoot)),
+      ...(await imageNodeFlags(options.driverRoot)),
       ...(options.cpuProfileDir === undefined
         ? []
         : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`]),
       "--import",
       pathToFileURL(join(options.repoRoot, "bench/harness/exit-with-harness.mjs")).href,
-      join(options.repoRoot, "bin/ballast"),
+      join(options.driverRoot, "bin/ballast"),
       "all",
       "--endpoint",
       endpoint,
-      "--cloud-provider",
-      options.provider ?? "ballast",
+      ...(options.provider === undefined ? [] : ["--cloud-provider", options.provider]),
       "--cloud-url",
       options.cloudUrl,
       "--cloud-token-file",
@@ -113,7 +118,7 @@ export async function startBenchDriver(options: BenchDriverOptions): Promise<Ben
       "--drain-timeout",
       "5",
     ],
-    cwd: options.repoRoot,
+    cwd: options.driverRoot,
     logFile: join(options.dir, "driver.log"),
     label: "ballast all",
   });

@@ -7,6 +7,8 @@ import type { BenchFace } from "./faces.js";
 export interface EnvironmentOptions {
   workDir: string;
   repoRoot: string;
+  /** The built checkout whose `bin/ballast` the drivers run; `repoRoot` unless set. */
+  driverRoot?: string | undefined;
   latencyMs: number;
   qps: number;
   burst: number;
@@ -66,6 +68,7 @@ export async function withEnvironment<T>(
         const driver = await startBenchDriver({
           dir: driverDir,
           repoRoot: options.repoRoot,
+          driverRoot: options.driverRoot ?? options.repoRoot,
           cloudUrl: cloudUrl ?? cloud.apiUrl,
           token: cloud.token,
           ...(options.face === undefined ? {} : { provider: options.face.provider, zone: options.face.zone }),

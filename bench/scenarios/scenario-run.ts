@@ -7,6 +7,8 @@ export interface ScenarioRun {
   burst: number;
   workDir: string;
   repoRoot: string;
+  /** The built checkout whose driver is started; `repoRoot` unless set. */
+  driverRoot?: string | undefined;
   driverLogLevel?: string;
   /** Where each driver writes a V8 CPU profile; none unless set. */
   driverCpuProfileDir?: string | undefined;
