@@ -82,6 +82,8 @@ export function economyTable(economy: EconomyResult): string {
         errors({ ...s.create.errors, ...s.attach.errors }),
       ]),
     ),
+    "",
+    `before them, ${economy.warmUp.volumes} volumes created and attached directly, not counted (the cloud learns how long its work takes)`,
     ...(targets.length === 0 ? [] : ["", ...targets]),
   ].join("\n");
 }

@@ -19,6 +19,7 @@ function economy(provider: "digitalocean" | "hetzner", driver: StrategyEconomy):
   return {
     provider,
     volumes: 4,
+    warmUp: { volumes: 2, calls: {} },
     strategies: [driver, strategy("direct (provider adapter)", 1, 2)],
     targets: economyTargets(BENCH_FACES[provider], driver),
   };

@@ -94,6 +94,9 @@ describe("npm run bench --smoke", () => {
 
   test("economy: every waiting strategy counted its creates and attaches without errors", () => {
     const economy = figures(report.scenarios.economy, "economy");
+    assert.equal(economy.warmUp.volumes, SMOKE_OPTIONS.economyConcurrency);
+    assert.equal(economy.warmUp.calls.createVolume, SMOKE_OPTIONS.economyConcurrency);
+    assert.equal(economy.warmUp.calls.attachVolume, SMOKE_OPTIONS.economyConcurrency);
     assert.equal(economy.strategies.length, 5);
     for (const strategy of economy.strategies) {
       assert.deepEqual(strategy.create.errors, {}, strategy.strategy);
@@ -196,6 +199,8 @@ describe("npm run bench --smoke", () => {
 
     test(`${provider} face economy: calls per create and per attach counted from the face's request log, driver and adapter`, () => {
       const economy = figures(report.faces[provider]?.economy, `economy on ${provider}`);
+      assert.equal(economy.warmUp.calls[face.createOperation], SMOKE_OPTIONS.economyConcurrency);
+      assert.equal(economy.warmUp.calls[face.attachOperation], SMOKE_OPTIONS.economyConcurrency);
       assert.deepEqual(
         economy.strategies.map((strategy) => strategy.strategy),
         ["driver", "direct (provider adapter)"],
