@@ -1,3 +1,11 @@
+import {
+  latencyVerdicts,
+  memoryVerdict,
+  nodePathVerdict,
+  stormVerdict,
+  type TargetVerdict,
+  verdictLine,
+} from "./issue-targets.js";
 import { errors, latency, mib, ms, type Row, section, table, times } from "./report-format.js";
 import { economyTable, faceSections, stormTable } from "./report-provisioning.js";
 import type { BenchReport } from "./run-bench.js";
@@ -49,10 +57,7 @@ function floorSection(floor: NodeFloorResult): string {
     ["RSS high-water mark", ...floor.sides.map((side) => mib(side.memory.highWaterRssBytes))],
     ["errors", ...floor.sides.map((side) => errors(side.errors))],
   ];
-  const verdicts = floor.targets.map(
-    (target) =>
-      `- ${target.figure}: ${target.value ?? "n/a"} (target ${target.target}): ${target.met ? "met" : "NOT met"}`,
-  );
+  const verdicts = floor.targets.map(verdictLine);
   return [
     `NodeGetCapabilities x${floor.concurrency}, ${floor.rounds} rounds of ${floor.roundMs / 1000} s per server, order rotating; RSS at start-up (${floor.startupMs / 1000} s), idle (${floor.idleMs / 1000} s after start) and after the load`,
     "",
@@ -62,32 +67,42 @@ function floorSection(floor: NodeFloorResult): string {
   ].join("\n");
 }
 
+/** A table followed by the issue's verdicts on its figures. */
+function withVerdicts(body: string, verdicts: TargetVerdict[]): string {
+  return [body, "", ...verdicts.map(verdictLine)].join("\n");
+}
+
 /** The report as the tables `npm run bench` prints (Markdown, pasted into docs/benchmarks.md). */
 export function formatReport(report: BenchReport): string {
-  const { scenarios } = report;
+  const { scenarios, options } = report;
   const parts = [
-    section("1. Provisioning storm", scenarios.storm, (storm) => stormTable(storm, "direct client")),
+    section("1. Provisioning storm", scenarios.storm, (storm) =>
+      withVerdicts(stormTable(storm, "direct client"), [stormVerdict(storm, options)]),
+    ),
     section("2. API economy (calls per volume)", scenarios.economy, economyTable),
     section("3. Added latency (sequential)", scenarios.latency, (result) =>
-      table(
-        [
-          "RPC",
-          "direct",
-          "driver",
-          "added by the driver (per pair)",
-          "driver p99 − direct p99",
-          "direct − the same direct call (per pair)",
-          "a bare grpc-js call in its place",
-        ],
-        result.rpcs.map((rpc) => [
-          rpc.rpc,
-          latency(rpc.direct),
-          latency(rpc.driver),
-          latency(rpc.added),
-          `${rpc.p99GapMs.toFixed(1)} ms`,
-          latency(rpc.control),
-          latency(rpc.floor),
-        ]),
+      withVerdicts(
+        table(
+          [
+            "RPC",
+            "direct",
+            "driver",
+            "added by the driver (per pair)",
+            "driver p99 − direct p99",
+            "direct − the same direct call (per pair)",
+            "a bare grpc-js call in its place",
+          ],
+          result.rpcs.map((rpc) => [
+            rpc.rpc,
+            latency(rpc.direct),
+            latency(rpc.driver),
+            latency(rpc.added),
+            `${rpc.p99GapMs.toFixed(1)} ms`,
+            latency(rpc.control),
+            latency(rpc.floor),
+          ]),
+        ),
+        latencyVerdicts(result),
       ),
     ),
     section("4. Raw gRPC", scenarios.grpc, (result) =>
@@ -102,13 +117,16 @@ export function formatReport(report: BenchReport): string {
       ),
     ),
     section("5. Memory (driver process)", scenarios.memory, (memory) =>
-      table(
-        ["figure", "idle", "peak during the storm"],
-        [
-          ["RSS", mib(memory.idle.rssBytes), `${mib(memory.peak.rssHighWaterBytes)} (high-water mark)`],
-          ["heap used", mib(memory.idle.heapUsedBytes), mib(memory.peak.heapUsedBytes)],
-          ["heap total", mib(memory.idle.heapTotalBytes), mib(memory.peak.heapTotalBytes)],
-        ],
+      withVerdicts(
+        table(
+          ["figure", "idle", "peak during the storm"],
+          [
+            ["RSS", mib(memory.idle.rssBytes), `${mib(memory.peak.rssHighWaterBytes)} (high-water mark)`],
+            ["heap used", mib(memory.idle.heapUsedBytes), mib(memory.peak.heapUsedBytes)],
+            ["heap total", mib(memory.idle.heapTotalBytes), mib(memory.peak.heapTotalBytes)],
+          ],
+        ),
+        [memoryVerdict(memory.peak, options.volumes)],
       ),
     ),
     section("6. Node path", scenarios.node, (node) =>
@@ -125,6 +143,8 @@ export function formatReport(report: BenchReport): string {
             ...Object.entries(node.rpcs).map(([rpc, summary]) => [rpc, "", latency(summary), ""]),
           ],
         ),
+        "",
+        verdictLine(nodePathVerdict(node)),
         node.leftoverMounts.length === 0
           ? ""
           : `\nleft-over mounts removed: ${node.leftoverMounts.join(", ")}`,

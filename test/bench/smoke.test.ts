@@ -82,6 +82,24 @@ describe("npm run bench --smoke", () => {
     assert.ok(report.machine.cpus > 0);
   });
 
+  test("prints issue 15's verdicts: judged where the run is the kind the target names, and why not elsewhere", () => {
+    const notJudged = `not judged: a storm of ${SMOKE_OPTIONS.volumes} volumes; the target is read on one of 1000`;
+    assert.match(
+      stdout,
+      new RegExp(`- storm wall time, driver / direct: [0-9.]+ \\(target <= 1\\.15\\): ${notJudged}`),
+    );
+    assert.match(
+      stdout,
+      new RegExp(`- driver RSS high-water mark in the storm, MiB: [0-9.]+ \\(target <= 128\\): ${notJudged}`),
+    );
+    for (const rpc of ["CreateVolume", "ControllerGetVolume"]) {
+      assert.match(
+        stdout,
+        new RegExp(`- ${rpc} added per pair at p99, ms: [0-9.-]+ \\(target <= 2\\): (met|NOT met)\n`),
+      );
+    }
+  });
+
   test("storm: every volume created and published once on both sides, no errors, no duplicates", () => {
     const storm = figures(report.scenarios.storm, "storm");
     for (const side of [storm.direct, storm.driver]) {
@@ -157,6 +175,7 @@ describe("npm run bench --smoke", () => {
     assert.equal(node.rpcs.NodeStageVolume.count, SMOKE_OPTIONS.nodeIterations);
     assert.equal(node.rpcs.NodeUnstageVolume.count, SMOKE_OPTIONS.nodeIterations);
     assert.deepEqual(node.leftoverMounts, []);
+    assert.match(stdout, /- node path, driver \/ bare \(p50\): [0-9.]+ \(target <= 1\.5\): (met|NOT met)\n/);
   });
 
   test("node vs floor: both servers answered the same bytes in every round, memory read at each stage", () => {
