@@ -55,6 +55,8 @@ export interface BenchOptions {
   driverLogLevel: string;
   /** The storm's CSI client on the driver side: grpc-js, or the light HTTP/2 one. */
   stormCsiClient: CsiClientKind;
+  /** Scenario 1: how many times the storm runs (fresh clouds and driver each time). */
+  stormRounds: number;
   /** Where the `ballast all` drivers write V8 CPU profiles (`--cpu-prof-dir`); none unless set. */
   driverCpuProfileDir?: string | undefined;
   /** Where the JSON result goes. */
@@ -85,6 +87,7 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, "outDir"> = {
   idleSettleMs: 2_000,
   driverLogLevel: "info",
   stormCsiClient: "grpc-js",
+  stormRounds: 1,
   keep: false,
 };
 
@@ -132,6 +135,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --driver-checkout <dir>   scenarios 1-6 start the driver built in this checkout (before/after runs)
   --driver-log-level <lvl>  the driver's --log-level (default info; debug shows its commands and API calls)
   --storm-csi-client <c>    storm: the driver side's CSI client, grpc-js or raw (a light HTTP/2 one) (default ${DEFAULT_OPTIONS.stormCsiClient})
+  --storm-rounds <n>        storm: run it n times and judge the median wall-time ratio (default ${DEFAULT_OPTIONS.stormRounds})
   --driver-cpu-prof <dir>   every ballast all driver writes a V8 CPU profile (.cpuprofile) into <dir>
   --out <dir>               where the JSON result is written (default bench/results)
   --keep                    keep the work directory with the cloud and driver logs
@@ -261,6 +265,7 @@ export function parseBenchArgs(argv: string[], defaultOutDir: string): BenchOpti
     idleSettleMs: base.idleSettleMs,
     driverLogLevel: logLevel(values["driver-log-level"], base.driverLogLevel),
     stormCsiClient: csiClient(values["storm-csi-client"], base.stormCsiClient),
+    stormRounds: positive("storm-rounds", values["storm-rounds"], base.stormRounds),
     driverCpuProfileDir:
       values["driver-cpu-prof"] === undefined ? undefined : resolve(values["driver-cpu-prof"]),
     outDir: values.out ?? defaultOutDir,
@@ -299,6 +304,7 @@ function parse(argv: string[]) {
       "driver-log-level": text,
       "driver-cpu-prof": text,
       "storm-csi-client": text,
+      "storm-rounds": text,
       out: text,
       keep: { type: "boolean" },
       help: { type: "boolean" },

@@ -12,8 +12,18 @@ function stateWrites(writes: StateWrites): string {
   return writes.count === 0 ? "0" : `${writes.count} / ${(writes.durationMs / writes.count).toFixed(1)} ms`;
 }
 
+/** With `--storm-rounds`: every round's ratio and wall times, and the median ratio. */
+function roundsLine(storm: StormFigures): string[] {
+  if (storm.rounds === undefined) return [];
+  const { each, medianWallRatio } = storm.rounds;
+  return [
+    "",
+    `${each.length} rounds (the table is round 1): driver / direct ${each.map((round) => times(round.wallRatio)).join(", ")}, median ${times(medianWallRatio)}; driver ${each.map((round) => ms(round.driverWallMs)).join(", ")}; direct ${each.map((round) => ms(round.directWallMs)).join(", ")}`,
+  ];
+}
+
 export function stormTable(storm: StormFigures, directLabel: string): string {
-  return table(
+  const figures = table(
     ["figure", directLabel, `driver (${storm.csiClient} CSI client)`, "driver / direct"],
     [
       ["wall time", ms(storm.direct.wallMs), ms(storm.driver.wallMs), times(storm.wallRatio)],
@@ -58,6 +68,7 @@ export function stormTable(storm: StormFigures, directLabel: string): string {
       ],
     ],
   );
+  return [figures, ...roundsLine(storm)].join("\n");
 }
 
 function targetLines(economy: EconomyResult): string[] {

@@ -11,7 +11,8 @@ import { type EconomyResult, runApiEconomy } from "./scenarios/api-economy.js";
 import { type GrpcThroughputResult, runGrpcThroughput } from "./scenarios/grpc-throughput.js";
 import { type NodeFloorResult, runNodeFloor } from "./scenarios/node-floor.js";
 import { type NodePathResult, runNodePath } from "./scenarios/node-path.js";
-import { runProvisioningStorm, type StormResult } from "./scenarios/provisioning-storm.js";
+import type { StormResult } from "./scenarios/provisioning-storm.js";
+import { runStormRounds } from "./scenarios/storm-rounds.js";
 
 export type ScenarioOutcome<T> =
   | { status: "ok"; durationMs: number; figures: T }
@@ -98,16 +99,19 @@ async function runFace(
       `storm on ${provider}: ${options.volumes} x (CreateVolume + ControllerPublishVolume) at concurrency ${options.concurrency}, direct (adapter) then driver`,
     );
     runs.storm = await attempt(async () => {
-      const { memory: _memory, ...figures } = await runProvisioningStorm({
-        ...common,
-        face,
-        volumes: options.volumes,
-        concurrency: options.concurrency,
-        instances: options.instances,
-        idleSettleMs: options.idleSettleMs,
-        csiClient: options.stormCsiClient,
-        workDir: join(common.workDir, "storm"),
-      });
+      const { memory: _memory, ...figures } = await runStormRounds(
+        {
+          ...common,
+          face,
+          volumes: options.volumes,
+          concurrency: options.concurrency,
+          instances: options.instances,
+          idleSettleMs: options.idleSettleMs,
+          csiClient: options.stormCsiClient,
+          workDir: join(common.workDir, "storm"),
+        },
+        options.stormRounds,
+      );
       return figures;
     });
   }
@@ -161,15 +165,18 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
       `storm: ${options.volumes} x (CreateVolume + ControllerPublishVolume) at concurrency ${options.concurrency}, direct then driver`,
     );
     const storm = await attempt(() =>
-      runProvisioningStorm({
-        ...common,
-        volumes: options.volumes,
-        concurrency: options.concurrency,
-        instances: options.instances,
-        idleSettleMs: options.idleSettleMs,
-        csiClient: options.stormCsiClient,
-        workDir: join(workDir, "storm"),
-      }),
+      runStormRounds(
+        {
+          ...common,
+          volumes: options.volumes,
+          concurrency: options.concurrency,
+          instances: options.instances,
+          idleSettleMs: options.idleSettleMs,
+          csiClient: options.stormCsiClient,
+          workDir: join(workDir, "storm"),
+        },
+        options.stormRounds,
+      ),
     );
     if (storm.status === "ok") {
       const { memory, ...figures } = storm.figures;

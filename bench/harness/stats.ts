@@ -35,6 +35,18 @@ export function ratio(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : rounded(numerator / denominator);
 }
 
+/** The middle value (the mean of the two middle ones for an even count); null for none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const value =
+    sorted.length % 2 === 1
+      ? (sorted[middle] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return rounded(value);
+}
+
 /** Milliseconds since `startedNs` (a `process.hrtime.bigint()` reading). */
 export function elapsedMs(startedNs: bigint): number {
   return Number(process.hrtime.bigint() - startedNs) / 1e6;

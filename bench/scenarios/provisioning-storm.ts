@@ -66,6 +66,20 @@ export interface StormResult {
   wallRatio: number | null;
   /** Figures of the driver process during this run (scenario 5). */
   memory: { idle: MemoryReading; peak: MemoryPeaks };
+  /** With `--storm-rounds` above 1: every round's wall times; the other figures are round 1's. */
+  rounds?: StormRounds;
+}
+
+export interface StormRound {
+  directWallMs: number;
+  driverWallMs: number;
+  wallRatio: number | null;
+}
+
+export interface StormRounds {
+  each: StormRound[];
+  /** The median of the rounds' ratios: one round's ratio moves with the cloud's disk. */
+  medianWallRatio: number | null;
 }
 
 const MEMORY_SAMPLE_MS = 500;
