@@ -31,9 +31,9 @@ function stormSize(volumes: number): string {
 
 /**
  * Driver wall time over the direct side's, at most 1.15×, read on a 1000-volume storm the rate
- * limit does not hold back: one where the limit (burst, then qps per second of the direct side's wall time)
- * would have allowed at least twice the calls made. Under a binding limit both sides take the
- * limit's time and the ratio says nothing about the driver.
+ * limit does not hold back: one where the limit (its burst, then qps for each second of the
+ * direct side's wall time) would have allowed at least twice the calls made. Under a binding
+ * limit both sides take the limit's time and the ratio says nothing about the driver.
  */
 export function stormVerdict(
   storm: { direct: StormPhase; wallRatio: number | null; rounds?: StormRounds | undefined },
@@ -74,12 +74,16 @@ export function latencyVerdicts(result: AddedLatencyResult): TargetVerdict[] {
 
 /** The driver's RSS high-water mark through the storm, at most 128 MiB, on a 1000-volume storm. */
 export function memoryVerdict(peak: MemoryPeaks, volumes: number): TargetVerdict {
-  const value = rounded(peak.rssHighWaterBytes / MiB, 1);
-  const verdict = { figure: "driver RSS high-water mark in the storm, MiB", value, target: "<= 128" };
+  const peakMiB = peak.rssHighWaterBytes / MiB;
+  const verdict = {
+    figure: "driver RSS high-water mark in the storm, MiB",
+    value: rounded(peakMiB, 1),
+    target: "<= 128",
+  };
   if (volumes < TARGET_STORM_VOLUMES) {
     return { ...verdict, met: null, notJudged: stormSize(volumes) };
   }
-  return { ...verdict, met: value !== null && value <= 128 };
+  return { ...verdict, met: peakMiB <= 128 };
 }
 
 /** The node path through the driver over the bare commands (p50s), at most 1.5×. */
