@@ -15,6 +15,8 @@ export interface TargetVerdict {
   /** null when this run is not the kind the target is read on (`notJudged` says why). */
   met: boolean | null;
   notJudged?: string;
+  /** A figure of the same run that bounds how finely this one can be read. */
+  context?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -62,13 +64,17 @@ export function stormVerdict(
   return { ...verdict, met: wallRatio !== null && wallRatio <= 1.15 };
 }
 
-/** Per RPC, the driver's added time per pair at p99, at most 2 ms. */
+/**
+ * Per RPC, the driver's added time per pair at p99, at most 2 ms; beside it the control's (the
+ * direct call paired with itself), which no driver can go below.
+ */
 export function latencyVerdicts(result: AddedLatencyResult): TargetVerdict[] {
   return result.rpcs.map((rpc) => ({
     figure: `${rpc.rpc} added per pair at p99, ms`,
     value: rpc.added.p99Ms,
     target: "<= 2",
     met: rpc.added.p99Ms <= 2,
+    context: `the direct call against itself: ${rpc.control.p99Ms} ms at p99 per pair`,
   }));
 }
 
@@ -103,5 +109,6 @@ export function verdictLine(verdict: TargetVerdict): string {
       : verdict.met
         ? "met"
         : "NOT met";
-  return `- ${verdict.figure}: ${verdict.value ?? "n/a"} (target ${verdict.target}): ${outcome}`;
+  const context = verdict.context === undefined ? "" : `; ${verdict.context}`;
+  return `- ${verdict.figure}: ${verdict.value ?? "n/a"} (target ${verdict.target}): ${outcome}${context}`;
 }

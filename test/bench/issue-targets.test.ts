@@ -67,17 +67,17 @@ describe("bench issue 15 verdicts", () => {
     );
   });
 
-  test("added latency is judged per RPC on the per-pair p99", () => {
+  test("added latency is judged per RPC on the per-pair p99, with the control's p99 beside it", () => {
     const result = {
       samples: 100,
       rpcs: [
-        { rpc: "CreateVolume", added: summary(5.7, 24.1) },
-        { rpc: "ControllerGetVolume", added: summary(0.4, 1.8) },
+        { rpc: "CreateVolume", added: summary(5.7, 24.1), control: summary(0.3, 18.1) },
+        { rpc: "ControllerGetVolume", added: summary(0.4, 1.8), control: summary(0, 1.2) },
       ],
     } as AddedLatencyResult;
     assert.deepEqual(latencyVerdicts(result).map(verdictLine), [
-      "- CreateVolume added per pair at p99, ms: 24.1 (target <= 2): NOT met",
-      "- ControllerGetVolume added per pair at p99, ms: 1.8 (target <= 2): met",
+      "- CreateVolume added per pair at p99, ms: 24.1 (target <= 2): NOT met; the direct call against itself: 18.1 ms at p99 per pair",
+      "- ControllerGetVolume added per pair at p99, ms: 1.8 (target <= 2): met; the direct call against itself: 1.2 ms at p99 per pair",
     ]);
   });
 
