@@ -5,9 +5,9 @@ import { dirname, join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { withEnvironment } from "../../bench/harness/environment.js";
-import { DEFAULT_OPTIONS, parseBenchArgs, UsageError } from "../../bench/options.js";
+import { parseBenchArgs, UsageError } from "../../bench/options.js";
 import { formatReport } from "../../bench/report-table.js";
-import type { BenchReport } from "../../bench/run-bench.js";
+import { benchReport } from "./report-fixture.js";
 import { smallEnvironment } from "./small-environment.js";
 
 const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -82,22 +82,7 @@ describe("bench --driver-checkout", () => {
   });
 
   test("the report names the driver's checkout under its first line", () => {
-    const { outDir: _outDir, keep: _keep, ...options } = { ...DEFAULT_OPTIONS, outDir: "", keep: false };
-    const report = {
-      startedAt: "2026-12-06T06:00:00.000Z",
-      durationMs: 1000,
-      machine: {
-        cpus: 2,
-        cpuModel: "test",
-        memoryTotalBytes: 1024 ** 3,
-        node: "v20",
-        loadAverage: [1, 1, 1],
-      },
-      options: { ...options, driverCheckout: "/work/before" },
-      workDir: "/tmp/w",
-      scenarios: {},
-      faces: {},
-    } as BenchReport;
+    const report = benchReport({ options: { ...benchReport({}).options, driverCheckout: "/work/before" } });
     const lines = formatReport(report).split("\n");
     assert.equal(lines[1], "driver (scenarios 1-6): bin/ballast of /work/before");
   });

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { BENCH_FACES, instancesFor } from "../../bench/harness/faces.js";
-import { DEFAULT_OPTIONS } from "../../bench/options.js";
 import { formatReport } from "../../bench/report-table.js";
 import type { BenchReport } from "../../bench/run-bench.js";
 import {
@@ -9,6 +8,7 @@ import {
   economyTargets,
   type StrategyEconomy,
 } from "../../bench/scenarios/api-economy.js";
+import { benchReport } from "./report-fixture.js";
 
 function strategy(name: string, perCreate: number, perAttach: number): StrategyEconomy {
   const phase = (callsPerVolume: number) => ({ callsPerVolume, calls: {}, wallMs: 10, errors: {} });
@@ -26,16 +26,7 @@ function economy(provider: "digitalocean" | "hetzner", driver: StrategyEconomy):
 }
 
 function reportWith(faces: BenchReport["faces"]): BenchReport {
-  const { outDir: _outDir, keep: _keep, ...options } = { ...DEFAULT_OPTIONS, outDir: "", keep: false };
-  return {
-    startedAt: "2026-12-05T20:00:00.000Z",
-    durationMs: 1000,
-    machine: { cpus: 2, cpuModel: "test", memoryTotalBytes: 1024 ** 3, node: "v20", loadAverage: [1, 1, 1] },
-    options,
-    workDir: "/tmp/w",
-    scenarios: {},
-    faces,
-  } as BenchReport;
+  return benchReport({ faces });
 }
 
 describe("bench faces", () => {

@@ -9,12 +9,11 @@ import {
   stormVerdict,
   verdictLine,
 } from "../../bench/issue-targets.js";
-import { DEFAULT_OPTIONS } from "../../bench/options.js";
 import { formatReport } from "../../bench/report-table.js";
-import type { BenchReport } from "../../bench/run-bench.js";
 import type { AddedLatencyResult } from "../../bench/scenarios/added-latency.js";
 import type { NodePathResult } from "../../bench/scenarios/node-path.js";
 import type { StormPhase } from "../../bench/scenarios/provisioning-storm.js";
+import { benchReport } from "./report-fixture.js";
 
 const MiB = 1024 * 1024;
 
@@ -100,22 +99,9 @@ describe("bench issue 15 verdicts", () => {
   });
 
   test("the printed report puts the node path's verdict under its table", () => {
-    const { outDir: _outDir, keep: _keep, ...options } = { ...DEFAULT_OPTIONS, outDir: "", keep: false };
-    const report = {
-      startedAt: "2026-12-06T06:00:00.000Z",
-      durationMs: 1000,
-      machine: {
-        cpus: 2,
-        cpuModel: "test",
-        memoryTotalBytes: 1024 ** 3,
-        node: "v20",
-        loadAverage: [1, 1, 1],
-      },
-      options,
-      workDir: "/tmp/w",
+    const report = benchReport({
       scenarios: { node: { status: "ok", durationMs: 12_300, figures: nodePath(3.5681) } },
-      faces: {},
-    } as BenchReport;
+    });
     const section = formatReport(report).split("## 6. Node path (12.3 s)")[1] ?? "";
     assert.match(
       section,
