@@ -4,6 +4,7 @@
  * unthrottled storm, a 1000-volume one) is not judged on another: its line says why instead.
  */
 import type { MemoryPeaks } from "./harness/memory.js";
+import { MiB } from "./report-format.js";
 import type { AddedLatencyResult } from "./scenarios/added-latency.js";
 import type { NodePathResult } from "./scenarios/node-path.js";
 import type { StormPhase, StormRounds } from "./scenarios/provisioning-storm.js";
@@ -19,7 +20,6 @@ export interface TargetVerdict {
   context?: string;
 }
 
-const MiB = 1024 * 1024;
 /** The storm the memory target names. */
 const TARGET_STORM_VOLUMES = 1000;
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProviderName } from "../src/providers/provider.js";
-import { BENCH_FACES } from "./harness/faces.js";
+import { BENCH_FACES, type BenchFace } from "./harness/faces.js";
 import { describeMachine, type MachineDescription } from "./harness/machine.js";
 import { nodePathUnavailableReason } from "./harness/root-check.js";
 import type { BenchOptions, ScenarioName } from "./options.js";
@@ -12,6 +12,7 @@ import { type GrpcThroughputResult, runGrpcThroughput } from "./scenarios/grpc-t
 import { type NodeFloorResult, runNodeFloor } from "./scenarios/node-floor.js";
 import { type NodePathResult, runNodePath } from "./scenarios/node-path.js";
 import type { StormResult } from "./scenarios/provisioning-storm.js";
+import type { ScenarioRun } from "./scenarios/scenario-run.js";
 import { runStormRounds } from "./scenarios/storm-rounds.js";
 
 export type ScenarioOutcome<T> =
@@ -76,21 +77,29 @@ export function failedScenarios(report: BenchReport): string[] {
   ];
 }
 
+/** The storm as the options ask for it (volumes, rounds, CSI client), in `<workDir>/storm`. */
+function runStorm(options: BenchOptions, run: ScenarioRun, face?: BenchFace): Promise<StormResult> {
+  return runStormRounds(
+    {
+      ...run,
+      ...(face === undefined ? {} : { face }),
+      volumes: options.volumes,
+      concurrency: options.concurrency,
+      instances: options.instances,
+      idleSettleMs: options.idleSettleMs,
+      csiClient: options.stormCsiClient,
+      workDir: join(run.workDir, "storm"),
+    },
+    options.stormRounds,
+  );
+}
+
 /** The storm and the API economy, as selected, on one provider's face of the reference cloud. */
 async function runFace(
   provider: FaceName,
   options: BenchOptions,
   hooks: BenchHooks,
-  common: {
-    latencyMs: number;
-    qps: number;
-    burst: number;
-    driverLogLevel: string;
-    driverCpuProfileDir: string | undefined;
-    repoRoot: string;
-    driverRoot: string;
-    workDir: string;
-  },
+  common: ScenarioRun,
 ): Promise<FaceRuns> {
   const face = BENCH_FACES[provider];
   const runs: FaceRuns = {};
@@ -99,19 +108,7 @@ async function runFace(
       `storm on ${provider}: ${options.volumes} x (CreateVolume + ControllerPublishVolume) at concurrency ${options.concurrency}, direct (adapter) then driver`,
     );
     runs.storm = await attempt(async () => {
-      const { memory: _memory, ...figures } = await runStormRounds(
-        {
-          ...common,
-          face,
-          volumes: options.volumes,
-          concurrency: options.concurrency,
-          instances: options.instances,
-          idleSettleMs: options.idleSettleMs,
-          csiClient: options.stormCsiClient,
-          workDir: join(common.workDir, "storm"),
-        },
-        options.stormRounds,
-      );
+      const { memory: _memory, ...figures } = await runStorm(options, common, face);
       return figures;
     });
   }
@@ -164,20 +161,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks): Promis
     hooks.progress(
       `storm: ${options.volumes} x (CreateVolume + ControllerPublishVolume) at concurrency ${options.concurrency}, direct then driver`,
     );
-    const storm = await attempt(() =>
-      runStormRounds(
-        {
-          ...common,
-          volumes: options.volumes,
-          concurrency: options.concurrency,
-          instances: options.instances,
-          idleSettleMs: options.idleSettleMs,
-          csiClient: options.stormCsiClient,
-          workDir: join(workDir, "storm"),
-        },
-        options.stormRounds,
-      ),
-    );
+    const storm = await attempt(() => runStorm(options, { ...common, workDir }));
     if (storm.status === "ok") {
       const { memory, ...figures } = storm.figures;
       if (wants("storm") && onBallast) report.scenarios.storm = { ...storm, figures };
