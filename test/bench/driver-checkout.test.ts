@@ -82,7 +82,7 @@ describe("bench --driver-checkout", () => {
   });
 
   test("the report names the driver's checkout under its first line", () => {
-    const report = benchReport({ options: { ...benchReport({}).options, driverCheckout: "/work/before" } });
+    const report = benchReport({ options: { driverCheckout: "/work/before" } });
     const lines = formatReport(report).split("\n");
     assert.equal(lines[1], "driver (scenarios 1-6): bin/ballast of /work/before");
   });
