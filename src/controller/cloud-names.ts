@@ -11,8 +11,15 @@ const HASHED_NAME_PREFIX = "csi-";
 const HASHED_NAME_HEX_CHARS = 32;
 
 /**
- * A CO name as the CSI spec allows it: any Unicode without control characters, 1..128 bytes.
- * The cloud is stricter; `cloudNameOf` bridges the two.
+ * The characters the CSI spec bans from names: the control characters other than tab, line feed
+ * and carriage return, which it counts as commonly used whitespace and so allows.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const BANNED_IN_CO_NAME = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/**
+ * A CO name as the CSI spec allows it: any Unicode without the banned control characters,
+ * 1..128 bytes. The cloud is stricter; `cloudNameOf` bridges the two.
  */
 export function checkedCoName(field: string, name: string): string {
   if (name === "") throw invalidArgument(`${field}: is required`);
@@ -22,8 +29,13 @@ export function checkedCoName(field: string, name: string): string {
       `${field}: ${JSON.stringify(name)} is ${bytes} bytes, longer than the ${MAX_CO_NAME_BYTES} bytes CSI allows`,
     );
   }
-  if (/\p{Cc}/u.test(name)) {
-    throw invalidArgument(`${field}: ${JSON.stringify(name)} contains control characters`);
+  const banned = BANNED_IN_CO_NAME.exec(name)?.[0];
+  if (banned !== undefined) {
+    // JSON.stringify leaves C1 characters and DEL as they are, invisible in a log line.
+    const codePoint = `U+${banned.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    throw invalidArgument(
+      `${field}: ${JSON.stringify(name)} contains the control character ${codePoint}, which CSI does not allow in names`,
+    );
   }
   return name;
 }

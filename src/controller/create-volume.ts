@@ -8,7 +8,7 @@ import {
   unavailable,
 } from "../shared/errors.js";
 import { checkCapabilities, checkMountFlags, requestedFsType } from "./access-modes.js";
-import type { CreateVolumeInput, OperationOptions, Volume } from "./block-storage.js";
+import type { CreateVolumeInput, OperationOptions, Volume, VolumeType } from "./block-storage.js";
 import { type CapacityRequest, chooseVolumeSize, sizeSatisfies } from "./capacity-range.js";
 import { checkedCoName, cloudNameOf } from "./cloud-names.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
@@ -17,10 +17,12 @@ import { creationKey } from "./idempotency-keys.js";
 import {
   CSI_NAME_TAG,
   MANAGED_BY_TAG,
+  type MutableParameters,
   parseMutableParameters,
   parseVolumeParameters,
   refuseUnsupportedParameters,
   resolveFsType,
+  type VolumeParameters,
 } from "./storage-class-parameters.js";
 import { allowedZones, chooseZone } from "./topology.js";
 import { volumeContextOf } from "./volume-context.js";
@@ -70,14 +72,7 @@ export async function createVolume(
       types,
     );
     checkCapabilities("volume_capabilities", request.volumeCapabilities, context.provider, tier);
-    const performance = checkPerformance(
-      mutable.iops || mutable.throughput ? "mutable_parameters" : "parameters",
-      tier,
-      {
-        iops: mutable.iops ?? parameters.iops,
-        throughput: mutable.throughput ?? parameters.throughput,
-      },
-    );
+    const performance = checkedPerformance(tier, parameters, mutable);
     if (parameters.encrypted && !tier.supportsEncryption) {
       throw invalidArgument(`parameters.encrypted: tier ${tier.name} does not support encryption`);
     }
@@ -127,6 +122,24 @@ export async function createVolume(
     });
     return { volume: toCsiVolume(ready(volume), volumeContext) };
   });
+}
+
+/**
+ * Each of IOPS and throughput is checked under the field it came from: a mutable parameter
+ * overrides its StorageClass counterpart one value at a time, so the two maps may each supply one.
+ */
+function checkedPerformance(
+  tier: VolumeType,
+  parameters: VolumeParameters,
+  mutable: MutableParameters,
+): { iops?: number | undefined; throughput?: number | undefined } {
+  const fieldOf = (mutableValue: number | undefined) =>
+    mutableValue === undefined ? "parameters" : "mutable_parameters";
+  const { iops } = checkPerformance(fieldOf(mutable.iops), tier, { iops: mutable.iops ?? parameters.iops });
+  const { throughput } = checkPerformance(fieldOf(mutable.throughput), tier, {
+    throughput: mutable.throughput ?? parameters.throughput,
+  });
+  return { iops, throughput };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   alreadyExists,
   BallastError,
   failedPrecondition,
+  internal,
   invalidArgument,
   notFound,
 } from "../shared/errors.js";
@@ -95,6 +96,29 @@ function sameGroup(group: SnapshotGroup, request: CreateVolumeGroupSnapshotReque
 }
 
 /**
+ * A group whose copy failed (the group or any member in error) would answer every retry of its
+ * name with ready_to_use=false, for ever: it holds nothing usable, so, as for a single snapshot,
+ * it is deleted with its members (the cloud then forgets the name's Idempotency-Key) and the
+ * error says the next retry starts over.
+ */
+async function usableGroup(
+  storage: SnapshotGroupStorage,
+  group: SnapshotGroup,
+  options: OperationOptions,
+): Promise<SnapshotGroup> {
+  if (group.status !== "error" && group.snapshots.every((snapshot) => snapshot.status !== "error")) {
+    return group;
+  }
+  try {
+    await storage.deleteSnapshotGroup(group.id, options);
+  } catch {
+    // The next retry finds it again and tries the delete again.
+    throw internal(`group snapshot ${group.id} failed in the cloud`);
+  }
+  throw internal(`group snapshot ${group.id} failed in the cloud; it was deleted, a retry creates it anew`);
+}
+
+/**
  * CreateVolumeGroupSnapshot: the cloud takes every member at one point in time when it accepts the
  * request, so the answer comes at once, ready_to_use=false while the copies run. As with
  * CreateSnapshot, the cloud answers a known name of the same volumes with the group it made.
@@ -115,13 +139,16 @@ export async function createVolumeGroupSnapshot(
         { name: cloudName, sourceVolumeIds, tags },
         { ...options, idempotencyKey },
       );
-      return { groupSnapshot: toCsiGroupSnapshot(sameGroup(group, request)) };
+      const usable = await usableGroup(storage, sameGroup(group, request), options);
+      return { groupSnapshot: toCsiGroupSnapshot(usable) };
     } catch (error) {
       if (!(error instanceof BallastError)) throw error;
       if (error.kind === "AlreadyExists") {
         const existing = await storage.findSnapshotGroupByName(cloudName, options);
-        if (existing !== undefined)
-          return { groupSnapshot: toCsiGroupSnapshot(sameGroup(existing, request)) };
+        if (existing !== undefined) {
+          const usable = await usableGroup(storage, sameGroup(existing, request), options);
+          return { groupSnapshot: toCsiGroupSnapshot(usable) };
+        }
       }
       if (error.kind === "NotFound" && !error.message.startsWith("source_volume_ids")) {
         throw notFound(`source_volume_ids: ${error.message}`);
@@ -131,10 +158,18 @@ export async function createVolumeGroupSnapshot(
   });
 }
 
-/** The spec asks a plugin that can tell to refuse a snapshot_ids list that is not the group's. */
+/**
+ * snapshot_ids is REQUIRED, and the spec asks a plugin that can tell to refuse a list that is not
+ * the group's. Checked only once the group is found: for a group that does not exist the spec
+ * prescribes the answer (NOT_FOUND, OK for a delete), and csi-sanity asks for it without a list.
+ */
 function checkSnapshotIds(group: SnapshotGroup, snapshotIds: readonly string[]): void {
-  if (snapshotIds.length === 0) return;
   const members = group.snapshots.map((snapshot) => snapshot.id);
+  if (snapshotIds.length === 0) {
+    throw invalidArgument(
+      `snapshot_ids: is required, the snapshots of group snapshot ${group.id} (${members.join(", ")})`,
+    );
+  }
   if (!sameMembers(members, snapshotIds)) {
     throw invalidArgument(
       `snapshot_ids: ${snapshotIds.join(", ")} are not the snapshots of group snapshot ${group.id} (${members.join(", ")})`,
@@ -156,7 +191,10 @@ export async function deleteVolumeGroupSnapshot(
     async () => {
       const group = await storage.getSnapshotGroup(groupSnapshotId, options);
       if (group === undefined) return;
-      checkSnapshotIds(group, snapshotIds);
+      // The spec makes snapshot_ids REQUIRED, but the external-snapshotter sends an empty list when
+      // the content's status names no member contents yet (it crashed between creating the group
+      // and recording its members): refusing that would leave the group undeletable.
+      if (snapshotIds.length > 0) checkSnapshotIds(group, snapshotIds);
       try {
         await storage.deleteSnapshotGroup(groupSnapshotId, options);
       } catch (error) {

@@ -35,6 +35,10 @@ describe("cloudNameOf", () => {
     assert.equal(cloudNameOf("my volume"), `csi-${sha256Hex("my volume").slice(0, 32)}`);
   });
 
+  test("a name with a newline is hashed", () => {
+    assert.equal(cloudNameOf("my\nvolume"), `csi-${sha256Hex("my\nvolume").slice(0, 32)}`);
+  });
+
   test("the same name maps to the same cloud name every time", () => {
     assert.equal(cloudNameOf("𝔟𝔟𝔟 data"), cloudNameOf("𝔟𝔟𝔟 data"));
   });
@@ -67,18 +71,29 @@ describe("checkedCoName", () => {
     });
   });
 
-  test("refuses a name with a newline", () => {
-    assert.throws(() => checkedCoName("name", "pvc-1\nx"), {
+  test("accepts a name with a tab, a newline and a carriage return, the whitespace CSI allows", () => {
+    assert.equal(checkedCoName("name", "pvc\t1\n2\r3"), "pvc\t1\n2\r3");
+  });
+
+  test("refuses a name with a vertical tab naming the field, the value and the character", () => {
+    assert.throws(() => checkedCoName("name", "pvc-1\vx"), {
       kind: "InvalidArgument",
-      message: 'name: "pvc-1\\nx" contains control characters',
+      message:
+        'name: "pvc-1\\u000bx" contains the control character U+000B, which CSI does not allow in names',
     });
   });
 
-  test("refuses a name with a C1 control character", () => {
-    assert.throws(() => checkedCoName("name", "pvc-\u0085"), { kind: "InvalidArgument" });
+  test("refuses a name with a C1 control character naming it", () => {
+    assert.throws(() => checkedCoName("name", "pvc-\u0085"), {
+      kind: "InvalidArgument",
+      message: 'name: "pvc-\u0085" contains the control character U+0085, which CSI does not allow in names',
+    });
   });
 
-  test("refuses a name with DEL", () => {
-    assert.throws(() => checkedCoName("name", "pvc-\u007f"), { kind: "InvalidArgument" });
+  test("refuses a name with DEL naming it", () => {
+    assert.throws(() => checkedCoName("name", "pvc-\u007f"), {
+      kind: "InvalidArgument",
+      message: 'name: "pvc-\u007f" contains the control character U+007F, which CSI does not allow in names',
+    });
   });
 });

@@ -147,6 +147,20 @@ describe("Controller CreateVolume against the reference cloud", () => {
     });
   });
 
+  test("CreateVolume with a throughput out of range in parameters names parameters even when mutable_parameters sets iops", async () => {
+    await assert.rejects(
+      create({
+        name: "pvc-throughput-source",
+        parameters: { type: "balanced", throughput: "99999" },
+        mutableParameters: { iops: "3000" },
+      }),
+      {
+        code: status.INVALID_ARGUMENT,
+        details: "parameters.throughput: 99999 is outside 125..1000 for tier balanced",
+      },
+    );
+  });
+
   test("CreateVolume with MULTI_NODE_MULTI_WRITER is InvalidArgument naming the mode", async () => {
     await assert.rejects(
       create({ name: "pvc-mnmw", volumeCapabilities: [mountCapability(Mode.MULTI_NODE_MULTI_WRITER)] }),

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { rename } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import {
@@ -129,6 +131,47 @@ describe("GroupController RPCs against the reference cloud", () => {
     assert.equal(details, "parameters.tier: unknown group snapshot parameter");
   });
 
+  test("CreateVolumeGroupSnapshot whose copy failed in the cloud deletes the failed group, so a retry creates it anew", async () => {
+    const volumes = [await newVolume(), await newVolume()];
+    const name = uniqueName("vgs");
+    const volumeFile = join(h.cloud.dataDir, "volumes", `${volumes[1]}.img`);
+    await rename(volumeFile, `${volumeFile}.away`);
+    // The copy may fail before the first answer or after it: the CO calls again while not ready.
+    let failure: ServiceError | undefined;
+    for (let call = 0; failure === undefined; call += 1) {
+      assert.ok(call < 400, "the failed copy never surfaced as an error");
+      failure = await createGroup(name, volumes).then(
+        async (answer) => {
+          assert.equal(answer.groupSnapshot?.readyToUse, false);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return undefined;
+        },
+        (error: ServiceError) => error,
+      );
+    }
+    const failedId = /sg-[0-9a-f]{16}/.exec(failure.details)?.[0];
+    assert.equal(failure.code, status.INTERNAL);
+    assert.equal(
+      failure.details,
+      `group snapshot ${failedId} failed in the cloud; it was deleted, a retry creates it anew`,
+    );
+    const gone = await refusal(
+      rpc(h.groupController, h.groupController.getVolumeGroupSnapshot, {
+        groupSnapshotId: failedId ?? "",
+        snapshotIds: [],
+        secrets: {},
+      }),
+    );
+    assert.equal(gone.code, status.NOT_FOUND);
+    await rename(`${volumeFile}.away`, volumeFile);
+    let { groupSnapshot } = await createGroup(name, volumes);
+    for (let call = 0; call < 500 && groupSnapshot?.readyToUse === false; call += 1) {
+      ({ groupSnapshot } = await createGroup(name, volumes));
+    }
+    assert.equal(groupSnapshot?.readyToUse, true);
+    assert.notEqual(groupSnapshot?.groupSnapshotId, failedId);
+  });
+
   test("GetVolumeGroupSnapshot answers the group; a list of other snapshot ids is InvalidArgument", async () => {
     const { groupSnapshot } = await createGroup(uniqueName("vgs"), [await newVolume()]);
     assert.ok(groupSnapshot);
@@ -161,6 +204,41 @@ describe("GroupController RPCs against the reference cloud", () => {
       }),
     );
     assert.equal(code, status.NOT_FOUND);
+  });
+
+  test("GetVolumeGroupSnapshot of an existing group without snapshot_ids is InvalidArgument naming the field", async () => {
+    const { groupSnapshot } = await createGroup(uniqueName("vgs"), [await newVolume()]);
+    assert.ok(groupSnapshot);
+    const { code, details } = await refusal(
+      rpc(h.groupController, h.groupController.getVolumeGroupSnapshot, {
+        groupSnapshotId: groupSnapshot.groupSnapshotId,
+        snapshotIds: [],
+        secrets: {},
+      }),
+    );
+    assert.equal(code, status.INVALID_ARGUMENT);
+    assert.equal(
+      details,
+      `snapshot_ids: is required, the snapshots of group snapshot ${groupSnapshot.groupSnapshotId} (${groupSnapshot.snapshots[0]?.snapshotId})`,
+    );
+  });
+
+  test("DeleteVolumeGroupSnapshot of an existing group without snapshot_ids deletes it, as the external-snapshotter asks when it recorded no members", async () => {
+    const { groupSnapshot } = await createGroup(uniqueName("vgs"), [await newVolume()]);
+    assert.ok(groupSnapshot);
+    await rpc(h.groupController, h.groupController.deleteVolumeGroupSnapshot, {
+      groupSnapshotId: groupSnapshot.groupSnapshotId,
+      snapshotIds: [],
+      secrets: {},
+    });
+    const gone = await refusal(
+      rpc(h.groupController, h.groupController.getVolumeGroupSnapshot, {
+        groupSnapshotId: groupSnapshot.groupSnapshotId,
+        snapshotIds: groupSnapshot.snapshots.map((s) => s.snapshotId),
+        secrets: {},
+      }),
+    );
+    assert.equal(gone.code, status.NOT_FOUND);
   });
 
   test("a member cannot be deleted alone (InvalidArgument); DeleteVolumeGroupSnapshot removes group and members", async () => {

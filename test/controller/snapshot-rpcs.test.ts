@@ -97,9 +97,22 @@ describe("Controller snapshot RPCs against the reference cloud", () => {
     assert.equal(stored?.tags["ballast.dev/csi-name"], name);
   });
 
-  test("CreateSnapshot with a control character in the name is InvalidArgument", async () => {
+  test("CreateSnapshot with a tab in the name makes the snapshot under the hashed cloud name", async () => {
+    const source = await volume("snap-src-tab");
+    const name = "snapshot\ttab";
+    const { snapshot: made } = await snapshot(name, source);
+    const stored = await h.api.findSnapshotByName(cloudNameOf(name), { deadline: Date.now() + 5000 });
+    assert.equal(stored?.id, made?.snapshotId);
+    assert.equal(stored?.tags["ballast.dev/csi-name"], name);
+  });
+
+  test("CreateSnapshot with a C1 control character in the name is InvalidArgument naming it", async () => {
     const source = await volume("snap-src-control");
-    assert.equal(await codeOf(snapshot("snapshot\ttab", source)), status.INVALID_ARGUMENT);
+    await assert.rejects(snapshot("snapshot\u0085next", source), {
+      code: status.INVALID_ARGUMENT,
+      details:
+        'name: "snapshot\u0085next" contains the control character U+0085, which CSI does not allow in names',
+    });
   });
 
   test("CreateSnapshot of an unknown volume is NotFound naming the source volume", async () => {
