@@ -33,7 +33,7 @@ LABEL org.opencontainers.image.title="ballast" \
       org.opencontainers.image.vendor="Ballast"
 # The node plugin formats, mounts, grows and identifies block devices with these tools:
 # mount/umount/losetup (mount), blkid/wipefs/blockdev/lsblk/findmnt (util-linux),
-# mkfs.ext4/resize2fs/e2fsck (e2fsprogs), mkfs.xfs/xfs_growfs (xfsprogs), udevadm (udev).
+# mkfs.ext4/resize2fs/e2fsck/dumpe2fs (e2fsprogs), mkfs.xfs/xfs_growfs/xfs_db (xfsprogs), udevadm (udev).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates \

@@ -18,8 +18,9 @@ export interface FormatRecord {
  * finished: a removal lost to a power loss would bring the record back, and the next stage would
  * format the finished filesystem again, with whatever was written to it since. A record that
  * is still there at the next NodeStage means the plugin died while mkfs ran (a restart, an OOM
- * kill, the mkfs timeout): the half-written device is the driver's own work and is formatted
- * again, where foreign data would be refused.
+ * kill, the mkfs timeout) or just after: the device is the driver's own work and is formatted
+ * again, where foreign data would be refused, unless it holds a filesystem that is not that
+ * format's unused work (see staleRecord in volume-format.ts).
  */
 export class FormatJournal {
   constructor(

@@ -1,6 +1,9 @@
 import { failedPrecondition, internal } from "../shared/errors.js";
 import type { FoundDevice } from "./device-discovery.js";
+import type { DeviceContents } from "./device-probe.js";
 import type { FsType } from "./filesystem-type.js";
+import { mountedSinceMkfs } from "./filesystem-use.js";
+import type { FormatRecord } from "./format-journal.js";
 import { mkfsCommand } from "./mkfs-options.js";
 import type { NodeContext } from "./node-context.js";
 import type { StageVolumeRequest } from "./node-requests.js";
@@ -21,12 +24,11 @@ export async function prepareFilesystem(
   const contents = await context.probe.contents(device.path, deviceBytes);
   const interrupted = await journal.find(request.volumeId);
   if (interrupted !== undefined) {
-    // The journal's record is only proof while the device shows nothing newer than that format:
-    // a complete filesystem with another UUID was made by someone else since, and is theirs.
-    if (contents.kind === "filesystem" && contents.uuid !== interrupted.uuid) {
+    const stale = await staleRecord(context, device.path, contents, interrupted);
+    if (stale !== undefined) {
       logger.warn(
         { volumeId: request.volumeId, interrupted, found: contents },
-        "dropping the record of an interrupted format: the device has been formatted since",
+        `dropping the record of an interrupted format: ${stale}`,
       );
       await journal.end(request.volumeId);
     } else if (!request.sharedReadOnly) {
@@ -67,6 +69,27 @@ export async function prepareFilesystem(
       await context.resizer.growExt4Offline(device.path);
     }
   }
+}
+
+/**
+ * Why the journal's record no longer proves the device to be the driver's own half-done format,
+ * or undefined while it still does. A complete filesystem with another UUID was made by somebody
+ * else since. One with the record's UUID that has been mounted since is a format that finished
+ * (the plugin died before it removed the record) and was then used, on this node or on another
+ * the volume moved to: formatting it again would destroy what was written to it.
+ */
+async function staleRecord(
+  context: NodeContext,
+  device: string,
+  contents: DeviceContents,
+  record: FormatRecord,
+): Promise<string | undefined> {
+  if (contents.kind !== "filesystem") return undefined;
+  if (contents.uuid !== record.uuid) return "the device has been formatted since";
+  if (await mountedSinceMkfs(context.exec, device, contents.fsType)) {
+    return "that format finished, and its filesystem has been mounted since";
+  }
+  return undefined;
 }
 
 export async function deviceSize(context: NodeContext, device: FoundDevice): Promise<bigint> {

@@ -70,6 +70,49 @@ describe("an interrupted format is the driver's own and is redone", { concurrenc
     });
   }
 
+  for (const [fsType, mkfs, sizeMiB] of [
+    ["ext4", (uuid: string, device: string) => sh("mkfs.ext4", "-q", "-U", uuid, device), 64],
+    ["xfs", (uuid: string, device: string) => sh("mkfs.xfs", "-q", "-m", `uuid=${uuid}`, device), 320],
+  ] as const) {
+    test(`${fsType}: a record of a format that finished does not license formatting its filesystem once it has been mounted`, async (t) => {
+      if (!requireRoot(t)) return;
+      const lab = await DeviceLab.create();
+      t.after(() => lab.cleanup());
+      const volume = await lab.addVolume(sizeMiB);
+      const uuid = "5a5a5a5a-0000-4000-8000-00000000f1f1";
+      await mkfs(uuid, volume.loop);
+      const elsewhere = join(lab.root, "elsewhere");
+      await mkdir(elsewhere);
+      await sh("mount", volume.loop, elsewhere);
+      const sum = await writeChecksummed(join(elsewhere, "data.bin"));
+      await sh("umount", elsewhere);
+      await mkdir(join(lab.stateDir, "formats"), { recursive: true });
+      await writeFile(
+        join(lab.stateDir, "formats", `${volume.volumeId}.format.json`),
+        JSON.stringify({
+          volumeId: volume.volumeId,
+          device: volume.loop,
+          fsType,
+          uuid,
+          startedAt: "2026-12-01T00:00:00.000Z",
+        }),
+      );
+      const spy = spyingExec(realExec);
+      const { handlers } = await labDriver(lab, { exec: spy });
+
+      await invoke(
+        handlers.nodeStageVolume,
+        stageRequest(volume, lab.path("staging"), mountCapability(fsType)),
+      );
+      assert.deepEqual(
+        spy.calls.filter((call) => call[0]?.startsWith("mkfs")),
+        [],
+      );
+      assert.equal(await checksumOf(join(lab.path("staging"), "data.bin")), sum);
+      assert.deepEqual(await readdir(join(lab.stateDir, "formats")), []);
+    });
+  }
+
   test("a record of an interrupted format does not license formatting a filesystem somebody made since", async (t) => {
     if (!requireRoot(t)) return;
     const lab = await DeviceLab.create();

@@ -5,6 +5,11 @@ export interface FakeFilesystem {
   sizeBytes: bigint;
   /** e2fsck -f has run since the last change; resize2fs of an unmounted ext4 insists on it. */
   checked: boolean;
+  /**
+   * Mounted since mkfs made it, as the kernel leaves its mark: ext4 at a read-write mount (last
+   * mount time), xfs at any mount (its superblock's log sequence number).
+   */
+  mountedSinceMkfs: boolean;
 }
 
 /** A signature that is not a mountable filesystem of ours (a partition table, an LVM label). */
@@ -53,7 +58,7 @@ export class FakeDisk {
   /** What mkfs leaves: one filesystem spanning the disk, and no other signature. */
   makeFilesystem(type: FakeFilesystem["type"], uuid: string): void {
     const sizeBytes = (this.sizeBytes / FS_BLOCK_BYTES) * FS_BLOCK_BYTES;
-    this.filesystem = { type, uuid, sizeBytes, checked: true };
+    this.filesystem = { type, uuid, sizeBytes, checked: true, mountedSinceMkfs: false };
     this.signatures = [];
   }
 

@@ -62,6 +62,8 @@ export class FakeExec implements Exec {
         return this.dumpe2fs(args);
       case "xfs_info":
         return this.xfsInfo(args);
+      case "xfs_db":
+        return this.xfsDb(args);
       case "resize2fs":
         return this.resize2fs(args);
       case "e2fsck":
@@ -105,6 +107,7 @@ export class FakeExec implements Exec {
     if (filesystem === undefined || filesystem.type !== fsType || device.disk.signatures.length > 0) {
       return fail(32, `mount: ${target}: wrong fs type, bad option, bad superblock on ${source}.`);
     }
+    if (filesystem.type === "xfs" || !options.includes("ro")) filesystem.mountedSinceMkfs = true;
     this.host.mounts.add({
       major: device.major,
       minor: device.minor,
@@ -236,9 +239,22 @@ export class FakeExec implements Exec {
     const filesystem = this.filesystemAt(args.at(-1), "ext4");
     if (filesystem === undefined)
       return fail(1, `dumpe2fs: Bad magic number in super-block while trying to open ${args.at(-1)}`);
+    const lastMount = filesystem.mountedSinceMkfs ? "Thu Jan  1 00:00:00 2026" : "n/a";
     return ok(
-      `Filesystem UUID:          ${filesystem.uuid}\nBlock count:              ${filesystem.sizeBytes / FS_BLOCK_BYTES}\nBlock size:               ${FS_BLOCK_BYTES}\n`,
+      `Filesystem UUID:          ${filesystem.uuid}\nMount count:              ${filesystem.mountedSinceMkfs ? 1 : 0}\nBlock count:              ${filesystem.sizeBytes / FS_BLOCK_BYTES}\nBlock size:               ${FS_BLOCK_BYTES}\nLast mount time:          ${lastMount}\n`,
     );
+  }
+
+  /** xfs_db -r -c "sb 0" -c "print lsn" DEVICE: the superblock's LSN, 0 until the first mount. */
+  private xfsDb(args: readonly string[]): Outcome {
+    const filesystem = this.filesystemAt(args.at(-1), "xfs");
+    if (filesystem === undefined) {
+      return fail(
+        1,
+        `xfs_db: ${args.at(-1)} is not a valid XFS filesystem (unexpected SB magic number 0x00000000)`,
+      );
+    }
+    return ok(`lsn = ${filesystem.mountedSinceMkfs ? "0x100000002" : "0"}\n`);
   }
 
   private xfsInfo(args: readonly string[]): Outcome {

@@ -86,3 +86,56 @@ test("a power loss after a format has finished brings no journal record back, an
   assert.deepEqual(world.exec.commands().slice(before), ["blkid", "wipefs", "dumpe2fs", "mount"]);
   assert.equal(volume.disk.filesystem?.uuid, "00000000-0000-4000-8000-000000000001");
 });
+
+/** A journal record of a format that finished: mkfs made the filesystem, the plugin died before removing the record. */
+async function recordOfFinishedFormat(
+  world: FakeNodeWorld,
+  volumeId: string,
+  fsType: "ext4" | "xfs",
+  uuid: string,
+) {
+  await world.host.mkdirp("/var/lib/ballast/formats");
+  world.host.writeFile(
+    world.journalFile(volumeId),
+    JSON.stringify({ volumeId, device: "/dev/vdb", fsType, uuid, startedAt: "2025-12-31T00:00:00.000Z" }),
+  );
+}
+
+for (const [fsType, check] of [
+  ["ext4", "dumpe2fs"],
+  ["xfs", "xfs_db"],
+] as const) {
+  test(`${fsType}: a record of a format that finished does not license formatting its filesystem once it has been mounted`, async () => {
+    const world = await FakeNodeWorld.create();
+    const volume = world.attachVolume();
+    const uuid = "00000000-0000-4000-8000-0000000000bb";
+    volume.disk.makeFilesystem(fsType, uuid);
+    const filesystem = volume.disk.filesystem;
+    assert.ok(filesystem);
+    filesystem.mountedSinceMkfs = true;
+    await recordOfFinishedFormat(world, volume.volumeId, fsType, uuid);
+
+    await world.service.stageVolume(stageRequest(volume, fsType));
+
+    assert.deepEqual(world.exec.commands().slice(0, 3), ["blkid", "wipefs", check]);
+    assert.equal(world.exec.commands().includes(`mkfs.${fsType}`), false);
+    assert.equal(volume.disk.filesystem, filesystem);
+    assert.equal(world.host.mounts.top(stagingPathOf(volume.volumeId))?.fsType, fsType);
+    assert.equal(await world.host.readText(world.journalFile(volume.volumeId)), undefined);
+    assert.deepEqual(world.uuids, []);
+  });
+
+  test(`${fsType}: a record of a format that finished, whose filesystem was never mounted, has the device formatted again`, async () => {
+    const world = await FakeNodeWorld.create();
+    const volume = world.attachVolume();
+    const uuid = "00000000-0000-4000-8000-0000000000bb";
+    volume.disk.makeFilesystem(fsType, uuid);
+    await recordOfFinishedFormat(world, volume.volumeId, fsType, uuid);
+
+    await world.service.stageVolume(stageRequest(volume, fsType));
+
+    assert.deepEqual(world.exec.commands().slice(0, 4), ["blkid", "wipefs", check, `mkfs.${fsType}`]);
+    assert.equal(volume.disk.filesystem?.uuid, "00000000-0000-4000-8000-000000000001");
+    assert.equal(await world.host.readText(world.journalFile(volume.volumeId)), undefined);
+  });
+}
