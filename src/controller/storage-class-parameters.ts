@@ -19,7 +19,7 @@ const RESERVED_TAG_PREFIX = "ballast.dev/";
 const PVC_NAME_KEY = "csi.storage.k8s.io/pvc/name";
 const PVC_NAMESPACE_KEY = "csi.storage.k8s.io/pvc/namespace";
 const PV_NAME_KEY = "csi.storage.k8s.io/pv/name";
-const FS_TYPE_KEY = "csi.storage.k8s.io/fstype";
+export const FS_TYPE_KEY = "csi.storage.k8s.io/fstype";
 const TAG_KEY = /^tagSpecification_([0-9]+)$/;
 
 /**
@@ -40,6 +40,8 @@ export interface VolumeParameters {
   fsType?: FsType | undefined;
   mkfsOptions: Partial<Record<MkfsOptionKey, string>>;
   tags: Record<string, string>;
+  /** The parameter each tag came from (`parameters.tagSpecification_<n>`), for messages naming it. */
+  tagFields: Record<string, string>;
   metadata: ProvisionerMetadata;
 }
 
@@ -57,7 +59,13 @@ const MUTABLE_KEYS = ["type", "iops", "throughput"] as const;
  * key: a misspelt parameter silently ignored is a volume that is not what its owner asked for.
  */
 export function parseVolumeParameters(parameters: Record<string, string>): VolumeParameters {
-  const result: VolumeParameters = { encrypted: false, mkfsOptions: {}, tags: {}, metadata: {} };
+  const result: VolumeParameters = {
+    encrypted: false,
+    mkfsOptions: {},
+    tags: {},
+    tagFields: {},
+    metadata: {},
+  };
   const tagTemplates: Array<[number, string]> = [];
   for (const [key, value] of Object.entries(parameters)) {
     const field = `parameters.${key}`;
@@ -84,8 +92,10 @@ export function parseVolumeParameters(parameters: Record<string, string>): Volum
   }
   tagTemplates.sort((a, b) => a[0] - b[0]);
   for (const [index, spec] of tagTemplates) {
-    const [key, value] = parseTag(`parameters.tagSpecification_${index}`, spec, result.metadata);
+    const field = `parameters.tagSpecification_${index}`;
+    const [key, value] = parseTag(field, spec, result.metadata);
     result.tags[key] = value;
+    result.tagFields[key] = field;
   }
   return result;
 }

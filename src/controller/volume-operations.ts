@@ -8,7 +8,9 @@ import type {
   ListVolumesResponse,
   ValidateVolumeCapabilitiesRequest,
   ValidateVolumeCapabilitiesResponse,
+  VolumeCapability,
 } from "../generated/csi.js";
+import type { ProviderProfile } from "../providers/provider.js";
 import {
   aborted,
   BallastError,
@@ -17,20 +19,17 @@ import {
   notFound,
   outOfRange,
 } from "../shared/errors.js";
-import { parseFsType } from "../shared/filesystem-types.js";
-import { VOLUME_CONTEXT_KEYS } from "../shared/volume-context-keys.js";
-import { checkMountFlags, requestedFsType, unsupportedCapabilityReason } from "./access-modes.js";
-import type { OperationOptions, Volume } from "./block-storage.js";
+import { unsupportedCapabilityReason } from "./access-modes.js";
+import type { OperationOptions, Volume, VolumeType } from "./block-storage.js";
 import { chooseVolumeSize } from "./capacity-range.js";
 import { type ControllerContext, lockKeys } from "./controller-context.js";
 import { publishedNodeIds, toCsiVolume, volumeCondition } from "./csi-mapping.js";
 import { operationKey } from "./idempotency-keys.js";
+import { parameterMismatch } from "./parameter-mismatch.js";
 import {
   MANAGED_BY_TAG,
   parseMutableParameters,
-  parseVolumeParameters,
   refuseUnsupportedParameters,
-  resolveFsType,
 } from "./storage-class-parameters.js";
 import { checkPerformance, findVolumeType } from "./volume-type-rules.js";
 
@@ -71,7 +70,9 @@ export async function deleteVolume(
 
 /**
  * ControllerExpandVolume: grow to the requested size rounded to the tier's granularity. Asking for
- * what the volume already has is success, so retries are harmless; shrinking is never done.
+ * what the volume already has is success, so retries are harmless; shrinking is never done. A
+ * capability the volume cannot serve is refused as CreateVolume and ControllerPublishVolume refuse
+ * it, even when nothing needs to grow: the spec's "exceeds capabilities".
  */
 export async function expandVolume(
   context: ControllerContext,
@@ -80,9 +81,13 @@ export async function expandVolume(
 ): Promise<ControllerExpandVolumeResponse> {
   const range = request.capacityRange;
   if (range === undefined) throw invalidArgument("capacity_range: is required");
-  const nodeExpansionRequired = request.volumeCapability?.accessType?.$case !== "block";
+  const capability = request.volumeCapability;
+  if (capability !== undefined) refuseCapability(capability, context.provider);
+  const nodeExpansionRequired = capability?.accessType?.$case !== "block";
   return context.locks.run("ControllerExpandVolume", [lockKeys.volumeId(request.volumeId)], async () => {
     const volume = await requireVolume(context, request.volumeId, options);
+    const tier = findVolumeType("volume type", volume.type, await context.catalog.volumeTypes(options));
+    if (capability !== undefined) refuseCapability(capability, context.provider, tier);
     if (range.limitBytes > 0n && range.limitBytes < BigInt(volume.sizeBytes)) {
       throw outOfRange(
         `capacity_range.limit_bytes: ${range.limitBytes} is below the volume's current ${volume.sizeBytes} bytes; volumes never shrink`,
@@ -91,7 +96,6 @@ export async function expandVolume(
     if (range.requiredBytes <= BigInt(volume.sizeBytes)) {
       return { capacityBytes: BigInt(volume.sizeBytes), nodeExpansionRequired };
     }
-    const tier = findVolumeType("volume type", volume.type, await context.catalog.volumeTypes(options));
     const sizeBytes = chooseVolumeSize(range, tier);
     const resized = await context.cloud.resizeVolume(volume.id, sizeBytes, {
       ...options,
@@ -101,10 +105,21 @@ export async function expandVolume(
   });
 }
 
+/** What the provider alone refuses is known before any read; the tier's part once it is read. */
+function refuseCapability(
+  capability: VolumeCapability,
+  provider: ProviderProfile,
+  tier?: VolumeType | undefined,
+): void {
+  const reason = unsupportedCapabilityReason(capability, provider, tier);
+  if (reason !== undefined) throw invalidArgument(`volume_capability: ${reason}`);
+}
+
 /**
- * ControllerModifyVolume: type, iops and throughput, all validated against the target tier before
- * any change, so an invalid request leaves the volume untouched (the spec requires it). No
- * parameters at all is success once the volume is found.
+ * ControllerModifyVolume: type, iops and throughput, all validated against the target tier (its
+ * bounds, the volume's size, the nodes it is attached to) before any change, so an invalid request
+ * leaves the volume untouched (the spec requires it). No parameters at all is success once the
+ * volume is found.
  */
 export async function modifyVolume(
   context: ControllerContext,
@@ -123,6 +138,13 @@ export async function modifyVolume(
     if (volume.sizeBytes > tier.maxSizeBytes || volume.sizeBytes < tier.minSizeBytes) {
       throw invalidArgument(
         `mutable_parameters.type: volume ${volume.id} of ${volume.sizeBytes} bytes does not fit tier ${tier.name} (${tier.minSizeBytes}..${tier.maxSizeBytes})`,
+      );
+    }
+    // The cloud would refuse it too, but as a conflict, which the resizer retries for ever.
+    if (!tier.multiAttach && volume.attachments.length > 1) {
+      const nodes = volume.attachments.map((a) => a.instanceId).join(", ");
+      throw invalidArgument(
+        `mutable_parameters.type: tier ${tier.name} attaches to one node and volume ${volume.id} is attached to ${nodes}; unpublish it from all but one first`,
       );
     }
     const unchanged =
@@ -193,7 +215,8 @@ export async function withTokenCheck<T>(token: string, list: () => Promise<T>): 
 
 /**
  * ValidateVolumeCapabilities: confirmed only when every capability is supported for the volume's
- * tier; otherwise a message saying which one is not (not an error, as the spec asks).
+ * tier and every parameter describes the volume; otherwise a message saying which one does not
+ * (not an error, as the spec asks).
  */
 export async function validateVolumeCapabilities(
   context: ControllerContext,
@@ -207,7 +230,7 @@ export async function validateVolumeCapabilities(
     if (reason !== undefined)
       return { confirmed: undefined, message: `volume_capabilities[${index}]: ${reason}` };
   }
-  const mismatch = parametersMismatch(request, volume);
+  const mismatch = parameterMismatch(request, volume, context.provider);
   if (mismatch !== undefined) return { confirmed: undefined, message: mismatch };
   return {
     confirmed: {
@@ -218,37 +241,4 @@ export async function validateVolumeCapabilities(
     },
     message: "",
   };
-}
-
-/**
- * Why the request's parameters do not describe this volume (invalid, another tier, encryption it
- * lacks, mount flags the node refuses for its filesystem), or undefined when they do: `confirmed`
- * echoes them as validated, so they must be.
- */
-function parametersMismatch(request: ValidateVolumeCapabilitiesRequest, volume: Volume): string | undefined {
-  try {
-    const parameters = parseVolumeParameters(request.parameters);
-    const mutable = parseMutableParameters(request.mutableParameters);
-    const type = mutable.type ?? parameters.type;
-    if (type !== undefined && type !== volume.type) {
-      const field = mutable.type === undefined ? "parameters.type" : "mutable_parameters.type";
-      return `${field}: volume ${volume.id} is of type ${volume.type}, not ${type}`;
-    }
-    if (parameters.encrypted && !volume.encrypted) {
-      return `parameters.encrypted: volume ${volume.id} is not encrypted`;
-    }
-    // Mount flags the node would refuse at every NodeStage are not a capability this volume has.
-    const contextFsType = request.volumeContext[VOLUME_CONTEXT_KEYS.fsType];
-    const { fsType } = resolveFsType(requestedFsType("volume_capabilities", request.volumeCapabilities), {
-      ...parameters,
-      fsType:
-        parameters.fsType ??
-        (contextFsType ? parseFsType("volume_context.fsType", contextFsType) : undefined),
-    });
-    checkMountFlags("volume_capabilities", request.volumeCapabilities, fsType);
-    return undefined;
-  } catch (error) {
-    if (error instanceof BallastError && error.kind === "InvalidArgument") return error.message;
-    throw error;
-  }
 }

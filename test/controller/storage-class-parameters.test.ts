@@ -31,6 +31,7 @@ describe("parseVolumeParameters", () => {
       fsType: "xfs",
       mkfsOptions: { blockSize: "4096" },
       tags: { owner: "shop/data", pv: "pvc-123" },
+      tagFields: { owner: "parameters.tagSpecification_1", pv: "parameters.tagSpecification_2" },
       metadata: { pvcName: "data", pvcNamespace: "shop", pvName: "pvc-123" },
     });
   });
@@ -40,6 +41,7 @@ describe("parseVolumeParameters", () => {
       encrypted: false,
       mkfsOptions: {},
       tags: {},
+      tagFields: {},
       metadata: {},
     });
   });
