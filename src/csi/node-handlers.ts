@@ -16,7 +16,7 @@ import {
   READ_ONLY_MODES,
   SERVED_MODES,
 } from "../shared/access-modes.js";
-import { failedPrecondition, invalidArgument } from "../shared/errors.js";
+import { type BallastError, failedPrecondition, invalidArgument } from "../shared/errors.js";
 import { checkedMountOptions } from "../shared/mount-option-rules.js";
 import { unary } from "./unary.js";
 
@@ -57,7 +57,15 @@ interface CheckedCapability {
   access: VolumeAccess;
   readOnlyMode: boolean;
   sharedReadOnly: boolean;
+  singleWriter: boolean;
 }
+
+/**
+ * The answer to a capability the plugin cannot serve differs by RPC in the spec's error tables:
+ * FAILED_PRECONDITION for NodeStageVolume and NodePublishVolume, INVALID_ARGUMENT for
+ * NodeExpandVolume.
+ */
+type ExceedsCapabilities = (message: string) => BallastError;
 
 /**
  * `volumeContext` supplies the StorageClass's fsType when the capability names none; NodeExpandVolume
@@ -66,6 +74,7 @@ interface CheckedCapability {
 function checkedCapability(
   field: string,
   capability: VolumeCapability | undefined,
+  exceeds: ExceedsCapabilities,
   volumeContext: Readonly<Record<string, string>> = {},
 ): CheckedCapability {
   if (capability === undefined) throw invalidArgument(`${field} is required`);
@@ -74,16 +83,18 @@ function checkedCapability(
     throw invalidArgument(`${field}.access_mode is required`);
   }
   if (MULTI_NODE_WRITER_MODES.has(mode)) {
-    throw failedPrecondition(
+    throw exceeds(
       `${field}.access_mode ${Mode[mode]} is not supported: a block volume is written by one node at a time`,
     );
   }
   if (!SERVED_MODES.has(mode)) throw invalidArgument(`${field}.access_mode ${mode} is unknown`);
   const readOnlyMode = READ_ONLY_MODES.has(mode);
   const sharedReadOnly = isMultiNode(mode);
+  const singleWriter = mode === Mode.SINGLE_NODE_SINGLE_WRITER;
+  const modes = { readOnlyMode, sharedReadOnly, singleWriter };
   const accessType = capability.accessType;
   if (accessType === undefined) throw invalidArgument(`${field}.access_type (block or mount) is required`);
-  if (accessType.$case === "block") return { access: { kind: "block" }, readOnlyMode, sharedReadOnly };
+  if (accessType.$case === "block") return { access: { kind: "block" }, ...modes };
   const mount = accessType.value;
   if (mount.volumeMountGroup !== "") {
     throw invalidArgument(
@@ -92,7 +103,7 @@ function checkedCapability(
   }
   const fsType = nodeFsType(`${field}.mount.fs_type`, mount.fsType, volumeContext);
   const mountOptions = checkedMountOptions(`${field}.mount.mount_flags`, fsType, mount.mountFlags);
-  return { access: { kind: "mount", fsType, mountOptions }, readOnlyMode, sharedReadOnly };
+  return { access: { kind: "mount", fsType, mountOptions }, ...modes };
 }
 
 /**
@@ -107,6 +118,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
       const { access, readOnlyMode, sharedReadOnly } = checkedCapability(
         "volume_capability",
         request.volumeCapability,
+        failedPrecondition,
         request.volumeContext,
       );
       const hint = service.deviceHint(volumeId, request.publishContext);
@@ -134,9 +146,10 @@ export function createNodeHandlers(service: NodeService): NodeServer {
     nodePublishVolume: unary(async (request) => {
       const volumeId = checkedVolumeId(request.volumeId);
       const targetPath = checkedPath("target_path", request.targetPath);
-      const { access, readOnlyMode } = checkedCapability(
+      const { access, readOnlyMode, singleWriter } = checkedCapability(
         "volume_capability",
         request.volumeCapability,
+        failedPrecondition,
         request.volumeContext,
       );
       if (request.stagingTargetPath === "") {
@@ -155,6 +168,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
         hint,
         access,
         readOnly: request.readonly || readOnlyMode,
+        singleWriter,
       });
       return {};
     }),
@@ -196,7 +210,7 @@ export function createNodeHandlers(service: NodeService): NodeServer {
       const access =
         request.volumeCapability === undefined
           ? undefined
-          : checkedCapability("volume_capability", request.volumeCapability).access;
+          : checkedCapability("volume_capability", request.volumeCapability, invalidArgument).access;
       return service.expandVolume({ volumeId, volumePath, stagingPath, requiredBytes, access });
     }),
 

@@ -35,6 +35,11 @@ export interface MountStateOptions {
   byIdDir: string;
 }
 
+/** The root a bind of the device's node shows: its path inside devtmpfs (`/vdb`). */
+function deviceNodeRoot(device: FoundDevice): string {
+  return `/${device.path.slice("/dev/".length)}`;
+}
+
 /** The node's view of mounts and devices, and the only code that unmounts or removes paths. */
 export class MountState {
   constructor(private readonly options: MountStateOptions) {}
@@ -182,6 +187,24 @@ export class MountState {
     return (preferred ?? candidates[0])?.mountPoint;
   }
 
+  /**
+   * Where the device is mounted besides `paths` (layers at those paths do not count): its
+   * filesystem or binds of it, and binds of its device node for raw block.
+   */
+  async mountPointsOf(device: FoundDevice, paths: readonly string[]): Promise<string[]> {
+    const skipped = new Set<number>();
+    for (const path of paths) {
+      for (const entry of await this.options.mounts.at(path)) skipped.add(entry.mountId);
+    }
+    const nodeRoot = deviceNodeRoot(device);
+    return (await this.options.mounts.entries())
+      .filter((entry) => !skipped.has(entry.mountId))
+      .filter(
+        (entry) => sameDevice(entry, device) || (entry.fsType === "devtmpfs" && entry.root === nodeRoot),
+      )
+      .map((entry) => entry.mountPoint);
+  }
+
   async linkedDevices(): Promise<FoundDevice[]> {
     const { host, byIdDir } = this.options;
     const devices: FoundDevice[] = [];
@@ -204,8 +227,8 @@ export class MountState {
       const mounts = entries.filter((entry) => sameDevice(entry, device)).length;
       if (mounts > 0) staged += 1;
       published += Math.max(0, mounts - 1);
-      const nodeName = `/${device.path.slice("/dev/".length)}`;
-      published += entries.filter((entry) => entry.fsType === "devtmpfs" && entry.root === nodeName).length;
+      const nodeRoot = deviceNodeRoot(device);
+      published += entries.filter((entry) => entry.fsType === "devtmpfs" && entry.root === nodeRoot).length;
     }
     return { staged, published };
   }

@@ -31,7 +31,10 @@ export interface PublishVolumeRequest {
   targetPath: string;
   hint: DeviceHint;
   access: VolumeAccess;
+  /** The request's readonly flag or a read-only access mode; `ro` among the mount options counts too. */
   readOnly: boolean;
+  /** SINGLE_NODE_SINGLE_WRITER: the volume may be published at one target path of the node at a time. */
+  singleWriter: boolean;
 }
 
 export interface UnpublishVolumeRequest {

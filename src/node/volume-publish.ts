@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { alreadyExists, failedPrecondition } from "../shared/errors.js";
+import type { FoundDevice } from "./device-discovery.js";
 import { sameDevice } from "./device-numbers.js";
 import { isReadOnly } from "./mount-table.js";
 import type { NodeContext } from "./node-context.js";
@@ -9,9 +10,14 @@ export async function publishVolume(context: NodeContext, request: PublishVolume
   if (request.access.kind === "block") return publishBlock(context, request);
   const { access } = request;
   const { mounts, state, logger } = context;
+  // A bind of a staging mount made with the `ro` flag is read-only whatever the bind asks (the
+  // kernel copies the flag), so a repeated publish must expect read-only too.
+  const readOnly = request.readOnly || access.mountOptions.includes("ro");
   const staged = await mounts.top(request.stagingPath);
   if (staged === undefined) {
-    throw failedPrecondition(`volume ${request.volumeId} is not staged at ${request.stagingPath}`);
+    throw failedPrecondition(
+      `volume ${request.volumeId} is not staged at ${request.stagingPath} for mount access: no filesystem is mounted there (a stage for block access mounts none)`,
+    );
   }
   const device = await context.discovery.find(request.volumeId, request.hint);
   if (!sameDevice(staged, device)) {
@@ -28,7 +34,7 @@ export async function publishVolume(context: NodeContext, request: PublishVolume
   if (existing !== undefined) {
     const verdict = await state.ownership(existing, request.targetPath, request.volumeId, device);
     if (verdict === "ours" && existing.root === staged.root) {
-      if (isReadOnly(existing) === request.readOnly) return;
+      if (isReadOnly(existing) === readOnly) return;
       throw alreadyExists(
         `volume ${request.volumeId} is already published at ${request.targetPath} ${isReadOnly(existing) ? "read-only" : "read-write"}`,
       );
@@ -40,22 +46,31 @@ export async function publishVolume(context: NodeContext, request: PublishVolume
     }
     await state.repairStale(request.targetPath, existing);
   }
+  await refuseSecondPublication(context, request, device);
   const undoDirectory = await state.makeDirectory(request.targetPath);
   try {
-    await context.mounter.bind("publish", request.stagingPath, request.targetPath, request.readOnly);
+    await context.mounter.bind("publish", request.stagingPath, request.targetPath, readOnly);
   } catch (error) {
     await undoDirectory().catch(() => undefined);
     throw error;
   }
-  logger.info(
-    { volumeId: request.volumeId, targetPath: request.targetPath, readOnly: request.readOnly },
-    "volume published",
-  );
+  logger.info({ volumeId: request.volumeId, targetPath: request.targetPath, readOnly }, "volume published");
 }
 
 async function publishBlock(context: NodeContext, request: PublishVolumeRequest): Promise<void> {
   const { mounts, state, host, logger } = context;
   const device = await context.discovery.find(request.volumeId, request.hint);
+  // The pod would write to the device under the kernel's mounted filesystem. A mount at the
+  // staging path that is not the volume's is no stage of it, and a block stage needs nothing there.
+  const staged = await mounts.top(request.stagingPath);
+  if (
+    staged !== undefined &&
+    (await state.ownership(staged, request.stagingPath, request.volumeId, device)) !== "foreign"
+  ) {
+    throw failedPrecondition(
+      `volume ${request.volumeId} is staged at ${request.stagingPath} for mount access (${staged.fsType} on ${staged.source}); it cannot be published for block access`,
+    );
+  }
   const existing = await mounts.top(request.targetPath);
   if (existing !== undefined) {
     const verdict = await state.ownership(existing, request.targetPath, request.volumeId, device);
@@ -72,6 +87,7 @@ async function publishBlock(context: NodeContext, request: PublishVolumeRequest)
     }
     await state.repairStale(request.targetPath, existing);
   }
+  await refuseSecondPublication(context, request, device);
   const undoDirectory = await state.makeDirectory(dirname(request.targetPath));
   const createdFile = (await host.lstat(request.targetPath)) === undefined;
   try {
@@ -91,6 +107,25 @@ async function publishBlock(context: NodeContext, request: PublishVolumeRequest)
     },
     "raw block volume published",
   );
+}
+
+/**
+ * The spec's table for plugins with SINGLE_NODE_MULTI_WRITER has a SINGLE_NODE_SINGLE_WRITER
+ * volume refused at a second target path. Called once the target itself is known not to hold the
+ * volume, so a repeated publish there stays OK.
+ */
+async function refuseSecondPublication(
+  context: NodeContext,
+  request: PublishVolumeRequest,
+  device: FoundDevice,
+): Promise<void> {
+  if (!request.singleWriter) return;
+  const [other] = await context.state.mountPointsOf(device, [request.stagingPath, request.targetPath]);
+  if (other !== undefined) {
+    throw failedPrecondition(
+      `volume ${request.volumeId} is SINGLE_NODE_SINGLE_WRITER and already published at ${other}; it cannot be published at ${request.targetPath} too`,
+    );
+  }
 }
 
 /**

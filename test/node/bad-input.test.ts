@@ -255,6 +255,29 @@ describe("bad input is InvalidArgument and runs nothing", () => {
     assert.deepEqual(exec.calls, []);
   });
 
+  test("NodeExpandVolume: a multi-node writer access mode exceeds capabilities, InvalidArgument", async (t) => {
+    const { handlers, exec } = await driverThatMustNotRun(t);
+    await assert.rejects(
+      invoke(handlers.nodeExpandVolume, {
+        volumeId,
+        volumePath: "/var/lib/kubelet/pods/x/mount",
+        stagingTargetPath: "",
+        volumeCapability: mountCapability(
+          "ext4",
+          [],
+          VolumeCapability_AccessMode_Mode.MULTI_NODE_MULTI_WRITER,
+        ),
+        secrets: {},
+      }),
+      {
+        code: status.INVALID_ARGUMENT,
+        details:
+          "volume_capability.access_mode MULTI_NODE_MULTI_WRITER is not supported: a block volume is written by one node at a time",
+      },
+    );
+    assert.deepEqual(exec.calls, []);
+  });
+
   test("NodeGetVolumeStats: missing volume_path", async (t) => {
     const { handlers, exec } = await driverThatMustNotRun(t);
     await assert.rejects(

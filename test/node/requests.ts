@@ -23,12 +23,15 @@ export function blockCapability(
   return { accessType: { $case: "block", value: {} }, accessMode: { mode } };
 }
 
-export function publishContext(volume: LabVolume): Record<string, string> {
+/** Only the id matters, so a fake host's volume (test/node/fakes) serves as well as a loop device. */
+type AnyVolume = Pick<LabVolume, "volumeId">;
+
+export function publishContext(volume: AnyVolume): Record<string, string> {
   return { serial: volume.volumeId, byIdPath: `/dev/disk/by-id/virtio-${volume.volumeId}` };
 }
 
 export function stageRequest(
-  volume: LabVolume,
+  volume: AnyVolume,
   stagingTargetPath: string,
   volumeCapability: VolumeCapability,
   volumeContext: Record<string, string> = {},
@@ -44,7 +47,7 @@ export function stageRequest(
 }
 
 export function publishRequest(
-  volume: LabVolume,
+  volume: AnyVolume,
   stagingTargetPath: string,
   targetPath: string,
   volumeCapability: VolumeCapability,

@@ -122,14 +122,20 @@ export class FakeExec implements Exec {
     return ok();
   }
 
-  /** mount --bind [-o ro] SOURCE TARGET: a directory of a mount, or a device node for raw block. */
+  /**
+   * mount --bind [-o ro] SOURCE TARGET: a directory of a mount, or a device node for raw block. A
+   * bind of a read-only mount is read-only even without `-o ro`: the kernel copies the flag.
+   */
   private bind(args: readonly string[]): Outcome {
-    const readOnly = args.includes("-o") && args[args.indexOf("-o") + 1] === "ro";
     const [source, target] = args.slice(-2);
     const mountPoint = this.mountPointOf(target);
     const from = source === undefined ? undefined : this.host.tree.lookup(source);
     if (from === undefined) return fail(32, `mount: ${target}: special device ${source} does not exist.`);
     if (mountPoint === undefined) return fail(32, `mount: ${target}: mount point does not exist.`);
+    const under = this.host.mounts.covering(from.path);
+    const readOnly =
+      (args.includes("-o") && args[args.indexOf("-o") + 1] === "ro") ||
+      under?.options.includes("ro") === true;
     const options = [readOnly ? "ro" : "rw", "relatime"];
     if (from.node.kind === "block-device") {
       const { device } = from.node;
@@ -146,7 +152,6 @@ export class FakeExec implements Exec {
       });
       return ok();
     }
-    const under = this.host.mounts.covering(from.path);
     if (under === undefined) return fail(32, `mount: ${source}: not on any mount`);
     this.host.mounts.add({
       ...under,

@@ -119,6 +119,7 @@ export function publishRequest(volume: FakeVolume, fsType: FsType = "ext4", read
     hint: { serial: serialOfVolume(volume.volumeId), byIdPath: volume.link },
     access: { kind: "mount" as const, fsType, mountOptions: [] },
     readOnly,
+    singleWriter: false,
   };
 }
 

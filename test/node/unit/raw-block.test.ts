@@ -15,6 +15,7 @@ test("a raw block volume is bound onto a file at the target once, and unpublish 
     hint: { serial: volume.volumeId.slice(0, 20), byIdPath: volume.link },
     access: block,
     readOnly: false,
+    singleWriter: false,
   };
   await world.service.publishVolume(request);
   await world.service.publishVolume(request);
