@@ -89,6 +89,25 @@ describe("chart rendering", () => {
     assert.throws(() => render(values), /cloud\.url is required/);
   });
 
+  test("without the node name lookup, a node identity flag missing from node.extraArgs fails the render naming it", () => {
+    const values = withValues({
+      node: { nodeNameLookup: false, extraArgs: ["--node-id=$(NODE_NAME)", "--zone=zone-a"] },
+    });
+    assert.throws(
+      () => render(values),
+      /node\.extraArgs: --max-volumes-per-node is required when node\.nodeNameLookup is false/,
+    );
+  });
+
+  test("the minimal values give the node plugin, which has no cloud access, its whole identity as flags", () => {
+    const objects = render(ciValues("minimal-values.yaml"));
+    const args = containerOf(objects, "DaemonSet", "ballast-csi-node", "ballast")?.args ?? [];
+    assert.deepEqual(
+      args.filter((arg) => /^--(node-id|zone|max-volumes-per-node|cloud-url|cloud-token-file)=/.test(arg)),
+      ["--node-id=$(NODE_NAME)", "--zone=zone-a", "--max-volumes-per-node=16"],
+    );
+  });
+
   test("an API token is required", () => {
     const values = mergeValues(defaultValues(), { cloud: { url: "https://block.example.com" } });
     assert.throws(() => render(values), /cloud\.token\.existingSecret or cloud\.token\.value is required/);
@@ -177,7 +196,14 @@ describe("chart rendering", () => {
   });
 
   test("without node-name lookup the node plugin gets neither the API URL nor the token", () => {
-    const objects = render(withValues({ node: { nodeNameLookup: false } }));
+    const objects = render(
+      withValues({
+        node: {
+          nodeNameLookup: false,
+          extraArgs: ["--node-id=$(NODE_NAME)", "--zone=zone-a", "--max-volumes-per-node=16"],
+        },
+      }),
+    );
     const node = containerOf(objects, "DaemonSet", "ballast-csi-node", "ballast");
     assert.deepEqual(
       node?.args?.filter((a) => a.startsWith("--cloud-")),

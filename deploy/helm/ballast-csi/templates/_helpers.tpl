@@ -252,3 +252,18 @@ groupsnapshot.storage.k8s.io/v1
 groupsnapshot.storage.k8s.io/v1beta2
 {{- end -}}
 {{- end -}}
+
+{{/*
+Without nodeNameLookup the node pods get neither the API URL nor the token, and the driver refuses
+to start unless its identity comes as flags: fail the render instead of shipping a crash loop.
+*/}}
+{{- define "ballast-csi.nodeIdentityArgs" -}}
+{{- if not .Values.node.nodeNameLookup -}}
+{{- $given := toYaml .Values.node.extraArgs -}}
+{{- range $flag := list "--node-id" "--zone" "--max-volumes-per-node" -}}
+{{- if not (contains $flag $given) -}}
+{{- fail (printf "node.extraArgs: %s is required when node.nodeNameLookup is false (the node pods then have no cloud access to look their instance up)" $flag) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
