@@ -282,6 +282,11 @@ describe("kustomize overlays per cloud provider", () => {
     );
     assert.ok(containerOf(objects, "Deployment", "ballast-controller", "csi-snapshotter"));
     assert.ok(kinds(objects).includes("VolumeSnapshotClass/ballast-snapshots"));
+    const node = objectNamed(objects, "DaemonSet", (n) => n === "ballast-node") as unknown as {
+      spec: { template: { spec: { hostNetwork?: boolean; dnsPolicy?: string } } };
+    };
+    assert.equal(node.spec.template.spec.hostNetwork, true);
+    assert.equal(node.spec.template.spec.dnsPolicy, "ClusterFirstWithHostNet");
   });
 
   test("hetzner: its API, one tier-less class, no snapshotter and no snapshot class", async (t) => {
