@@ -1,7 +1,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { CallRunner, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./call-runner.js";
+import { CallRunner, DEFAULT_RETRY_POLICY, RequestNotSentError, type RetryPolicy } from "./call-runner.js";
 import { validBaseUrl } from "./client-options.js";
 import { RequestRateLimiter } from "./rate-limiter.js";
 import { type TokenSource, tokenSourceFrom } from "./token-source.js";
@@ -50,7 +50,15 @@ export function apiClientParts<Paths extends {}>(
   const userAgent = options.userAgent;
   http.use({
     async onRequest({ request }) {
-      request.headers.set("authorization", `Bearer ${await tokens.token()}`);
+      let token: string;
+      try {
+        token = await tokens.token();
+      } catch (error) {
+        // Nothing went out: the token source's own error (a missing file, named) is the answer,
+        // not a network failure to retry and count.
+        throw new RequestNotSentError(error);
+      }
+      request.headers.set("authorization", `Bearer ${token}`);
       if (userAgent !== undefined) request.headers.set("user-agent", userAgent);
       return request;
     },

@@ -45,7 +45,7 @@ export interface CallResult<T> {
   response: Response;
 }
 
-/** p-retry's exponential backoff, randomized (each delay × a random factor in [1, 2)). */
+/** Exponential backoff, randomized (each delay × a random factor in [1, 2)), as p-retry's. */
 export interface RetryPolicy {
   /** Retries after the first attempt (so maxRetries + 1 attempts at most). */
   maxRetries: number;
@@ -70,6 +70,20 @@ export interface CallRunnerDependencies {
   metrics?: Metrics | undefined;
   logger?: Logger | undefined;
   now?: (() => number) | undefined;
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+}
+
+/**
+ * What an attempt throws when it failed before its request went out (no token could be read):
+ * the runner throws `cause` on as it is, without a retry and without counting a request, since
+ * nothing reached the server and the next attempt would fail the same way.
+ */
+export class RequestNotSentError extends Error {
+  override readonly name = "RequestNotSentError";
+
+  constructor(override readonly cause: unknown) {
+    super("request not sent");
+  }
 }
 
 /**
@@ -77,15 +91,18 @@ export interface CallRunnerDependencies {
  * log line per attempt. p-retry runs the retry loop — what is safe to repeat (reads, deletes,
  * writes that carry an Idempotency-Key) on network failures, 5xx and 429, with randomized
  * exponential backoff, cut off by the deadline and the caller's signal. What p-retry cannot do is
- * here: waiting out a server's `Retry-After` first (or failing at once when it reaches past the
- * deadline), and saying why the call ended. Errors leave as CloudErrors: the API's answer,
- * CloudGaveUpError after the last transient failure, CloudDeadlineError, CloudCancelledError.
+ * here: waiting the larger of the backoff and a server's `Retry-After` (or failing at once when
+ * that wait reaches past the deadline), and saying why the call ended. Errors leave as CloudErrors:
+ * the API's answer, CloudGaveUpError after the last transient failure, CloudDeadlineError,
+ * CloudCancelledError; what failed before a request went out leaves as it was thrown.
  */
 export class CallRunner {
   private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly deps: CallRunnerDependencies) {
     this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? sleep;
   }
 
   async run<T>(
@@ -115,27 +132,28 @@ export class CallRunner {
         },
         {
           retries: policy.maxRetries,
-          factor: policy.multiplier,
-          minTimeout: policy.initialDelayMs,
-          maxTimeout: policy.maxDelayMs,
-          randomize: true,
+          // p-retry 7 has no hook for its delay and would sleep its backoff after any wait of
+          // ours, so it sleeps none: the one wait is taken below, once the deadline allows it.
+          minTimeout: 0,
           maxRetryTime: Math.max(0, remainingMs(options.deadline, this.now())),
           signal: options.signal,
           shouldRetry: ({ error }) => retrySafe && isTransient(error),
-          onFailedAttempt: async ({ error, retriesLeft }) => {
+          onFailedAttempt: async ({ error, retriesLeft, retriesConsumed }) => {
             if (!(retrySafe && isTransient(error)) || retriesLeft <= 0) return;
             lastFailure = error;
             const hint = error instanceof CloudApiError ? error.retryAfterMs : undefined;
+            const wait = Math.max(hint ?? 0, backoffMs(policy, retriesConsumed));
             const left = remainingMs(options.deadline, this.now());
-            if (hint !== undefined && hint >= left) {
+            if (wait >= left) {
+              const why = left > 0 ? ` (next attempt in ${wait} ms, ${left} ms left)` : "";
               throw new CloudDeadlineError(
                 operation,
                 `cloud ${operation}`,
-                `${withoutOperation(error)} (next attempt in ${hint} ms, ${Math.max(0, left)} ms left)`,
+                `${withoutOperation(error)}${why}`,
               );
             }
             this.deps.metrics?.cloudRetries.inc({ operation, reason: retryReason(error) });
-            if (hint !== undefined && hint > 0) await sleep(hint, options.signal);
+            if (wait > 0) await this.sleep(wait, options.signal);
           },
         },
       );
@@ -170,16 +188,21 @@ export class CallRunner {
     previousFailure: CloudError | undefined,
   ): Promise<CallResult<T>> {
     const { operation } = call;
-    const { metrics, logger } = this.deps;
+    const { metrics } = this.deps;
     const signal = deadlineSignal(options.deadline, this.now(), options.signal);
     const started = performance.now();
     let status = "error";
+    let sent = true;
     metrics?.cloudInFlight.inc({ operation });
     try {
       let result: AttemptResult<T>;
       try {
         result = await attempt(signal);
       } catch (error) {
+        if (error instanceof RequestNotSentError) {
+          sent = false;
+          throw error.cause;
+        }
         if (error instanceof CloudError) throw error;
         if (options.signal?.aborted) throw new CloudCancelledError(operation);
         // The deadline may fire just as a request fails on its own (a refused connection): only the
@@ -204,21 +227,27 @@ export class CallRunner {
         this.now(),
       );
     } finally {
-      const seconds = (performance.now() - started) / 1000;
       metrics?.cloudInFlight.dec({ operation });
-      metrics?.cloudRequests.inc({ operation, status });
-      metrics?.cloudRequestDuration.observe({ operation }, seconds);
-      logger?.debug(
-        {
-          operation,
-          method: call.method,
-          status,
-          attempt: attemptNumber,
-          durationMs: Math.round(seconds * 1000),
-        },
-        "cloud request",
-      );
+      if (sent) this.recordRequest(call, attemptNumber, status, started);
     }
+  }
+
+  private recordRequest(call: CallDescription, attemptNumber: number, status: string, started: number): void {
+    const { operation } = call;
+    const { metrics, logger } = this.deps;
+    const seconds = (performance.now() - started) / 1000;
+    metrics?.cloudRequests.inc({ operation, status });
+    metrics?.cloudRequestDuration.observe({ operation }, seconds);
+    logger?.debug(
+      {
+        operation,
+        method: call.method,
+        status,
+        attempt: attemptNumber,
+        durationMs: Math.round(seconds * 1000),
+      },
+      "cloud request",
+    );
   }
 }
 
@@ -250,6 +279,12 @@ function afterFailure(detail: string, previousFailure: CloudError | undefined): 
   return previousFailure === undefined
     ? detail
     : `${detail} (previous attempt: ${withoutOperation(previousFailure)})`;
+}
+
+/** The backoff before retry `retry + 1` (`retry` from 0): p-retry's formula with `randomize`. */
+function backoffMs(policy: RetryPolicy, retry: number): number {
+  const base = policy.initialDelayMs * policy.multiplier ** retry;
+  return Math.min(policy.maxDelayMs, Math.round(base * (1 + Math.random())));
 }
 
 /** Reads and deletes are safe to repeat; writes only when the server can deduplicate them. */

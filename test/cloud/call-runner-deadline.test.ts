@@ -106,7 +106,8 @@ describe("CallRunner at the deadline", () => {
     const deadline = START + 10_000;
     const { error, attempts } = await deadlineFailure(runner(clock), deadline, [
       async () => {
-        clock.now = deadline - 1;
+        // Room for the 1 ms backoff and the retry to start, no more.
+        clock.now = deadline - 2;
         throw connectionRefused();
       },
       async (signal) => {

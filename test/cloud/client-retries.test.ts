@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { type BlockStorageClient, createBlockStorageClient } from "../../src/cloud/block-storage-client.js";
@@ -102,6 +104,25 @@ describe("cloud client retries over real HTTP", () => {
     // Lower bound only: the client must not come back before the server said it may.
     assert.ok(second.at - first.at >= 990, `retried after ${second.at - first.at} ms`);
     assert.equal(await metricValue(metrics, "ballast_cloud_throttled_total", { operation: "getVolume" }), 1);
+  });
+
+  test("a Retry-After longer than the backoff is waited once, not added to the backoff", async () => {
+    // The first retry's backoff is exactly 900 ms; waited after the 1 s hint it would make 1.9 s.
+    const patient = createBlockStorageClient({
+      baseUrl: server.url,
+      token: TOKEN,
+      retry: { maxRetries: 1, initialDelayMs: 900, maxDelayMs: 900 },
+    });
+    server.script(problem(503, "unavailable", "maintenance", { "retry-after": "1" }), json(200, VOLUME));
+    try {
+      await patient.getVolume(VOLUME.id, soon());
+    } finally {
+      await patient.close();
+    }
+    const [first, second] = server.requests;
+    assert.ok(first !== undefined && second !== undefined);
+    const gap = second.at - first.at;
+    assert.ok(gap >= 990 && gap < 1_800, `retried after ${gap} ms`);
   });
 
   test("a 429 storm ends after the retry budget, giving up with the last error", async () => {
@@ -225,6 +246,31 @@ describe("cloud client retries over real HTTP", () => {
       server.requests.map((r) => `${r.method} ${r.url}`),
       [`DELETE /v1/volumes/${VOLUME.id}`, `DELETE /v1/volumes/${VOLUME.id}`],
     );
+  });
+
+  test("a token file that cannot be read fails the call at once, sending and counting nothing", async () => {
+    const tokenFile = join(tmpdir(), `ballast-missing-token-${process.pid}`);
+    const unauthenticated = createBlockStorageClient({
+      baseUrl: server.url,
+      tokenFile,
+      retry: { maxRetries: 3, initialDelayMs: 5, maxDelayMs: 20 },
+      metrics,
+    });
+    server.script(json(200, VOLUME));
+    try {
+      await assert.rejects(
+        unauthenticated.getVolume(VOLUME.id, soon()),
+        new BallastError(
+          "Unavailable",
+          `cloud token file ${JSON.stringify(tokenFile)} cannot be read: ENOENT`,
+        ),
+      );
+    } finally {
+      await unauthenticated.close();
+    }
+    assert.equal(server.requests.length, 0);
+    assert.equal(await metricValue(metrics, "ballast_cloud_requests_total", { operation: "getVolume" }), 0);
+    assert.equal(await metricValue(metrics, "ballast_cloud_retries_total", { operation: "getVolume" }), 0);
   });
 
   test("sends the bearer token and never logs it", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { after, before, describe, test } from "node:test";
 import type { BlockStorage, CreateVolumeInput } from "../../src/controller/block-storage.js";
 import { MANAGED_BY_TAG } from "../../src/controller/storage-class-parameters.js";
@@ -129,6 +130,52 @@ describe("clones made as snapshot, restore, delete", () => {
     assert.equal(clone.id, left.volumes[0]?.id);
     assert.equal(clone.sourceVolumeId, sourceId);
     assert.equal((await clonesAndSnapshots(input.name)).snapshot, undefined);
+  });
+
+  /** The storage, with its snapshots read as pending for the first `pendingLooks` looks. */
+  function slowSnapshots(pendingLooks: number, onTaken: () => void = () => {}): BlockStorage {
+    let looks = 0;
+    return {
+      ...storage,
+      createSnapshot: async (snapshotInput, options) => {
+        const snapshot = await storage.createSnapshot(snapshotInput, options);
+        onTaken();
+        return { ...snapshot, status: "pending", readyToUse: false };
+      },
+      getSnapshot: async (id, options) => {
+        const snapshot = await storage.getSnapshot(id, options);
+        looks += 1;
+        return snapshot && looks <= pendingLooks
+          ? { ...snapshot, status: "pending", readyToUse: false }
+          : snapshot;
+      },
+    };
+  }
+
+  test("waiting out a slow snapshot leaves no abort listener on the RPC's signal", async () => {
+    const sourceId = await source();
+    const rpc = new AbortController();
+    const pendingLooks = 15;
+    const clone = await withClonesViaSnapshots(slowSnapshots(pendingLooks), {
+      pollMs: { initial: 1, max: 1 },
+    }).createVolume(cloneInput(sourceId), { ...call(), signal: rpc.signal });
+    assert.equal(clone.sourceVolumeId, sourceId);
+    assert.equal(getEventListeners(rpc.signal, "abort").length, 0);
+  });
+
+  test("a clone cancelled while it waits for its snapshot fails with the cancellation", async () => {
+    const sourceId = await source();
+    const rpc = new AbortController();
+    const cancelled = new Error("rpc cancelled");
+    // The abort comes after the snapshot is taken, once the first (minute-long) pause has begun.
+    const cancelOnceTaken = () => setTimeout(() => rpc.abort(cancelled), 0);
+    const patient = withClonesViaSnapshots(slowSnapshots(Number.POSITIVE_INFINITY, cancelOnceTaken), {
+      pollMs: { initial: 60_000, max: 60_000 },
+    });
+    const failure = await patient
+      .createVolume(cloneInput(sourceId), { ...call(), deadline: Date.now() + 120_000, signal: rpc.signal })
+      .catch((e: unknown) => e);
+    assert.equal(failure, cancelled);
   });
 
   test("a snapshot still pending at the deadline is Unavailable, and the retry goes on from it", async () => {

@@ -1,3 +1,4 @@
+import { sleep as realSleep } from "../../cloud/deadline.js";
 import type {
   BlockStorage,
   CreateVolumeInput,
@@ -27,21 +28,6 @@ export function cloneSnapshotName(cloneName: string): string {
   return `clone-${cloneName}`;
 }
 
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
-
 /** A restored clone reads as what it is to the controller: a copy of its source volume. */
 function asClone(volume: Volume): Volume {
   const sourceVolumeId = volume.tags[CLONE_SOURCE_TAG];
@@ -64,7 +50,7 @@ export function withClonesViaSnapshots(
   options: CloneViaSnapshotOptions = {},
 ): BlockStorage {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? sleepFor;
+  const sleep = options.sleep ?? realSleep;
   const poll = options.pollMs ?? { initial: 500, max: 5_000 };
 
   const removeIntermediate = async (clone: Volume, call: OperationOptions): Promise<void> => {
