@@ -203,6 +203,9 @@ export class CallRunner {
           sent = false;
           throw error.cause;
         }
+        // A provider's client decodes its cloud's error bodies (and counts its throttles) inside the
+        // attempt: the answer's status still labels the request, as for an answer decoded below.
+        if (error instanceof CloudApiError) status = String(error.status);
         if (error instanceof CloudError) throw error;
         if (options.signal?.aborted) throw new CloudCancelledError(operation);
         // The deadline may fire just as a request fails on its own (a refused connection): only the
