@@ -1,6 +1,6 @@
 import type { LocalAttachProbe } from "../loop-devices.js";
 import { problem } from "../problems.js";
-import type { Attachment, InstanceRecord, OperationRecord } from "../state.js";
+import type { Attachment, InstanceRecord, OperationRecord, VolumeRecord } from "../state.js";
 import type { EngineParts, Schemas } from "./engine-types.js";
 import { attachmentView, settleStatus } from "./views.js";
 
@@ -63,6 +63,7 @@ export class Attachments {
       return operations.get(current.operationId);
     }
     records.requireSettled(volume, "volumeId");
+    this.requireNoTypeChange(volume);
     if (volume.zone !== instance.zone) {
       throw problem(
         "zone_mismatch",
@@ -132,6 +133,22 @@ export class Attachments {
     attachment.state = "detaching";
     attachment.operationId = operation.id;
     return operations.start(operation);
+  }
+
+  /**
+   * The single- or multi-attach rule below reads the volume's type, which a running modify is about
+   * to replace; the modify checked the attachments only when it was accepted. So an attach waits for
+   * the type change, as other changes wait for a volume's running one.
+   */
+  private requireNoTypeChange(volume: VolumeRecord): void {
+    if (volume.busyOperationId === undefined) return;
+    const busy = this.parts.operations.get(volume.busyOperationId);
+    if (busy.input.kind !== "modifyVolume" || busy.input.type === volume.type) return;
+    throw problem(
+      "conflict",
+      `volume ${volume.id} has operation ${busy.id} (modifyVolume) running that changes its type to ${busy.input.type}`,
+      { resourceId: volume.id },
+    );
   }
 
   private checkLimits(volumeId: string, attachments: number, instance: InstanceRecord): void {

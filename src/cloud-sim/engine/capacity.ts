@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from "../config.js";
 import { problem } from "../problems.js";
-import type { CloudState } from "../state.js";
+import type { CloudState, VolumeRecord } from "../state.js";
 import type { Catalog } from "./catalog.js";
 import type { Schemas } from "./engine-types.js";
 
@@ -78,8 +78,19 @@ export class Capacity {
     let used = 0;
     for (const v of Object.values(this.state.volumes)) {
       if ((zone === undefined || v.zone === zone) && (type === undefined || v.type === type))
-        used += v.sizeBytes;
+        used += this.committedBytes(v);
     }
     return used;
+  }
+
+  /**
+   * A volume's size counting the growth of a resize accepted but not yet run: otherwise two resizes
+   * accepted before either ran would each see the other's room as free. A failed resize clears the
+   * volume's busy operation, which frees the growth again.
+   */
+  private committedBytes(volume: VolumeRecord): number {
+    const busy =
+      volume.busyOperationId === undefined ? undefined : this.state.operations[volume.busyOperationId];
+    return busy?.input.kind === "resizeVolume" ? busy.input.sizeBytes : volume.sizeBytes;
   }
 }

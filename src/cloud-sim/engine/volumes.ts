@@ -242,6 +242,8 @@ export class Volumes {
     if (request.sourceVolumeId !== undefined) {
       const source = records.volume(request.sourceVolumeId, "sourceVolumeId");
       records.requireSettled(source, "sourceVolumeId");
+      // The clone copies the source's file at its size when accepted; a resize may grow it first.
+      records.requireNoRunningChange(source);
       if (source.zone !== zone) {
         throw problem(
           "zone_mismatch",
