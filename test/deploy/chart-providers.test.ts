@@ -27,6 +27,12 @@ function renderError(values: Values): string {
 }
 
 const kinds = (objects: KubeObject[]) => objects.map((o) => o.kind);
+// The rate-limit flags of the driver in the controller and in the node plugin.
+const rateLimitArgs = (objects: KubeObject[]) =>
+  [
+    containerOf(objects, "Deployment", "ballast-csi-controller", "ballast"),
+    containerOf(objects, "DaemonSet", "ballast-csi-node", "ballast"),
+  ].map((c) => c?.args?.filter((a) => /^--cloud-(qps|burst)=/.test(a)));
 const tokenKey = (objects: KubeObject[]) => {
   const deployment = objects.find((o) => o.kind === "Deployment") as unknown as {
     spec: { template: { spec: { volumes: { name: string; secret?: { items: { key: string }[] } }[] } } };
@@ -72,6 +78,24 @@ describe("the chart per cloud provider", () => {
       role.rules.some((r) => r.resources.includes("volumesnapshotcontents/status")),
       false,
     );
+  });
+
+  test("digitalocean: no --cloud-qps or --cloud-burst, so the driver keeps DigitalOcean's own limit", () => {
+    const objects = render(providerValues("digitalocean-values.yaml"));
+    assert.deepEqual(rateLimitArgs(objects), [[], []]);
+  });
+
+  test("hetzner: no --cloud-qps or --cloud-burst, so the driver keeps Hetzner's own limit", () => {
+    const objects = render(providerValues("hetzner-values.yaml"));
+    assert.deepEqual(rateLimitArgs(objects), [[], []]);
+  });
+
+  test("cloud.qps and cloud.burst, when set, reach the controller and the node as flags", () => {
+    const objects = render(providerValues("hetzner-values.yaml", { cloud: { qps: 0.5, burst: 5 } }));
+    assert.deepEqual(rateLimitArgs(objects), [
+      ["--cloud-qps=0.5", "--cloud-burst=5"],
+      ["--cloud-qps=0.5", "--cloud-burst=5"],
+    ]);
   });
 
   test("a tier parameter for a provider without tiers fails naming the class, the parameter and the provider", () => {

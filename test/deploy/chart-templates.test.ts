@@ -166,7 +166,13 @@ describe("chart templates", () => {
       .map((f) => readFileSync(path.join(baseDir, f), "utf8"))
       .join("\n");
     // Flags the chart adds only for non-default values that no kustomize component mirrors.
-    const optional = new Set(["--strict-topology", "--cloud-ca-file", "--zone"]);
+    const optional = new Set([
+      "--strict-topology",
+      "--cloud-ca-file",
+      "--zone",
+      "--cloud-qps",
+      "--cloud-burst",
+    ]);
     const chartFlags = [...flagsOf(chartText)].filter((f) => !optional.has(f)).sort();
     const kustomizeFlags = new Set([...flagsOf(baseText), ...componentFlags()]);
     assert.deepEqual(chartFlags, [...kustomizeFlags].sort());

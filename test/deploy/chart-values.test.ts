@@ -4,6 +4,8 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { Ajv } from "ajv";
 import { LOG_LEVELS } from "../../src/observability/logger.js";
+import { PROVIDER_NAMES } from "../../src/providers/provider.js";
+import { loadProvider } from "../../src/providers/registry.js";
 import { chartDir, ciValueFiles, defaultValues, mergeValues, readYaml, type Values } from "./chart.js";
 
 const schema = JSON.parse(readFileSync(path.join(chartDir, "values.schema.json"), "utf8")) as object;
@@ -97,6 +99,18 @@ describe("chart values", () => {
       assert.equal(comment.includes(level), true, `values.yaml annotation lacks ${level}`);
       assert.equal(row.includes(level), true, `README row lacks ${level}`);
     }
+  });
+
+  test("the cloud.qps and cloud.burst annotations name the driver's default for every provider", async () => {
+    const values = readFileSync(path.join(chartDir, "values.yaml"), "utf8");
+    const qps = /## @param cloud\.qps (.*)\n/.exec(values)?.[1] ?? "";
+    const burst = /## @param cloud\.burst (.*)\n/.exec(values)?.[1] ?? "";
+    const providers = await Promise.all(PROVIDER_NAMES.map(loadProvider));
+    const unnamed = providers.flatMap((p) => [
+      ...(qps.includes(`${p.defaultQps} for ${p.name}`) ? [] : [`qps ${p.name}`]),
+      ...(burst.includes(`${p.defaultBurst} for ${p.name}`) ? [] : [`burst ${p.name}`]),
+    ]);
+    assert.deepEqual(unnamed, []);
   });
 
   test("the schema rejects a tier the driver does not know", () => {

@@ -261,6 +261,24 @@ describe("kustomize overlay reference-cloud", () => {
 
 describe("kustomize overlays per cloud provider", () => {
   const providerSecret = { secrets: { "ballast-cloud-token": ["token", "access-token"] } };
+  // The rate-limit flags of the driver in the controller and in the node plugin.
+  const rateLimitArgs = (objects: KubeObject[]) =>
+    [
+      containerOf(objects, "Deployment", "ballast-controller", "ballast"),
+      containerOf(objects, "DaemonSet", "ballast-node", "ballast"),
+    ].map((c) => c?.args?.filter((a) => /^--cloud-(qps|burst)=/.test(a)));
+
+  test("digitalocean: no --cloud-qps or --cloud-burst, so the driver keeps DigitalOcean's own limit", async (t) => {
+    const objects = await render(t, "overlays/digitalocean");
+    if (objects === undefined) return;
+    assert.deepEqual(rateLimitArgs(objects), [[], []]);
+  });
+
+  test("hetzner: no --cloud-qps or --cloud-burst, so the driver keeps Hetzner's own limit", async (t) => {
+    const objects = await render(t, "overlays/hetzner");
+    if (objects === undefined) return;
+    assert.deepEqual(rateLimitArgs(objects), [[], []]);
+  });
 
   test("digitalocean: its API, the access-token key, one tier-less class, snapshots kept", async (t) => {
     const objects = await render(t, "overlays/digitalocean");

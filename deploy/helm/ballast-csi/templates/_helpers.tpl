@@ -174,8 +174,14 @@ Driver flags for reaching the cloud API, shared by the controller and (with node
 {{- define "ballast-csi.cloudArgs" -}}
 - --cloud-url={{ include "ballast-csi.cloudUrl" . }}
 - --cloud-token-file=/var/run/secrets/ballast/token
+{{- /* Unset, the driver takes the provider's own rate limit, which stays under that provider's
+account limits; one value for every provider would overrun DigitalOcean's or Hetzner's. */}}
+{{- if .Values.cloud.qps }}
 - --cloud-qps={{ .Values.cloud.qps }}
+{{- end }}
+{{- if .Values.cloud.burst }}
 - --cloud-burst={{ .Values.cloud.burst }}
+{{- end }}
 {{- if include "ballast-csi.caConfigMapName" . }}
 - --cloud-ca-file=/etc/ballast/ca/ca.crt
 {{- end }}
