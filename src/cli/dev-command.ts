@@ -12,7 +12,7 @@ import { createLogger, LOG_LEVELS, type LogLevel, stdioDestination } from "../ob
 import { Metrics } from "../observability/metrics.js";
 import { parseProviderName } from "../providers/registry.js";
 import { invalidArgument } from "../shared/errors.js";
-import type { DriverConfig } from "./driver-config.js";
+import { type DriverConfig, nonEmpty } from "./driver-config.js";
 import { DEFAULT_DRIVER_NAME, envName } from "./driver-options.js";
 import { EXIT_CONFIG, startupFailureLine, stopOnSignal } from "./exit.js";
 import { type RunningDriver, startDriver } from "./run-driver.js";
@@ -92,6 +92,9 @@ export function devCommand(): Command {
       let cloud: ReferenceCloud | undefined;
       let driver: RunningDriver | undefined;
       try {
+        // resolve("") is the working directory: an empty --state-dir would fill it with state.
+        nonEmpty("--state-dir", raw.stateDir, process.env);
+        const driverName = nonEmpty("--driver-name", raw.driverName, process.env);
         if (!(LOG_LEVELS as readonly string[]).includes(raw.logLevel)) {
           throw invalidArgument(`--log-level: "${raw.logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
         }
@@ -125,7 +128,7 @@ export function devCommand(): Command {
         const config: DriverConfig = {
           mode: "all",
           endpoint,
-          driverName: raw.driverName,
+          driverName,
           provider,
           cloud: {
             url: cloud.apiUrl,

@@ -7,7 +7,7 @@ import { LOG_LEVELS, type LogLevel } from "../observability/logger.js";
 import type { ProviderName } from "../providers/provider.js";
 import { parseProviderName } from "../providers/registry.js";
 import { invalidArgument } from "../shared/errors.js";
-import { DEFAULT_ENDPOINT, type DriverMode, type RawDriverOptions } from "./driver-options.js";
+import { DEFAULT_ENDPOINT, type DriverMode, envName, type RawDriverOptions } from "./driver-options.js";
 
 export interface CloudConfig {
   url: string;
@@ -76,6 +76,22 @@ function booleanFlag(flag: string, value: string): boolean {
   throw invalidArgument(`${flag}: "${value}" is not true or false`);
 }
 
+/**
+ * A string flag's value, refused when blank: an empty value (often a manifest's variable that
+ * expanded to nothing) would otherwise pass for a given one. Commander fills the flag from its
+ * variable, so a value equal to the variable's came from there, and the message says so.
+ */
+export function nonEmpty<T extends string | undefined>(
+  flag: string,
+  value: T,
+  env: Environment,
+  variable = envName(flag),
+): T {
+  if (value === undefined || value.trim() !== "") return value;
+  const from = env[variable] === value ? ` (from ${variable})` : "";
+  throw invalidArgument(`${flag}: must not be empty${from}`);
+}
+
 async function readable(flag: string, path: string): Promise<string> {
   try {
     await access(path, constants.R_OK);
@@ -112,27 +128,29 @@ export async function resolveDriverConfig(
   }
   const endpoint = parseEndpoint(raw.endpoint ?? env.CSI_ENDPOINT ?? DEFAULT_ENDPOINT);
   if (raw.metricsAddress !== undefined) parseListenAddress(raw.metricsAddress);
-  if (raw.driverName.trim() === "") throw invalidArgument("--driver-name: must not be empty");
   const metadataUrl = raw.metadataUrl === undefined ? undefined : httpUrl("--metadata-url", raw.metadataUrl);
   const config: DriverConfig = {
     mode,
     endpoint,
-    driverName: raw.driverName,
+    driverName: nonEmpty("--driver-name", raw.driverName, env),
     provider: parseProviderName("--cloud-provider", raw.cloudProvider ?? "ballast"),
-    zone: raw.zone,
+    zone: nonEmpty("--zone", raw.zone, env),
     metadataUrl,
-    defaultVolumeType: raw.defaultVolumeType ?? "balanced",
+    defaultVolumeType: nonEmpty("--default-volume-type", raw.defaultVolumeType, env) ?? "balanced",
     logLevel: raw.logLevel as LogLevel,
     metricsAddress: raw.metricsAddress,
     drainTimeoutMs: positiveNumber("--drain-timeout", raw.drainTimeout) * 1000,
   };
   if (mode !== "controller") {
     config.node = {
-      nodeId: raw.nodeId,
+      nodeId: nonEmpty("--node-id", raw.nodeId, env),
       metadataUrl,
-      nodeName: raw.nodeName ?? env.NODE_NAME ?? hostname(),
-      byIdDir: raw.byIdDir ?? "/dev/disk/by-id",
-      stateDir: raw.stateDir ?? "/var/lib/ballast-csi",
+      nodeName:
+        nonEmpty("--node-name", raw.nodeName, env) ??
+        nonEmpty("--node-name", env.NODE_NAME, env, "NODE_NAME") ??
+        hostname(),
+      byIdDir: nonEmpty("--by-id-dir", raw.byIdDir, env) ?? "/dev/disk/by-id",
+      stateDir: nonEmpty("--state-dir", raw.stateDir, env) ?? "/var/lib/ballast-csi",
       maxVolumesPerNode:
         raw.maxVolumesPerNode === undefined
           ? undefined

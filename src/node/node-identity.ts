@@ -15,16 +15,17 @@ export interface InstanceInfo {
 /** Finds an instance through the block-storage API; the CLI wires it to the provider's port. */
 export interface InstanceLookup {
   findInstanceByName(nodeName: string): Promise<InstanceInfo>;
-  /** For a node that learnt its id from a metadata service and still needs its attach slots. */
+  /** For a node that knows its id (`--node-id`, a metadata service) and still needs its zone or attach slots. */
   findInstanceById?(instanceId: string): Promise<InstanceInfo>;
 }
 
 /**
  * Where NodeGetInfo's answer comes from: `nodeId`/`zone`/`maxVolumesPerNode` (the `--node-id`,
- * `--zone`, `--max-volumes-per-node` flags) override. Without `--node-id`, a provider's identity
- * `source` (its metadata service) gives the instance id and zone; without one, the cloud is asked
- * by `nodeName`. The attach limit is the instance's as the cloud reports it, else the provider's
- * `defaultMaxVolumes`, minus the attached volumes the driver does not manage.
+ * `--zone`, `--max-volumes-per-node` flags) override. With `--node-id`, the cloud is asked for what
+ * is missing by that id; without it, a provider's identity `source` (its metadata service) gives
+ * the instance id and zone; without one, the cloud is asked by `nodeName`. The attach limit is the
+ * instance's as the cloud reports it, else the provider's `defaultMaxVolumes`, minus the attached
+ * volumes the driver does not manage.
  */
 export interface NodeIdentityConfig {
   nodeName?: string;
@@ -70,6 +71,18 @@ export async function resolveNodeIdentity(config: NodeIdentityConfig): Promise<N
       nodeId: found.instanceId,
       zone: resolvedZone,
       maxVolumesPerNode: maxVolumesPerNode ?? (await limitById(found.instanceId, config)),
+      topology: topologyOf(resolvedZone, config),
+    };
+  }
+  const byId = config.lookup?.findInstanceById;
+  if (nodeId !== undefined && byId !== undefined) {
+    // Not every provider can find an instance by name, and the flag names it already.
+    const instance = await byId.call(config.lookup, nodeId);
+    const resolvedZone = zone ?? instance.zone;
+    return {
+      nodeId,
+      zone: resolvedZone,
+      maxVolumesPerNode: maxVolumesPerNode ?? roomFor(instance),
       topology: topologyOf(resolvedZone, config),
     };
   }

@@ -119,6 +119,18 @@ describe("ballast CLI", () => {
     assert.equal(result.stderr.trim(), "error: unknown option '--bogus'");
   });
 
+  test("a misspelled flag prints one line with the suggestion and exits 2", async () => {
+    const result = await run(["controller", "--cloud-ur", "http://127.0.0.1:1"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, "error: unknown option '--cloud-ur' (Did you mean --cloud-url?)\n");
+  });
+
+  test("a misspelled subcommand prints one line with the suggestion and exits 2", async () => {
+    const result = await run(["contoller"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, "error: unknown command 'contoller' (Did you mean controller?)\n");
+  });
+
   test("a missing cloud URL prints one line naming the flag and exits 2", async () => {
     const result = await run(["controller"]);
     assert.equal(result.code, 2);
@@ -135,6 +147,25 @@ describe("ballast CLI", () => {
       result.stderr.trim(),
       'ballast: --log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent',
     );
+  });
+
+  test("an empty variable is refused naming the flag and the variable", async () => {
+    const result = await run(["node"], { BALLAST_NODE_ID: "" });
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim(), "ballast: --node-id: must not be empty (from BALLAST_NODE_ID)");
+  });
+
+  // The bad --cloud-listen stops dev before it starts anything, should the empty value be let through.
+  test("dev refuses an empty --driver-name naming the flag", async () => {
+    const result = await run(["dev", "--driver-name", "", "--cloud-listen", "nowhere"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim(), "ballast: --driver-name: must not be empty");
+  });
+
+  test("dev refuses an empty --state-dir rather than filling the working directory", async () => {
+    const result = await run(["dev", "--state-dir", "", "--cloud-listen", "nowhere"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim(), "ballast: --state-dir: must not be empty");
   });
 
   test("an unreadable token file is refused naming it", async () => {

@@ -103,6 +103,34 @@ describe("resolveDriverConfig", () => {
     );
   });
 
+  for (const [flag, key, mode] of [
+    ["--driver-name", "driverName", "controller"],
+    ["--zone", "zone", "controller"],
+    ["--default-volume-type", "defaultVolumeType", "controller"],
+    ["--node-id", "nodeId", "node"],
+    ["--node-name", "nodeName", "node"],
+    ["--by-id-dir", "byIdDir", "node"],
+    ["--state-dir", "stateDir", "node"],
+  ] as const) {
+    test(`an empty ${flag} is refused naming the flag`, async () => {
+      await assert.rejects(resolveDriverConfig(mode, { ...base, [key]: "" }, env), {
+        message: `${flag}: must not be empty`,
+      });
+    });
+  }
+
+  test("an empty BALLAST_ZONE is refused naming the flag and the variable", async () => {
+    await assert.rejects(resolveDriverConfig("node", { ...base, zone: "" }, { ...env, BALLAST_ZONE: "" }), {
+      message: "--zone: must not be empty (from BALLAST_ZONE)",
+    });
+  });
+
+  test("an empty NODE_NAME is refused naming the flag and the variable", async () => {
+    await assert.rejects(resolveDriverConfig("node", base, { ...env, NODE_NAME: "" }), {
+      message: "--node-name: must not be empty (from NODE_NAME)",
+    });
+  });
+
   test("a controller always needs the cloud URL", async () => {
     const { cloudUrl: _, ...withoutCloud } = base;
     await assert.rejects(resolveDriverConfig("controller", withoutCloud, env), {

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { instanceLookup } from "../../src/cli/cloud-lookups.js";
+import { resolveNodeIdentity } from "../../src/node/node-identity.js";
 import { digitalOceanProvider } from "../../src/providers/digitalocean/index.js";
 import { digitalOceanNodeIdentity } from "../../src/providers/digitalocean/node-identity.js";
 import { loadProvider } from "../../src/providers/registry.js";
+import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
 import { metadataService, silentMetadataService } from "./metadata-service.js";
 
 describe("DigitalOcean provider: node side", () => {
@@ -59,6 +62,38 @@ describe("DigitalOcean provider: node side", () => {
       });
     } finally {
       await silent.close();
+    }
+  });
+
+  test("--node-id alone: the region and free slots come from the droplet read by id, the metadata service is not asked", async () => {
+    const { fake, storage } = await startDigitalOceanAdapter();
+    const metadata = await metadataService({ "/metadata/v1/id": "1", "/metadata/v1/region": "nyc1" });
+    try {
+      const data = fake.addVolume({ name: "someone-elses" });
+      fake.addDroplet(3164494, "nyc3");
+      fake.attach(data, 3164494);
+      const identity = await resolveNodeIdentity({
+        nodeName: "worker-1",
+        nodeId: "3164494",
+        source: digitalOceanProvider.nodeIdentity?.(metadata.url),
+        defaultMaxVolumes: digitalOceanProvider.maxVolumesPerInstance,
+        lookup: instanceLookup(storage, digitalOceanProvider, "block.csi.ballast.dev"),
+        reportStandardZoneKey: false,
+      });
+      assert.deepEqual(identity, {
+        nodeId: "3164494",
+        zone: "nyc3",
+        maxVolumesPerNode: 6,
+        topology: { "topology.block.csi.ballast.dev/zone": "nyc3" },
+      });
+      assert.deepEqual(
+        fake.requests.map((r) => `${r.method} ${r.path}`),
+        ["GET /v2/droplets/3164494", `GET /v2/volumes/${data.id}`],
+      );
+      assert.deepEqual(metadata.asked, []);
+    } finally {
+      await metadata.close();
+      await stopDigitalOceanAdapter(fake);
     }
   });
 

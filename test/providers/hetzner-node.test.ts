@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { instanceLookup } from "../../src/cli/cloud-lookups.js";
+import { resolveNodeIdentity } from "../../src/node/node-identity.js";
 import { hetznerProvider } from "../../src/providers/hetzner/index.js";
 import { hetznerNodeIdentity, zoneOfAvailabilityZone } from "../../src/providers/hetzner/node-identity.js";
+import { startHetznerAdapter } from "./adapter-over-fake.js";
 import { metadataService, silentMetadataService } from "./metadata-service.js";
 
 describe("Hetzner provider: node side", () => {
@@ -61,6 +64,40 @@ describe("Hetzner provider: node side", () => {
       });
     } finally {
       await silent.close();
+    }
+  });
+
+  test("--node-id alone: the location and free slots come from the server read by id, the metadata service is not asked", async () => {
+    const { fake, storage } = await startHetznerAdapter();
+    const metadata = await metadataService({
+      "/hetzner/v1/metadata/instance-id": "1",
+      "/hetzner/v1/metadata/availability-zone": "fsn1-dc14",
+    });
+    try {
+      const data = fake.addVolume({ name: "someone-elses", server: 4711 });
+      fake.addServer(4711, "nbg1", [data.id]);
+      const identity = await resolveNodeIdentity({
+        nodeName: "worker-1",
+        nodeId: "4711",
+        source: hetznerProvider.nodeIdentity?.(metadata.url),
+        defaultMaxVolumes: hetznerProvider.maxVolumesPerInstance,
+        lookup: instanceLookup(storage, hetznerProvider, "block.csi.ballast.dev"),
+        reportStandardZoneKey: false,
+      });
+      assert.deepEqual(identity, {
+        nodeId: "4711",
+        zone: "nbg1",
+        maxVolumesPerNode: 15,
+        topology: { "topology.block.csi.ballast.dev/zone": "nbg1" },
+      });
+      assert.deepEqual(
+        fake.requests.map((r) => `${r.method} ${r.path}`),
+        ["GET /servers/4711", `GET /volumes/${data.id}`],
+      );
+      assert.deepEqual(metadata.asked, []);
+    } finally {
+      await metadata.close();
+      await fake.close();
     }
   });
 

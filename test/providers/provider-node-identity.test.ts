@@ -75,6 +75,20 @@ describe("NodeGetInfo with a provider's identity source", () => {
     assert.equal(source.calls, 0);
   });
 
+  test("--node-id and --zone: the attach limit comes from the instance read by that id", async () => {
+    const cloud = cloudWith(7, ["boot-disk"]);
+    const identity = await resolveNodeIdentity({
+      nodeId: "flag-id",
+      zone: "nyc3",
+      nodeName: "worker-1",
+      source: metadata("424242", "nyc1"),
+      lookup: cloud,
+      defaultMaxVolumes: 7,
+    });
+    assert.deepEqual([identity.nodeId, identity.zone, identity.maxVolumesPerNode], ["flag-id", "nyc3", 6]);
+    assert.deepEqual(cloud.asked, ["id flag-id"]);
+  });
+
   test("a full instance is FailedPrecondition, never 0 (unlimited)", async () => {
     await assert.rejects(
       resolveNodeIdentity({ source: metadata("424242", "nyc1"), lookup: cloudWith(1, ["boot-disk"]) }),
