@@ -64,13 +64,14 @@ export function checkedMountOptions(field: string, fsType: FsType, mountFlags: r
     throw invalidArgument(`${field}: more than ${MAX_MOUNT_FLAGS_BYTES} bytes of mount flags`);
   }
   const options: string[] = [];
-  for (const flag of mountFlags) {
+  for (const [index, flag] of mountFlags.entries()) {
     for (const option of flag.split(",")) {
       const trimmed = option.trim();
       if (trimmed === "") continue;
-      if (!isAllowed(fsType, trimmed)) {
+      const reason = refusal(fsType, trimmed);
+      if (reason !== undefined) {
         throw invalidArgument(
-          `${field}: mount option ${JSON.stringify(trimmed)} is not allowed for ${fsType} (see the node documentation for the allow-list)`,
+          `${field}[${index}]: ${reason} (see the node documentation for the allow-list)`,
         );
       }
       if (!options.includes(trimmed)) options.push(trimmed);
@@ -79,13 +80,20 @@ export function checkedMountOptions(field: string, fsType: FsType, mountFlags: r
   return options;
 }
 
-function isAllowed(fsType: FsType, option: string): boolean {
-  if (COMMON_FLAGS.has(option) || FLAGS_BY_FS[fsType].has(option)) return true;
+/**
+ * Why `option` is refused, naming it by its key (the part before `=`) and never its value: the CSI
+ * spec counts mount flags as possibly sensitive (`password=…`), and the refusal goes back to the
+ * CO and into the driver's log. undefined when the option is allowed.
+ */
+function refusal(fsType: FsType, option: string): string | undefined {
+  if (COMMON_FLAGS.has(option) || FLAGS_BY_FS[fsType].has(option)) return undefined;
   const equals = option.indexOf("=");
-  if (equals <= 0) return false;
+  if (equals < 0) return `mount option ${JSON.stringify(option)} is not allowed for ${fsType}`;
   const key = option.slice(0, equals);
   const checks = VALUES_BY_FS[fsType];
   // Own keys only: "constructor=..." must not find Object.prototype.constructor.
-  if (!Object.hasOwn(checks, key)) return false;
-  return checks[key]?.(option.slice(equals + 1)) === true;
+  const takesValue = Object.hasOwn(checks, key);
+  if (takesValue && checks[key]?.(option.slice(equals + 1)) === true) return undefined;
+  const known = takesValue || COMMON_FLAGS.has(key) || FLAGS_BY_FS[fsType].has(key);
+  return `mount option ${JSON.stringify(key)} is not allowed for ${fsType}${known ? " with the value given" : ""}`;
 }

@@ -261,7 +261,7 @@ describe("Controller volume RPCs after CreateVolume against the reference cloud"
     assert.equal(response.confirmed, undefined);
     assert.equal(
       response.message,
-      'volume_capabilities[0].mount.mount_flags: mount option "exec;rm" is not allowed for ext4 (see the node documentation for the allow-list)',
+      'volume_capabilities[0].mount.mount_flags[0]: mount option "exec;rm" is not allowed for ext4 (see the node documentation for the allow-list)',
     );
   });
 
