@@ -95,7 +95,7 @@ export async function createDriverController(
   });
   const readiness = new CloudReadiness(
     () => service.probeCloud({ deadline: Date.now() + PROBE_BUDGET_MS }),
-    5_000,
+    provider.readinessTtlMs,
     Date.now,
     (error) => logger.warn({ err: error }, "cloud not reachable; Probe answers ready=false"),
   );

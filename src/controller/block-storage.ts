@@ -189,6 +189,12 @@ export interface BlockStorage {
    */
   findInstanceByName?(name: string, options: OperationOptions): Promise<Instance | undefined>;
   listZones(options: OperationOptions): Promise<Zone[]>;
+  /**
+   * For Probe: resolves when the cloud answers the adapter's cheapest authenticated request now.
+   * listZones cannot stand in for it: a cloud whose zones are a fixed list answers that without a
+   * request, and so would say ready with the API down or the token rejected.
+   */
+  probe(options: OperationOptions): Promise<void>;
   listVolumeTypes(options: OperationOptions): Promise<VolumeType[]>;
   getCapacity(zone: string, type: string, options: OperationOptions): Promise<PoolCapacity>;
   /** Releases the adapter's connections when the process stops. */

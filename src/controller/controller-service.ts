@@ -39,10 +39,11 @@ export class ControllerService {
   }
 
   /**
-   * For Probe: the cloud answers a cheap call now. It goes past the zone catalog's cache, which
-   * may hold zones for a minute: Probe's own short cache is the only one between it and the cloud.
+   * For Probe: the cloud answers a cheap authenticated request now. It goes past the zone
+   * catalog's cache, which may hold zones for a minute: Probe's own short cache is the only one
+   * between it and the cloud.
    */
   async probeCloud(options: OperationOptions): Promise<void> {
-    await this.context.cloud.listZones(options);
+    await this.context.cloud.probe(options);
   }
 }

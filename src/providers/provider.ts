@@ -109,6 +109,11 @@ export interface Provider {
   defaultQps: number;
   defaultBurst: number;
   /**
+   * How long Probe's answer about the cloud is remembered. Each check is a request from the
+   * account's budget, taken on every controller replica whether it leads or not.
+   */
+  readinessTtlMs: number;
+  /**
    * The adapter from the cloud's generated client to the controller's port. May resolve
    * asynchronously, so a provider can load its client (and undici) with `import()` only when a
    * process needs the API: a node that knows itself from flags or metadata never does.

@@ -273,6 +273,10 @@ export function cloudBlockStorage(
         available: zone.status === "available",
       }));
     },
+    async probe(options) {
+      // The zone list is the contract's smallest authenticated answer: a few zones, never paged.
+      await mapped(client.listZones(call(options)));
+    },
     async listVolumeTypes(options) {
       return (await mapped(client.listVolumeTypes(call(options)))).map(toVolumeType);
     },

@@ -27,6 +27,7 @@ export const ballastProvider: Provider = {
   inventoryCountsSnapshots: true,
   defaultQps: 20,
   defaultBurst: 40,
+  readinessTtlMs: 5_000,
   async blockStorage(connection) {
     const { connectBallast } = await import("./connect.js");
     return connectBallast(connection);

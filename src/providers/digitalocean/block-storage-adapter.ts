@@ -303,6 +303,10 @@ export function digitalOceanBlockStorage(
     async listZones() {
       return DIGITALOCEAN_ZONES.map((zone) => ({ ...zone }));
     },
+    async probe(options) {
+      // Zones are a fixed list here, so readiness asks for the smallest page the token can read.
+      await mapped(client.listVolumes({ perPage: 1 }, requestOptions(options, now)));
+    },
     async listVolumeTypes() {
       return DIGITALOCEAN_VOLUME_TYPES.map((type) => ({ ...type }));
     },

@@ -39,6 +39,8 @@ export const digitalOceanProvider: Provider = {
   inventoryCountsSnapshots: false,
   defaultQps: DIGITALOCEAN_DEFAULT_QPS,
   defaultBurst: DIGITALOCEAN_DEFAULT_BURST,
+  // A check every 5 s on two replicas would be 1,440 of the 5,000 requests an hour.
+  readinessTtlMs: 60_000,
   async blockStorage(connection) {
     const { connectDigitalOcean } = await import("./connect.js");
     return connectDigitalOcean(connection, {

@@ -281,6 +281,10 @@ export function hetznerBlockStorage(
     async listZones() {
       return HETZNER_ZONES.map((zone) => ({ ...zone }));
     },
+    async probe(options) {
+      // Zones are a fixed list here, so readiness asks for the smallest page the token can read.
+      await mapped(client.listVolumes({ perPage: 1 }, call(options)));
+    },
     async listVolumeTypes() {
       return HETZNER_VOLUME_TYPES.map((type) => ({ ...type }));
     },
