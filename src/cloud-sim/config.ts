@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { resolve } from "node:path";
 import type { components } from "../generated/block-storage.v1.js";
 import type { Logger } from "../observability/logger.js";
 
@@ -29,7 +30,7 @@ export interface ReferenceCloudConfig {
   host?: string;
   /** Listen port; default 0 (ephemeral). */
   port?: number;
-  /** Where state.json and the sparse volume and snapshot files live. */
+  /** Where state.json and the sparse volume and snapshot files live; relative to the working directory. */
   dataDir: string;
   /** Accepted bearer tokens; default [DEFAULT_TOKEN]. */
   tokens?: string[];
@@ -169,7 +170,8 @@ export function resolveConfig(config: ReferenceCloudConfig): ResolvedConfig {
   return {
     host: config.host ?? "127.0.0.1",
     port: config.port ?? 0,
-    dataDir: config.dataDir,
+    // losetup reports absolute backing files: a relative path would never match a device of ours.
+    dataDir: resolve(config.dataDir),
     tokens: config.tokens && config.tokens.length > 0 ? config.tokens : [DEFAULT_TOKEN],
     zones,
     volumeTypes,

@@ -1,7 +1,7 @@
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join, resolve as resolvePath } from "node:path";
+import { dirname, join } from "node:path";
 import {
   type ContractViolation,
   type FaultConfig,
@@ -218,7 +218,7 @@ export async function startReferenceCloud(
 async function ensureWritable(dataDir: string): Promise<void> {
   const probe = join(dataDir, `.write-probe-${process.pid}`);
   try {
-    await makeDirectories(resolvePath(dataDir));
+    await makeDirectories(dataDir);
     await writeFile(probe, "");
     await rm(probe, { force: true });
   } catch (error) {

@@ -151,6 +151,7 @@ export function pruneFinishedOperations(state: CloudState, now: number): void {
     if (operation.status === "running" || remembered.has(id)) continue;
     if (state.volumes[operation.resourceId] !== undefined) continue;
     if (state.snapshots[operation.resourceId] !== undefined) continue;
+    if (state.snapshotGroups?.[operation.resourceId] !== undefined) continue;
     if (now - Date.parse(operation.updatedAt) < FINISHED_OPERATION_RETENTION_MS) continue;
     delete state.operations[id];
   }

@@ -1,5 +1,5 @@
 import { problem } from "../problems.js";
-import type { CloudState, OperationRecord } from "../state.js";
+import type { CloudState, IdempotencyRecord, OperationRecord } from "../state.js";
 import type { Accepted, IdempotencyContext } from "./engine-types.js";
 import type { Operations } from "./operations.js";
 
@@ -17,7 +17,7 @@ export class Idempotency {
 
   async run(idempotency: IdempotencyContext | undefined, mutate: () => OperationRecord): Promise<Accepted> {
     if (idempotency !== undefined) {
-      const remembered = this.state.idempotency[idempotency.key];
+      const remembered = this.remembered(idempotency.key);
       if (remembered !== undefined) {
         if (remembered.fingerprint !== idempotency.fingerprint) {
           throw problem(
@@ -32,13 +32,31 @@ export class Idempotency {
     }
     const operation = mutate();
     if (idempotency !== undefined) {
-      this.state.idempotency[idempotency.key] = {
+      this.remember(idempotency.key, {
         fingerprint: idempotency.fingerprint,
         operationId: operation.id,
         at: this.now(),
-      };
+      });
     }
     await this.operations.persistAndStart();
     return { operation, replayed: false };
+  }
+
+  /** Keys are the client's words: `constructor` or `toString` is a key, not what objects inherit. */
+  private remembered(key: string): IdempotencyRecord | undefined {
+    return Object.hasOwn(this.state.idempotency, key) ? this.state.idempotency[key] : undefined;
+  }
+
+  /**
+   * Defined rather than assigned: assigning `__proto__` replaces the object's prototype, so the key
+   * would be neither found again nor written to the state file.
+   */
+  private remember(key: string, record: IdempotencyRecord): void {
+    Object.defineProperty(this.state.idempotency, key, {
+      value: record,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
 }

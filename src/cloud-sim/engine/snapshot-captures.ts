@@ -6,7 +6,7 @@ import { NO_WRITES_TO_HOLD, type WriteHold } from "./write-hold.js";
 
 /** What the engine needs of the captures: starting one when a snapshot is accepted, and its end. */
 export interface SnapshotCapturing {
-  /** Starts copying the source volume's file now: this moment is the snapshot's point in time. */
+  /** Starts copying the source volume's file, writes to it held meanwhile: its point in time. */
   start(snapshot: SnapshotRecord): void;
   /** Starts copying several volumes as of one moment, writes to all of them held meanwhile. */
   startGroup(snapshots: readonly SnapshotRecord[]): void;
@@ -38,29 +38,11 @@ export class SnapshotCaptures implements SnapshotCapturing {
   ) {}
 
   start(snapshot: SnapshotRecord): void {
-    this.begin(snapshot.id, snapshot.sourceVolumeId);
+    this.held([snapshot]);
   }
 
-  /**
-   * Every member's copy starts only once writes to all members are held, and the hold ends when
-   * the last copy has ended, so each copy is of the same moment. A hold that fails fails every
-   * member's capture: copies taken without it would be of different moments.
-   */
   startGroup(snapshots: readonly SnapshotRecord[]): void {
-    const held = this.writes.hold(snapshots.map((snapshot) => snapshot.sourceVolumeId));
-    const ready = held.then(() => undefined);
-    const captures = snapshots.map((snapshot) => this.begin(snapshot.id, snapshot.sourceVolumeId, ready));
-    void held
-      .then(async (release) => {
-        await Promise.allSettled(captures.map((capture) => capture.done));
-        await release();
-      })
-      .catch((error: unknown) => {
-        this.logger?.error(
-          { err: error, snapshotIds: snapshots.map((snapshot) => snapshot.id) },
-          "cannot hold or release the writes of a snapshot group",
-        );
-      });
+    this.held(snapshots);
   }
 
   async settled(snapshotId: string): Promise<void> {
@@ -92,7 +74,7 @@ export class SnapshotCaptures implements SnapshotCapturing {
         `the data of snapshot ${snapshot.id} was lost: volume ${snapshot.sourceVolumeId} is gone`,
       );
     }
-    return this.begin(snapshot.id, snapshot.sourceVolumeId).done;
+    await Promise.all(this.held([snapshot]).map((capture) => capture.done));
   }
 
   /** Waits until no capture reads the volume's file, so the file can be removed. */
@@ -134,13 +116,38 @@ export class SnapshotCaptures implements SnapshotCapturing {
     // Members of one group are redone together, so they still share one moment.
     const groups = new Map<string, SnapshotRecord[]>();
     for (const snapshot of redo) {
-      if (snapshot.groupId === undefined) this.begin(snapshot.id, snapshot.sourceVolumeId);
+      if (snapshot.groupId === undefined) this.start(snapshot);
       else groups.set(snapshot.groupId, [...(groups.get(snapshot.groupId) ?? []), snapshot]);
     }
     for (const members of groups.values()) this.startGroup(members);
   }
 
-  private begin(snapshotId: string, volumeId: string, after: Promise<void> = Promise.resolve()): Capture {
+  /**
+   * A file copied while its filesystem is written to is of no one moment (`cp` reads it block by
+   * block, and a mounted filesystem's own structures may still be in its journal), so every copy
+   * starts only once writes to all the volumes copied together are held, and the hold ends when
+   * the last copy has ended. A hold that fails fails every capture: a copy taken without it would
+   * not be a point in time.
+   */
+  private held(snapshots: readonly SnapshotRecord[]): Capture[] {
+    const held = this.writes.hold(snapshots.map((snapshot) => snapshot.sourceVolumeId));
+    const ready = held.then(() => undefined);
+    const captures = snapshots.map((snapshot) => this.begin(snapshot.id, snapshot.sourceVolumeId, ready));
+    void held
+      .then(async (release) => {
+        await Promise.allSettled(captures.map((capture) => capture.done));
+        await release();
+      })
+      .catch((error: unknown) => {
+        this.logger?.error(
+          { err: error, snapshotIds: snapshots.map((snapshot) => snapshot.id) },
+          "cannot hold or release the writes of the volumes being snapshotted",
+        );
+      });
+    return captures;
+  }
+
+  private begin(snapshotId: string, volumeId: string, after: Promise<void>): Capture {
     const abort = new AbortController();
     const copied = after.then(() => this.files.capture(volumeId, snapshotId, abort.signal));
     const done = copied.catch(async (error: unknown) => {
