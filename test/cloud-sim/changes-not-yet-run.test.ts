@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type ReferenceCloudConfig, resolveConfig } from "../../src/cloud-sim/config.js";
-import { CloudEngine, SnapshotCaptures } from "../../src/cloud-sim/engine/index.js";
-import type { LoopDevices } from "../../src/cloud-sim/loop-devices.js";
-import { OperationRunner } from "../../src/cloud-sim/operation-runner.js";
+import type { ReferenceCloudConfig } from "../../src/cloud-sim/config.js";
 import type { ProblemError } from "../../src/cloud-sim/problems.js";
 import { emptyState, type OperationRecord } from "../../src/cloud-sim/state.js";
 import type { VolumeFiles } from "../../src/cloud-sim/volume-files.js";
+import { bareEngine, bareRunner, untilFinished } from "./bare-engine.js";
 
 const GiB = 1024 ** 3;
 
@@ -26,28 +24,12 @@ function engineWithHeldWork(config: Partial<ReferenceCloudConfig>, growFails = f
       if (growFails) throw new Error("ENOSPC: no space left on device");
     },
   } as unknown as VolumeFiles;
-  const runner = new OperationRunner({
-    state,
-    save: async () => {},
-    files,
-    loops: {} as LoopDevices,
-    captures: new SnapshotCaptures(files),
-    isLocal: () => false,
-  });
-  const engine = new CloudEngine({
-    config: resolveConfig({ dataDir: "/nonexistent", localAttach: false, operationLatencyMs: 0, ...config }),
-    state,
-    save: async () => {},
-    schedule: () => undefined,
-    localAttach: () => ({ available: false, reason: "not in this test" }),
-    byIdPath: (serial) => `/nonexistent/by-id/${serial}`,
-    captures: { start: () => undefined, startGroup: () => undefined, settled: async () => undefined },
-  });
+  const runner = bareRunner(state, files);
+  const engine = bareEngine(state, { operationLatencyMs: 0, ...config });
   /** Runs an accepted operation's work and waits until it is over. */
   const run = async (operation: OperationRecord): Promise<OperationRecord> => {
     runner.schedule(operation);
-    while (operation.status === "running") await new Promise((resolve) => setImmediate(resolve));
-    return operation;
+    return untilFinished(operation);
   };
   /** A volume whose create has run. */
   const volume = async (name: string, sizeGiB: number, type = "balanced"): Promise<string> => {

@@ -2,25 +2,26 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { type ReferenceCloud, startReferenceCloud } from "../../src/cloud-sim/index.js";
 import type { components } from "../../src/generated/block-storage.v1.js";
 import { requireRoot } from "../helpers/root.js";
-import { GiB, sharedContract, startTestCloud, type TestCloud, uniqueName, wrap } from "./harness.js";
+import {
+  GiB,
+  localInstance,
+  sharedContract,
+  startTestCloud,
+  type TestCloud,
+  uniqueName,
+  wrap,
+} from "./harness.js";
 
 type Schemas = components["schemas"];
 const run = promisify(execFile);
 const PATTERN_BYTES = 4 * 1024 * 1024;
-
-async function localInstance(c: TestCloud): Promise<string> {
-  const found = await c.call<Schemas["InstanceList"]>("GET", `/v1/instances?name=${hostname()}`);
-  const id = found.body.items[0]?.id;
-  assert.ok(id !== undefined, "the local instance is listed under the host name");
-  return id;
-}
 
 async function attachLocal(
   c: TestCloud,

@@ -1,24 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { resolveConfig } from "../../src/cloud-sim/config.js";
-import { CloudEngine, type CloudEngineDependencies } from "../../src/cloud-sim/engine/index.js";
+import type { CloudEngineDependencies } from "../../src/cloud-sim/engine/index.js";
 import type { ProblemError } from "../../src/cloud-sim/problems.js";
 import { emptyState } from "../../src/cloud-sim/state.js";
+import { bareEngine } from "./bare-engine.js";
 
 /** An engine over an empty state whose work is never run: these tests only look at what it accepts. */
 function engineWith(overrides: Partial<CloudEngineDependencies>) {
   const state = emptyState();
   state.instances.push({ id: "i-one", name: "one", zone: "ref-1a", maxAttachedVolumes: 8, local: false });
-  const engine = new CloudEngine({
-    config: resolveConfig({ dataDir: "/nonexistent", localAttach: false }),
-    state,
-    save: async () => {},
-    schedule: () => undefined,
-    localAttach: () => ({ available: false, reason: "not in this test" }),
-    byIdPath: (serial) => `/nonexistent/by-id/${serial}`,
-    captures: { start: () => undefined, startGroup: () => undefined, settled: async () => undefined },
-    ...overrides,
-  });
+  const engine = bareEngine(state, {}, overrides);
   return { engine, state };
 }
 

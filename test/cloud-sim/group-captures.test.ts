@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SnapshotCaptures } from "../../src/cloud-sim/engine/snapshot-captures.js";
-import type { WriteHold } from "../../src/cloud-sim/engine/write-hold.js";
 import type { SnapshotRecord } from "../../src/cloud-sim/state.js";
-import type { VolumeFiles } from "../../src/cloud-sim/volume-files.js";
+import { recordingCaptures, tick } from "./recording-captures.js";
 
 function member(id: string, sourceVolumeId: string): SnapshotRecord {
   return {
@@ -22,43 +20,8 @@ function member(id: string, sourceVolumeId: string): SnapshotRecord {
   };
 }
 
-/** Records the order of holds, copies and releases; copies end when the test says so. */
-function recordingParts(options: { holdFails?: boolean } = {}) {
-  const events: string[] = [];
-  let grantHold: () => void = () => undefined;
-  const copies = new Map<string, () => void>();
-  const files = {
-    capture: (volumeId: string) => {
-      events.push(`copy ${volumeId}`);
-      return new Promise<void>((resolve) => copies.set(volumeId, resolve));
-    },
-    remove: async () => undefined,
-    partialSnapshotPath: (id: string) => `/data/snapshots/${id}.img.partial`,
-  } as unknown as VolumeFiles;
-  const writes: WriteHold = {
-    hold: (volumeIds) =>
-      new Promise((resolve, reject) => {
-        events.push(`hold ${volumeIds.join(" ")}`);
-        grantHold = () =>
-          options.holdFails
-            ? reject(new Error("fsfreeze: not supported"))
-            : resolve(async () => {
-                events.push("release");
-              });
-      }),
-  };
-  return {
-    captures: new SnapshotCaptures(files, undefined, writes),
-    events,
-    grantHold: () => grantHold(),
-    copies,
-  };
-}
-
-const tick = () => new Promise((resolve) => setImmediate(resolve));
-
 test("a group's copies start once writes to every member are held, and the hold ends after the last copy", async () => {
-  const { captures, events, grantHold, copies } = recordingParts();
+  const { captures, events, grantHold, endCopy } = recordingCaptures();
   const members = [member("snap-a", "vol-a"), member("snap-b", "vol-b")];
   captures.startGroup(members);
   await tick();
@@ -66,17 +29,17 @@ test("a group's copies start once writes to every member are held, and the hold 
   grantHold();
   await tick();
   assert.deepEqual(events, ["hold vol-a vol-b", "copy vol-a", "copy vol-b"]);
-  copies.get("vol-a")?.();
+  endCopy("vol-a");
   await tick();
   assert.deepEqual(events.includes("release"), false);
-  copies.get("vol-b")?.();
+  endCopy("vol-b");
   await captures.settled("snap-b");
   await tick();
   assert.deepEqual(events, ["hold vol-a vol-b", "copy vol-a", "copy vol-b", "release"]);
 });
 
 test("a hold that fails fails every member's capture without copying", async () => {
-  const { captures, events, grantHold } = recordingParts({ holdFails: true });
+  const { captures, events, grantHold } = recordingCaptures({ holdFails: true });
   const members = [member("snap-a", "vol-a"), member("snap-b", "vol-b")];
   captures.startGroup(members);
   grantHold();

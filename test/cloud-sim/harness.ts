@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Contract } from "../../src/cloud-sim/contract.js";
@@ -14,6 +14,7 @@ import type { components } from "../../src/generated/block-storage.v1.js";
 export type Operation = components["schemas"]["Operation"];
 export type Volume = components["schemas"]["Volume"];
 export type Problem = components["schemas"]["Problem"];
+type InstanceList = components["schemas"]["InstanceList"];
 
 export interface Answer<T = unknown> {
   status: number;
@@ -119,6 +120,14 @@ export function wrap(cloud: ReferenceCloud, dir: string): TestCloud {
     return operation;
   };
   return { cloud, dir, call, settle, done };
+}
+
+/** The id of the instance this machine is: the one the cloud attaches volumes to as loop devices. */
+export async function localInstance(c: TestCloud): Promise<string> {
+  const found = await c.call<InstanceList>("GET", `/v1/instances?name=${hostname()}`);
+  const id = found.body.items[0]?.id;
+  assert.ok(id !== undefined, "the local instance is listed under the host name");
+  return id;
 }
 
 let counter = 0;

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { SnapshotCaptures } from "../../src/cloud-sim/engine/index.js";
-import type { LoopDevices } from "../../src/cloud-sim/loop-devices.js";
-import { OperationRunner } from "../../src/cloud-sim/operation-runner.js";
 import { emptyState, type OperationRecord, type VolumeRecord } from "../../src/cloud-sim/state.js";
 import type { VolumeFiles } from "../../src/cloud-sim/volume-files.js";
+import { bareRunner, untilFinished } from "./bare-engine.js";
 
 /**
  * A runner on a hand-moved clock whose volume deletes take `workMs[i]` of it, in order, so the
@@ -19,15 +17,7 @@ function runnerWithWork(workMs: number[]) {
       clock += workMs.shift() ?? 0;
     },
   } as unknown as VolumeFiles;
-  const runner = new OperationRunner({
-    state,
-    save: async () => {},
-    files,
-    loops: {} as LoopDevices,
-    captures: new SnapshotCaptures(files),
-    isLocal: () => false,
-    now: () => clock,
-  });
+  const runner = bareRunner(state, files, () => clock);
   /** Deletes one volume due now and waits until the runner has finished it. */
   const deleteOne = async (n: number): Promise<OperationRecord> => {
     const volumeId = `vol-${n.toString(16).padStart(16, "0")}`;
@@ -43,8 +33,7 @@ function runnerWithWork(workMs: number[]) {
       dueAt: clock,
     } as OperationRecord;
     runner.schedule(operation);
-    while (operation.status === "running") await new Promise((resolve) => setImmediate(resolve));
-    return operation;
+    return untilFinished(operation);
   };
   return { runner, deleteOne };
 }
