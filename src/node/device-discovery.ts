@@ -122,6 +122,12 @@ export class DeviceDiscovery {
     return [...new Set(names)].map((name) => join(this.options.byIdDir, name));
   }
 
+  /**
+   * Waits up to the budget for a link that proves to be the volume's device. A link that is
+   * missing, broken, or leads to a device that does not prove to be the volume's is not there yet:
+   * udev removes an earlier attachment's link and makes this one's in its own time. Only when the
+   * wait is over does what the last look found answer (its refusal, or NotFound for no link).
+   */
   async find(volumeId: string, hint: DeviceHint): Promise<FoundDevice> {
     const { metrics, waitBudgetMs, clock } = this.options;
     const started = clock.now();
@@ -129,19 +135,16 @@ export class DeviceDiscovery {
     const candidates = this.candidateLinks(volumeId, hint);
     let delay = FIRST_DELAY_MS;
     let triggered = false;
+    let refused: BallastError | undefined;
     for (;;) {
-      const link = await this.firstExisting(candidates);
-      if (link !== undefined) {
-        try {
-          const device = await this.verify(volumeId, hint, link);
-          metrics.nodeDeviceWait.observe({ result: "found" }, elapsed());
-          return device;
-        } catch (error) {
-          metrics.nodeDeviceWait.observe({ result: "mismatch" }, elapsed());
-          metrics.nodeErrors.inc({ operation: "device_wait", kind: kindOf(error) });
-          throw error;
-        }
+      const look = await this.look(volumeId, hint, candidates).catch((error: unknown) => {
+        throw this.waitFailed("mismatch", elapsed(), error);
+      });
+      if (look !== undefined && !(look instanceof BallastError)) {
+        metrics.nodeDeviceWait.observe({ result: "found" }, elapsed());
+        return look;
       }
+      refused = look;
       if (!triggered) {
         triggered = true;
         await this.triggerUdev();
@@ -151,11 +154,44 @@ export class DeviceDiscovery {
       await clock.sleep(Math.min(delay, remaining));
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
-    metrics.nodeDeviceWait.observe({ result: "timeout" }, elapsed());
-    metrics.nodeErrors.inc({ operation: "device_wait", kind: "NotFound" });
-    throw notFound(
-      `device of volume ${volumeId}${serialNote(hint)} did not appear within ${waitBudgetMs} ms; looked for ${candidates.join(", ")}`,
+    if (refused !== undefined) throw this.waitFailed("mismatch", elapsed(), refused);
+    throw this.waitFailed(
+      "timeout",
+      elapsed(),
+      notFound(
+        `device of volume ${volumeId}${serialNote(hint)} did not appear within ${waitBudgetMs} ms; looked for ${candidates.join(", ")}`,
+      ),
     );
+  }
+
+  /**
+   * One look at the candidate links, in order: the device of the first that proves to be the
+   * volume's; otherwise why the first one there was refused, or undefined when none is there.
+   */
+  private async look(
+    volumeId: string,
+    hint: DeviceHint,
+    candidates: string[],
+  ): Promise<FoundDevice | BallastError | undefined> {
+    let refused: BallastError | undefined;
+    for (const link of candidates) {
+      if ((await this.options.host.lstat(link)) === undefined) continue;
+      try {
+        return await this.verify(volumeId, hint, link);
+      } catch (error) {
+        if (!(error instanceof BallastError) || !["NotFound", "FailedPrecondition"].includes(error.kind))
+          throw error;
+        refused ??= error;
+      }
+    }
+    return refused;
+  }
+
+  /** Counts a wait that ended without the device; answers the error it ends with. */
+  private waitFailed(result: "mismatch" | "timeout", seconds: number, error: unknown): unknown {
+    this.options.metrics.nodeDeviceWait.observe({ result }, seconds);
+    this.options.metrics.nodeErrors.inc({ operation: "device_wait", kind: kindOf(error) });
+    return error;
   }
 
   /**
@@ -279,8 +315,7 @@ export class DeviceDiscovery {
 
   private async verify(volumeId: string, hint: DeviceHint, link: string): Promise<FoundDevice> {
     const { host } = this.options;
-    const refuse = (why: string) =>
-      failedPrecondition(`refusing device for volume ${volumeId}${serialNote(hint)} at ${link}: ${why}`);
+    const refuse = (why: string) => refusal(volumeId, hint, link, why);
     const path = await host.realpath(link);
     if (path === undefined) throw notFound(`by-id link ${link} of volume ${volumeId} points at nothing`);
     if (!path.startsWith("/dev/")) throw refuse(`it resolves to ${path}, outside /dev`);
@@ -320,6 +355,61 @@ export class DeviceDiscovery {
     }
     return device;
   }
+
+  /**
+   * Proves again, right before `step` writes to or exposes the device find() proved, that its
+   * kernel name is still that device and the device still the volume's: a detach of the volume
+   * and the attach of another one in between can hand the name, and even its numbers, to another
+   * disk. A stat and a few sysfs reads, so every step can afford it.
+   */
+  async reprove(volumeId: string, hint: DeviceHint, device: FoundDevice, step: string): Promise<void> {
+    const now = await blockDeviceNumbers(this.options.host, device.path).catch(() => undefined);
+    const found =
+      now === undefined
+        ? `${device.path} is no block device any more`
+        : `${device.path} is device ${numbersOf(now)} now`;
+    await this.confirm(volumeId, hint, device, `before ${step}`, now, found);
+  }
+
+  /**
+   * Checks a mount `step` has just made of the device find() proved: mount(8) opened whatever the
+   * kernel name was by then, so the mount must serve the proven numbers (`served`), which must
+   * still prove to be the volume's.
+   */
+  async confirmMounted(
+    volumeId: string,
+    hint: DeviceHint,
+    device: FoundDevice,
+    step: string,
+    served: DeviceNumbers | undefined,
+  ): Promise<void> {
+    const found = `the new mount serves ${served === undefined ? "no block device" : `device ${numbersOf(served)}`}`;
+    await this.confirm(volumeId, hint, device, `while ${step}`, served, found);
+  }
+
+  private async confirm(
+    volumeId: string,
+    hint: DeviceHint,
+    device: FoundDevice,
+    when: string,
+    numbers: DeviceNumbers | undefined,
+    found: string,
+  ): Promise<void> {
+    const changed = (what: string) =>
+      refusal(volumeId, hint, device.link, `${device.path} changed after it was proven, ${when}: ${what}`);
+    if (numbers === undefined || !sameDevice(numbers, device))
+      throw changed(`${found}, not ${numbersOf(device)}`);
+    const proof = await this.proofOf(device, volumeId, hint);
+    if (proof !== undefined) throw changed(proof);
+  }
+}
+
+function refusal(volumeId: string, hint: DeviceHint, link: string, why: string): BallastError {
+  return failedPrecondition(`refusing device for volume ${volumeId}${serialNote(hint)} at ${link}: ${why}`);
+}
+
+function numbersOf(device: DeviceNumbers): string {
+  return `${device.major}:${device.minor}`;
 }
 
 /** Whether a backing file's name carries the volume id, not as part of a longer word (`<id>.img`). */

@@ -66,6 +66,7 @@ export async function prepareFilesystem(
         { volumeId: request.volumeId, fsBytes, deviceBytes },
         "growing ext4 offline before mounting",
       );
+      await context.discovery.reprove(request.volumeId, request.hint, device, "growing its ext4 offline");
       await context.resizer.growExt4Offline(device.path);
     }
   }
@@ -114,6 +115,9 @@ async function format(
   // mkfs.xfs refuses a device holding an xfs signature without -f, and an interrupted mkfs.xfs can
   // leave one behind; only a format the journal proves to be the driver's own gets it.
   if (again && fsType === "xfs") args.unshift("-f");
+  // Proven before the journal is written, not after: a record of a format that never ran would have
+  // a later stage format the volume again over anything but a filesystem it holds by then.
+  await context.discovery.reprove(request.volumeId, request.hint, device, `formatting it as ${fsType}`);
   await journal.begin({
     volumeId: request.volumeId,
     device: device.path,

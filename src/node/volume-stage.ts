@@ -78,7 +78,10 @@ async function mountStaged(
   // A read-only mount still replays a dirty journal, which writes to the device; other nodes
   // may be reading it at the same time, so a shared volume is mounted without recovery.
   if (request.sharedReadOnly) options.push(fsType === "xfs" ? "norecovery" : "noload");
+  const step = `mounting it at ${request.stagingPath}`;
+  await context.discovery.reprove(request.volumeId, request.hint, device, step);
   await context.mounter.mountFilesystem(device.path, request.stagingPath, fsType, options);
+  await confirmMounted(context, request, device, step);
   logger.info(
     { volumeId: request.volumeId, device: device.path, stagingPath: request.stagingPath, fsType },
     "volume staged",
@@ -90,6 +93,30 @@ async function mountStaged(
       logger.info({ volumeId: request.volumeId, fsBytes, deviceBytes }, "growing xfs to fill its device");
       await resizer.growXfs(request.stagingPath);
     }
+  }
+}
+
+/**
+ * Undoes the mount just made at the staging path unless it serves the proven device, which must
+ * still be the volume's: mount(8) opened the device by its kernel name, which a detach and attach
+ * during the mount can give to another volume's disk.
+ */
+async function confirmMounted(
+  context: NodeContext,
+  request: StageVolumeRequest,
+  device: FoundDevice,
+  step: string,
+): Promise<void> {
+  const mounted = await context.mounts.top(request.stagingPath);
+  try {
+    await context.discovery.confirmMounted(request.volumeId, request.hint, device, step, mounted);
+  } catch (error) {
+    context.logger.warn(
+      { err: error, volumeId: request.volumeId, stagingPath: request.stagingPath },
+      "unmounting what was just mounted: it is not the volume's device",
+    );
+    await context.mounter.unmount(request.stagingPath);
+    throw error;
   }
 }
 

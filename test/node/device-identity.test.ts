@@ -7,15 +7,23 @@ import { createExec } from "../../src/node/exec.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { requireRoot } from "../helpers/root.js";
 import { DeviceLab, invoke, labDriver, newVolumeId, sh, spyingExec } from "./device-lab.js";
+import { FakeClock } from "./fakes/fake-clock.js";
 import { mountCapability, stageRequest } from "./requests.js";
 
+/**
+ * The backoff of the lab driver's 1500 ms device wait: a link that does not prove to be the
+ * volume's is waited for like a missing one, and the fake clock makes the wait cost nothing.
+ */
+const WHOLE_WAIT = [50, 100, 200, 400, 750];
+
 describe("device discovery and identity", { concurrency: true }, () => {
-  test("a by-id link pointing at another volume's device is refused and nothing is formatted", async (t) => {
+  test("a by-id link pointing at another volume's device is refused after the whole wait and nothing is formatted", async (t) => {
     if (!requireRoot(t)) return;
     const lab = await DeviceLab.create();
     t.after(() => lab.cleanup());
     const exec = spyingExec(createExec(createLogger("silent")));
-    const { handlers } = await labDriver(lab, { exec });
+    const clock = new FakeClock();
+    const { handlers } = await labDriver(lab, { exec, clock });
     const mine = await lab.addVolume(64);
     const other = await lab.addVolume(64);
     await unlink(mine.link);
@@ -28,6 +36,7 @@ describe("device discovery and identity", { concurrency: true }, () => {
         details: new RegExp(`refusing device for volume ${mine.volumeId}.*${other.volumeId}`),
       },
     );
+    assert.deepEqual(clock.sleeps, WHOLE_WAIT);
     assert.deepEqual(
       exec.calls.filter((call) => call[0]?.startsWith("mkfs")),
       [],
@@ -35,11 +44,12 @@ describe("device discovery and identity", { concurrency: true }, () => {
     await assert.rejects(sh("blkid", "-p", other.loop), { code: 2 });
   });
 
-  test("a link to another volume's device is refused even when that volume's own link is gone", async (t) => {
+  test("a link to another volume's device is refused after the whole wait even when that volume's own link is gone", async (t) => {
     if (!requireRoot(t)) return;
     const lab = await DeviceLab.create();
     t.after(() => lab.cleanup());
-    const { handlers } = await labDriver(lab);
+    const clock = new FakeClock();
+    const { handlers } = await labDriver(lab, { clock });
     const mine = await lab.addVolume(64);
     const other = await lab.addVolume(64);
     // Only the loop device's backing file still says whose device this is.
@@ -54,6 +64,7 @@ describe("device discovery and identity", { concurrency: true }, () => {
         details: new RegExp(`backed by .*${other.volumeId}\\.img, which belongs to ${other.volumeId}`),
       },
     );
+    assert.deepEqual(clock.sleeps, WHOLE_WAIT);
   });
 
   test("the cloud's hint resolving to a different device than the found link is refused", async (t) => {

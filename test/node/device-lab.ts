@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import type { ServerUnaryCall, StatusObject } from "@grpc/grpc-js";
 import { createNodeHandlers } from "../../src/csi/node-handlers.js";
 import type { NodeServer } from "../../src/generated/csi.js";
+import type { Clock } from "../../src/node/clock.js";
 import { createExec, type Exec } from "../../src/node/exec.js";
 import { parseMountInfo } from "../../src/node/mount-table.js";
 import { createNodeService, type NodeService } from "../../src/node/node-service.js";
@@ -147,7 +148,7 @@ export class DeviceLab {
 /** A NodeService and its gRPC handlers wired to a lab. */
 export async function labDriver(
   lab: DeviceLab,
-  options: { exec?: Exec; deviceWaitMs?: number } = {},
+  options: { exec?: Exec; deviceWaitMs?: number; clock?: Clock } = {},
 ): Promise<{ service: NodeService; handlers: NodeServer; metrics: Metrics; exec: Exec }> {
   const logger = createLogger("silent");
   const metrics = new Metrics({ defaultMetrics: false });
@@ -159,6 +160,7 @@ export async function labDriver(
     byIdDir: lab.byIdDir,
     stateDir: lab.stateDir,
     deviceWaitMs: options.deviceWaitMs ?? 1500,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     udevadmPath: null,
     identity: { nodeId: "i-0123456789abcdef", zone: "zone-a", maxVolumesPerNode: 20 },
   });

@@ -18,6 +18,8 @@ const fail = (exitCode: number, stderr: string): Outcome => ({ exitCode, stderr 
  */
 export class FakeExec implements Exec {
   readonly calls: string[][] = [];
+  /** Runs once a call is recorded, before the program acts: what changes on the machine meanwhile. */
+  beforeRun: ((command: string) => void) | undefined;
   private readonly crashes = new Set<string>();
 
   constructor(private readonly host: FakeHost) {}
@@ -34,6 +36,7 @@ export class FakeExec implements Exec {
 
   async run(command: string, args: readonly string[], _options?: ExecOptions): Promise<ExecResult> {
     this.calls.push([command, ...args]);
+    this.beforeRun?.(basename(command));
     if (this.crashes.delete(command)) {
       this.deviceArg(args)?.disk.write(0x400n, Buffer.alloc(4096, 0x5a));
       throw new ExecError(command, args, null, "SIGKILL", "", "", false);

@@ -32,6 +32,8 @@ export interface AttachOptions {
   scsi?: FakeScsi;
   /** By-id link names (under /dev/disk/by-id) made for the device. */
   links?: string[];
+  /** Device numbers a detach freed, which the kernel hands out again; the next ones when absent. */
+  numbers?: { major: number; minor: number };
 }
 
 /**
@@ -56,6 +58,8 @@ export class FakeHost implements HostFs {
   readonly handleReads: { path: string; offset: bigint; length: number }[] = [];
   /** Runs before each read through an open handle answers; what it throws, the read throws. */
   beforeHandleRead: ((path: string, offset: bigint) => void) | undefined;
+  /** Runs before readdir and readText answer: what happens on the machine between the node's looks. */
+  beforeRead: ((path: string) => void) | undefined;
   private nextVirtio = 0;
   private nextLoop = 0;
   private nextScsi = 1;
@@ -89,8 +93,11 @@ export class FakeHost implements HostFs {
         : loop
           ? `loop${this.nextLoop}`
           : `vd${String.fromCharCode(98 + this.nextVirtio)}`);
-    const major = name.startsWith("sd") ? SCSI_MAJOR : loop ? LOOP_MAJOR : VIRTIO_MAJOR;
-    const minor = major === SCSI_MAJOR ? scsiMinor(name) : loop ? this.nextLoop++ : this.nextVirtio++ * 16;
+    const major =
+      options.numbers?.major ?? (name.startsWith("sd") ? SCSI_MAJOR : loop ? LOOP_MAJOR : VIRTIO_MAJOR);
+    const minor =
+      options.numbers?.minor ??
+      (major === SCSI_MAJOR ? scsiMinor(name) : loop ? this.nextLoop++ : this.nextVirtio++ * 16);
     const device: FakeDevice = {
       path: `/dev/${name}`,
       major,
@@ -161,11 +168,13 @@ export class FakeHost implements HostFs {
   }
 
   async readdir(path: string): Promise<string[]> {
+    this.beforeRead?.(path);
     const found = this.tree.lookup(path);
     return found?.node.kind === "directory" ? this.tree.children(found.path) : [];
   }
 
   async readText(path: string): Promise<string | undefined> {
+    this.beforeRead?.(path);
     if (path === FAKE_MOUNTINFO) {
       this.mountInfoReads += 1;
       return this.mounts.mountInfo();

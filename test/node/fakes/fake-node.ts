@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { serialOfVolume } from "../../../src/node/device-discovery.js";
 import type { FsType } from "../../../src/node/filesystem-type.js";
 import type { StageVolumeRequest } from "../../../src/node/node-requests.js";
@@ -10,7 +10,13 @@ import { FakeClock } from "./fake-clock.js";
 import type { FakeDevice } from "./fake-devices.js";
 import { FakeDisk } from "./fake-disk.js";
 import { FakeExec } from "./fake-exec.js";
-import { FAKE_BY_ID_DIR, FAKE_MOUNTINFO, FAKE_SYSFS_ROOT, FakeHost } from "./fake-host.js";
+import {
+  type AttachOptions,
+  FAKE_BY_ID_DIR,
+  FAKE_MOUNTINFO,
+  FAKE_SYSFS_ROOT,
+  FakeHost,
+} from "./fake-host.js";
 
 export const MiB = 1024n * 1024n;
 export const GiB = 1024n * MiB;
@@ -72,12 +78,29 @@ export class FakeNodeWorld {
     return this.attachDisk(new FakeDisk(sizeBytes), volumeId);
   }
 
-  /** Attaches an existing disk, as the cloud does after a detach: a new device, the same content. */
-  attachDisk(disk: FakeDisk, volumeId: string): FakeVolume {
+  /**
+   * Attaches an existing disk, as the cloud does after a detach: a new device (the next name and
+   * numbers unless `at` gives them), the same content.
+   */
+  attachDisk(disk: FakeDisk, volumeId: string, at: Pick<AttachOptions, "name" | "numbers"> = {}): FakeVolume {
     const serial = serialOfVolume(volumeId);
     const link = `virtio-${serial}`;
-    const device = this.host.attach(disk, { serial, links: [link] });
+    const device = this.host.attach(disk, { ...at, serial, links: [link] });
     return { volumeId, disk, device, link: join(FAKE_BY_ID_DIR, link) };
+  }
+
+  /**
+   * A force-detach of `volume` and the attach of another volume (holding `disk`) that follows it:
+   * the newcomer gets the same device name and, unless `numbers` says otherwise, the same numbers,
+   * as virtio and SCSI hand a freed index out again.
+   */
+  replaceDevice(
+    volume: FakeVolume,
+    disk = new FakeDisk(volume.disk.sizeBytes),
+    numbers: AttachOptions["numbers"] = volume.device,
+  ): FakeVolume {
+    this.host.detach(volume.device);
+    return this.attachDisk(disk, newVolumeId(), { name: basename(volume.device.path), numbers });
   }
 
   /** The file where the format journal keeps a volume's record. */
