@@ -36,6 +36,11 @@ interface Source {
   zone?: string | undefined;
   /** The cloud encrypts a copy of an encrypted source whatever the request says. */
   encrypted: boolean;
+  /**
+   * Set when the source is gone but a volume already holds this request's name: the answer if it
+   * is compatible, else the source's NotFound stands.
+   */
+  made?: { volume: Volume; sourceMissing: BallastError } | undefined;
 }
 
 /**
@@ -76,7 +81,7 @@ export async function createVolume(
     if (parameters.encrypted && !tier.supportsEncryption) {
       throw invalidArgument(`parameters.encrypted: tier ${tier.name} does not support encryption`);
     }
-    const source = await findSource(context, request, options);
+    const source = await findSource(context, request, cloudName, options);
     const capacity: CapacityRequest = {
       requiredBytes: request.capacityRange?.requiredBytes ?? 0n,
       limitBytes: request.capacityRange?.limitBytes ?? 0n,
@@ -108,12 +113,13 @@ export async function createVolume(
       sourceSnapshotId: source?.kind === "snapshot" ? source.id : undefined,
       sourceVolumeId: source?.kind === "volume" ? source.id : undefined,
     };
-    const volume = await createOrAdopt(context, input, options);
+    const volume = source?.made?.volume ?? (await createOrAdopt(context, input, options));
     checkCompatible(
       volume,
       { ...input, encrypted: input.encrypted || source?.encrypted === true },
       capacity,
       request,
+      source?.made?.sourceMissing,
     );
     const volumeContext = volumeContextOf({
       mkfsOptions,
@@ -216,6 +222,7 @@ function checkSourceSupported(context: ControllerContext, request: CreateVolumeR
 async function findSource(
   context: ControllerContext,
   request: CreateVolumeRequest,
+  cloudName: string,
   options: OperationOptions,
 ): Promise<Source | undefined> {
   const source = request.volumeContentSource?.type;
@@ -224,8 +231,10 @@ async function findSource(
     const id = source.value.snapshotId;
     if (id === "") throw invalidArgument("volume_content_source.snapshot.snapshot_id: is required");
     const snapshot = await context.cloud.getSnapshot(id, options);
-    if (snapshot === undefined)
-      throw notFound(`volume_content_source.snapshot.snapshot_id: snapshot ${id} does not exist`);
+    if (snapshot === undefined) {
+      const missing = notFound(`volume_content_source.snapshot.snapshot_id: snapshot ${id} does not exist`);
+      return goneSource(context, { kind: "snapshot", id }, cloudName, missing, options);
+    }
     if (!snapshot.readyToUse)
       throw unavailable(`snapshot ${id} is ${snapshot.status}, not ready to restore yet`);
     return { kind: "snapshot", id, sizeBytes: snapshot.sizeBytes, encrypted: snapshot.encrypted };
@@ -233,9 +242,36 @@ async function findSource(
   const id = source.value.volumeId;
   if (id === "") throw invalidArgument("volume_content_source.volume.volume_id: is required");
   const volume = await context.cloud.getVolume(id, options);
-  if (volume === undefined)
-    throw notFound(`volume_content_source.volume.volume_id: volume ${id} does not exist`);
+  if (volume === undefined) {
+    const missing = notFound(`volume_content_source.volume.volume_id: volume ${id} does not exist`);
+    return goneSource(context, { kind: "volume", id }, cloudName, missing, options);
+  }
   return { kind: "volume", id, sizeBytes: volume.sizeBytes, zone: volume.zone, encrypted: volume.encrypted };
+}
+
+/**
+ * A source deleted after its copy was made (the snapshot deleted while CreateVolume's answer was
+ * lost) must not fail the retry: the spec wants OK for an existing compatible volume. So a missing
+ * source looks up this request's name, and only then, so the usual create costs no lookup. The
+ * volume stands in for the source: a copy is encrypted when its source was. The source's size and
+ * zone are unknown and left out, so the volume's own size and zone face the request's range and
+ * topology. With no volume by the name, the source's NotFound stands.
+ */
+async function goneSource(
+  context: ControllerContext,
+  source: Pick<Source, "kind" | "id">,
+  cloudName: string,
+  sourceMissing: BallastError,
+  options: OperationOptions,
+): Promise<Source> {
+  const volume = await context.cloud.findVolumeByName(cloudName, options);
+  if (volume === undefined) throw sourceMissing;
+  return {
+    ...source,
+    sizeBytes: 0,
+    encrypted: volume.encrypted,
+    made: { volume, sourceMissing },
+  };
 }
 
 function checkCompatible(
@@ -243,6 +279,7 @@ function checkCompatible(
   input: CreateVolumeInput,
   capacity: CapacityRequest,
   request: CreateVolumeRequest,
+  refusal?: BallastError,
 ): void {
   const differences: string[] = [];
   const coName = volume.tags[CSI_NAME_TAG];
@@ -261,6 +298,9 @@ function checkCompatible(
   const zones = allowedZones(request.accessibilityRequirements);
   if (zones !== undefined && !zones.includes(volume.zone)) differences.push(`zone ${volume.zone}`);
   if (differences.length > 0) {
+    // A volume found only because the source is gone is not what this request asked for: the
+    // source's NotFound is the answer, not the name's AlreadyExists.
+    if (refusal !== undefined) throw refusal;
     throw alreadyExists(
       `name: volume ${JSON.stringify(request.name)} already exists as ${volume.id} (cloud name ${volume.name}) with ${differences.join(", ")}, incompatible with this request`,
     );

@@ -211,4 +211,45 @@ describe("clones made as snapshot, restore, delete", () => {
     assert.equal(volumes.length, 1);
     assert.equal(snapshot, undefined);
   });
+
+  test("a retry naming another source while the first source's snapshot is pending is AlreadyExists and changes nothing", async () => {
+    const firstSourceId = await source();
+    const otherSourceId = await source();
+    const input = cloneInput(firstSourceId);
+    let clock = Date.now();
+    const pending = withClonesViaSnapshots(
+      {
+        ...storage,
+        createSnapshot: async (snapshotInput, options) => ({
+          ...(await storage.createSnapshot(snapshotInput, options)),
+          status: "pending",
+          readyToUse: false,
+        }),
+      },
+      {
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        pollMs: { initial: 1_000, max: 1_000 },
+      },
+    );
+    await assert.rejects(
+      pending.createVolume(input, { ...call(), deadline: clock + 500 }),
+      /is still pending/,
+    );
+    const leftover = (await clonesAndSnapshots(input.name)).snapshot;
+    const refused = await withClonesViaSnapshots(storage)
+      .createVolume({ ...input, sourceVolumeId: otherSourceId }, call())
+      .catch((e: unknown) => e);
+    assert.ok(refused instanceof BallastError);
+    assert.equal(refused.kind, "AlreadyExists");
+    assert.equal(
+      refused.message,
+      `name: volume ${JSON.stringify(input.name)} is already being cloned from volume ${firstSourceId} (snapshot ${leftover?.id}), incompatible with this request to clone volume ${otherSourceId}`,
+    );
+    const { volumes, snapshot } = await clonesAndSnapshots(input.name);
+    assert.deepEqual(volumes, []);
+    assert.equal(snapshot?.id, leftover?.id);
+  });
 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import type { BlockStorage, CreateVolumeInput } from "../../src/controller/block-storage.js";
 import { digitalOceanBlockStorage } from "../../src/providers/digitalocean/block-storage-adapter.js";
 import { cloneSnapshotName, withClonesViaSnapshots } from "../../src/providers/shared/clone-via-snapshot.js";
+import { BallastError } from "../../src/shared/errors.js";
 import { startDigitalOceanAdapter, stopDigitalOceanAdapter } from "./adapter-over-fake.js";
 import type { FakeDigitalOcean } from "./digitalocean-fake-api.js";
 
@@ -62,5 +63,25 @@ describe("DigitalOcean provider: clones through the shared snapshot-restore wrap
     assert.equal(clone.sourceVolumeId, source.id);
     assert.equal(fake.volumes.size, 2);
     assert.equal(fake.snapshots.size, 0);
+  });
+
+  test("a clone whose leftover snapshot is of another source is AlreadyExists and changes nothing", async () => {
+    const first = fake.addVolume({ name: "pvc-src", size_gigabytes: 10 });
+    const other = fake.addVolume({ name: "pvc-other", size_gigabytes: 10 });
+    const leftover = fake.addSnapshot(first, cloneSnapshotName("pvc-clone"));
+    const refused = await withClonesViaSnapshots(storage)
+      .createVolume(cloneOf(other.id as string), options)
+      .catch((e: unknown) => e);
+    assert.ok(refused instanceof BallastError);
+    assert.equal(refused.kind, "AlreadyExists");
+    assert.equal(
+      refused.message,
+      `name: volume "pvc-clone" is already being cloned from volume ${first.id} (snapshot ${leftover.id}), incompatible with this request to clone volume ${other.id}`,
+    );
+    assert.deepEqual([...fake.volumes.values()].map((v) => v.name).sort(), ["pvc-other", "pvc-src"]);
+    assert.deepEqual(
+      [...fake.snapshots.values()].map((s) => s.id),
+      [leftover.id],
+    );
   });
 });

@@ -7,8 +7,8 @@ import type {
   Snapshot,
   Volume,
 } from "../../controller/block-storage.js";
-import { MANAGED_BY_TAG } from "../../controller/storage-class-parameters.js";
-import { unavailable } from "../../shared/errors.js";
+import { CSI_NAME_TAG, MANAGED_BY_TAG } from "../../controller/storage-class-parameters.js";
+import { alreadyExists, unavailable } from "../../shared/errors.js";
 
 /** Recorded on a clone: the volume it was cloned from, which the cloud itself does not keep. */
 export const CLONE_SOURCE_TAG = "ballast.dev/clone-of";
@@ -41,7 +41,8 @@ function asClone(volume: Volume): Volume {
  * name, so a controller that dies anywhere and is retried ends with exactly one clone and no
  * intermediate snapshot:
  * - the clone exists: its intermediate snapshot, if left, is deleted once the clone is available;
- * - the snapshot exists: the wait and the restore go on from it;
+ * - the snapshot exists: the wait and the restore go on from it, if it is of the requested source
+ *   (else AlreadyExists, as a native clone of another source would be);
  * - neither: the snapshot is taken.
  * A snapshot that is not ready by the RPC's deadline answers Unavailable; the CO's retry resumes.
  */
@@ -95,8 +96,16 @@ export function withClonesViaSnapshots(
       return asClone(existing);
     }
     const snapshotName = cloneSnapshotName(input.name);
+    const leftover = await storage.findSnapshotByName(snapshotName, call);
+    // Restoring another volume's snapshot would tag that volume's data as a clone of this source,
+    // so the controller's compatibility check could not see the difference.
+    if (leftover !== undefined && leftover.sourceVolumeId !== sourceVolumeId) {
+      throw alreadyExists(
+        `name: volume ${JSON.stringify(input.tags[CSI_NAME_TAG] ?? input.name)} is already being cloned from volume ${leftover.sourceVolumeId} (snapshot ${leftover.id}), incompatible with this request to clone volume ${sourceVolumeId}`,
+      );
+    }
     const taken =
-      (await storage.findSnapshotByName(snapshotName, call)) ??
+      leftover ??
       (await storage.createSnapshot(
         {
           name: snapshotName,
