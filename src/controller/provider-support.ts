@@ -8,6 +8,7 @@ export const CAPABILITY_WORDS: Record<keyof ProviderCapabilities, string> = {
   clones: "volume clones",
   modify: "modifying volumes",
   multiAttach: "attaching a volume to several nodes",
+  readOnlyAttach: "read-only attachments",
   tiers: "volume tiers",
   encryption: "encryption settings",
   capacity: "capacity reports",

@@ -115,7 +115,7 @@ async function checkedBeforeAttach(
   const tier = findVolumeType("volume type", volume.type, await context.catalog.volumeTypes(options));
   const reason = unsupportedCapabilityReason(capability, context.provider, tier);
   if (reason !== undefined) throw invalidArgument(`volume_capability: ${reason}`);
-  const here = attachedHere(volume, request);
+  const here = attachedHere(volume, request, context.provider.capabilities.readOnlyAttach);
   if (here !== undefined) return here;
   refuseOtherNodes(volume, request, multiNode);
   return undefined;
@@ -135,7 +135,7 @@ async function explainRefusal(
   if (volume === undefined) throw notFound(`volume_id: volume ${request.volumeId} does not exist`);
   const instance = await context.cloud.getInstance(request.nodeId, options);
   if (instance === undefined) throw notFound(`node_id: node ${request.nodeId} does not exist`);
-  attachedHere(volume, request);
+  attachedHere(volume, request, context.provider.capabilities.readOnlyAttach);
   refuseOtherNodes(volume, request, multiNode);
   if (volume.zone !== instance.zone) {
     throw failedPrecondition(
@@ -150,10 +150,19 @@ async function explainRefusal(
   }
 }
 
-/** The volume's attachment to the node when it is attached as asked; AlreadyExists when readonly differs. */
-function attachedHere(volume: Volume, request: ControllerPublishVolumeRequest): Attachment | undefined {
+/**
+ * The volume's attachment to the node when it is attached as asked; AlreadyExists when readonly
+ * differs. A cloud without read-only attachments attached a read-only publish read-write, so that
+ * is what a repeat of it finds.
+ */
+function attachedHere(
+  volume: Volume,
+  request: ControllerPublishVolumeRequest,
+  readOnlyAttach: boolean,
+): Attachment | undefined {
   const here = volume.attachments.find((a) => a.instanceId === request.nodeId && a.state === "attached");
-  if (here !== undefined && here.readOnly !== request.readonly) {
+  const asAttached = request.readonly && readOnlyAttach;
+  if (here !== undefined && here.readOnly !== asAttached) {
     throw alreadyExists(
       `volume ${volume.id} is already published to node ${request.nodeId} with readonly ${here.readOnly}`,
     );

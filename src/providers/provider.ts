@@ -23,6 +23,11 @@ export interface ProviderCapabilities {
   modify: boolean;
   /** MULTI_NODE_READER_ONLY access: one volume attached to several instances read-only. */
   multiAttach: boolean;
+  /**
+   * The cloud attaches a volume read-only when asked. Without it a read-only publish is attached
+   * read-write and only the node's read-only mount keeps it so.
+   */
+  readOnlyAttach: boolean;
   /** The `type`, `iops` and `throughput` StorageClass parameters. */
   tiers: boolean;
   /** The `encrypted` and `kmsKeyId` StorageClass parameters. */

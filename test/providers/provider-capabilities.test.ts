@@ -20,6 +20,7 @@ const BARE: ProviderProfile = {
     clones: false,
     modify: false,
     multiAttach: false,
+    readOnlyAttach: false,
     tiers: false,
     encryption: false,
     capacity: false,

@@ -8,6 +8,7 @@ export const BALLAST_CAPABILITIES: ProviderCapabilities = {
   clones: true,
   modify: true,
   multiAttach: true,
+  readOnlyAttach: true,
   tiers: true,
   encryption: true,
   capacity: true,

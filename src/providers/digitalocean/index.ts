@@ -15,6 +15,7 @@ export const DIGITALOCEAN_CAPABILITIES: ProviderCapabilities = {
   clones: true,
   modify: false,
   multiAttach: false,
+  readOnlyAttach: false,
   tiers: false,
   encryption: false,
   capacity: false,

@@ -10,6 +10,7 @@ export const HETZNER_CAPABILITIES: ProviderCapabilities = {
   clones: false,
   modify: false,
   multiAttach: false,
+  readOnlyAttach: false,
   tiers: false,
   encryption: false,
   capacity: false,
