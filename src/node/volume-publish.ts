@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import { alreadyExists, failedPrecondition } from "../shared/errors.js";
 import type { FoundDevice } from "./device-discovery.js";
 import { sameDevice } from "./device-numbers.js";
+import { keepOnlyIfProven } from "./mount-proof.js";
 import { isReadOnly } from "./mount-table.js";
 import type { NodeContext } from "./node-context.js";
 import type { PublishVolumeRequest, UnpublishVolumeRequest } from "./node-requests.js";
@@ -96,7 +97,8 @@ async function publishBlock(context: NodeContext, request: PublishVolumeRequest)
     if (createdFile) await host.touch(request.targetPath);
     await context.discovery.reprove(request.volumeId, request.hint, device, step);
     await context.mounter.bind("block", device.path, request.targetPath, request.readOnly);
-    await confirmBound(context, request, device, step);
+    const bound = await blockDeviceNumbers(context.host, request.targetPath).catch(() => undefined);
+    await keepOnlyIfProven(context, request, device, step, request.targetPath, bound);
   } catch (error) {
     if (createdFile) await host.unlink(request.targetPath).catch(() => undefined);
     await undoDirectory().catch(() => undefined);
@@ -111,30 +113,6 @@ async function publishBlock(context: NodeContext, request: PublishVolumeRequest)
     },
     "raw block volume published",
   );
-}
-
-/**
- * Undoes the bind just made at the target unless it shows the proven device, which must still be
- * the volume's: mount(8) bound whatever the device node was by then, which a detach and attach
- * during the bind can make another volume's disk.
- */
-async function confirmBound(
-  context: NodeContext,
-  request: PublishVolumeRequest,
-  device: FoundDevice,
-  step: string,
-): Promise<void> {
-  const bound = await blockDeviceNumbers(context.host, request.targetPath).catch(() => undefined);
-  try {
-    await context.discovery.confirmMounted(request.volumeId, request.hint, device, step, bound);
-  } catch (error) {
-    context.logger.warn(
-      { err: error, volumeId: request.volumeId, targetPath: request.targetPath },
-      "unbinding what was just bound: it is not the volume's device",
-    );
-    await context.mounter.unmount(request.targetPath);
-    throw error;
-  }
 }
 
 /**

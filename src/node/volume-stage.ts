@@ -1,6 +1,7 @@
 import { alreadyExists } from "../shared/errors.js";
 import type { FoundDevice } from "./device-discovery.js";
 import type { FsType } from "./filesystem-type.js";
+import { keepOnlyIfProven } from "./mount-proof.js";
 import { isReadOnly } from "./mount-table.js";
 import type { NodeContext } from "./node-context.js";
 import type { StageVolumeRequest, UnstageVolumeRequest } from "./node-requests.js";
@@ -81,7 +82,8 @@ async function mountStaged(
   const step = `mounting it at ${request.stagingPath}`;
   await context.discovery.reprove(request.volumeId, request.hint, device, step);
   await context.mounter.mountFilesystem(device.path, request.stagingPath, fsType, options);
-  await confirmMounted(context, request, device, step);
+  const mounted = await context.mounts.top(request.stagingPath);
+  await keepOnlyIfProven(context, request, device, step, request.stagingPath, mounted);
   logger.info(
     { volumeId: request.volumeId, device: device.path, stagingPath: request.stagingPath, fsType },
     "volume staged",
@@ -93,30 +95,6 @@ async function mountStaged(
       logger.info({ volumeId: request.volumeId, fsBytes, deviceBytes }, "growing xfs to fill its device");
       await resizer.growXfs(request.stagingPath);
     }
-  }
-}
-
-/**
- * Undoes the mount just made at the staging path unless it serves the proven device, which must
- * still be the volume's: mount(8) opened the device by its kernel name, which a detach and attach
- * during the mount can give to another volume's disk.
- */
-async function confirmMounted(
-  context: NodeContext,
-  request: StageVolumeRequest,
-  device: FoundDevice,
-  step: string,
-): Promise<void> {
-  const mounted = await context.mounts.top(request.stagingPath);
-  try {
-    await context.discovery.confirmMounted(request.volumeId, request.hint, device, step, mounted);
-  } catch (error) {
-    context.logger.warn(
-      { err: error, volumeId: request.volumeId, stagingPath: request.stagingPath },
-      "unmounting what was just mounted: it is not the volume's device",
-    );
-    await context.mounter.unmount(request.stagingPath);
-    throw error;
   }
 }
 
