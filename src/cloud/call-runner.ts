@@ -285,9 +285,9 @@ function afterFailure(detail: string, previousFailure: CloudError | undefined): 
 }
 
 /** The backoff before retry `retry + 1` (`retry` from 0): p-retry's formula with `randomize`. */
-function backoffMs(policy: RetryPolicy, retry: number): number {
+export function backoffMs(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
   const base = policy.initialDelayMs * policy.multiplier ** retry;
-  return Math.min(policy.maxDelayMs, Math.round(base * (1 + Math.random())));
+  return Math.min(policy.maxDelayMs, Math.round(base * (1 + random())));
 }
 
 /** Reads and deletes are safe to repeat; writes only when the server can deduplicate them. */

@@ -1,5 +1,5 @@
 import { CloudDeadlineError, CloudGaveUpError, withoutOperation } from "../../cloud/call-errors.js";
-import type { RequestOptions } from "../../cloud/call-runner.js";
+import { backoffMs, type RequestOptions } from "../../cloud/call-runner.js";
 import { CloudApiError } from "../../cloud/cloud-api-error.js";
 import { sleep as realSleep, remainingMs } from "../../cloud/deadline.js";
 
@@ -46,9 +46,9 @@ function refusalOf(error: unknown): CloudApiError | undefined {
 }
 
 /**
- * Runs `call` again after Hetzner refused it without doing anything: after the backoff for
- * `locked` and `conflict` (randomized like the shared runner's, each delay × [1, 2)), and not
- * before `RateLimit-Reset` for `rate_limit_exceeded`. Never waits past the deadline: a wait that
+ * Runs `call` again after Hetzner refused it without doing anything: after the shared runner's
+ * randomized backoff for `locked` and `conflict`, and not before `RateLimit-Reset` for
+ * `rate_limit_exceeded`. Never waits past the deadline: a wait that
  * would end after it fails the call at once, with the refusal as the last error. Each attempt goes
  * through the shared runner again (rate limiter, metrics, transport retries).
  */
@@ -67,11 +67,11 @@ export async function retryRefusals<T>(
     } catch (error) {
       const refusal = refusalOf(error);
       if (refusal === undefined || retry >= policy.maxRetries) throw error;
-      const backoff = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** retry);
       const delay =
         refusal.code === RATE_LIMIT_CODE
-          ? (refusal.retryAfterMs ?? backoff)
-          : Math.min(policy.maxDelayMs, Math.round(backoff * (1 + random())));
+          ? (refusal.retryAfterMs ??
+            Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** retry))
+          : backoffMs(policy, retry, random);
       const left = remainingMs(options.deadline, deps.now());
       if (delay >= left) {
         throw new CloudDeadlineError(
